@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libtsm: evidence bundle parsing and cryptographic verification
+ * (OpenSSL 3): certificate path to a trust anchor with an SPDM profile,
+ * the MEASUREMENTS signature over VCA || request || response, the nonce.
+ */
+#ifndef TSM_VERIFY_H
+#define TSM_VERIFY_H
+
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "spdm_chain.h"
+#include "spdm_meas.h"
+#include "spdm_vca.h"
+#include "tdisp_report.h"
+
+/* Raw evidence objects of one device (borrowed; NULL/0 = absent). */
+struct tsm_evidence {
+	const uint8_t *cert;		/* CERT<slot> */
+	size_t cert_len;
+	const uint8_t *vca;
+	size_t vca_len;
+	const uint8_t *meas;		/* MEASUREMENTS */
+	size_t meas_len;
+	const uint8_t *report;		/* REPORT (only after lock) */
+	size_t report_len;
+};
+
+/*
+ * Parsed evidence. Points into the tsm_evidence buffers, which must
+ * outlive it. Free with tsm_parsed_free().
+ */
+struct tsm_parsed {
+	struct tsm_vca vca;
+	struct tsm_chain chain;
+	struct tsm_meas meas;
+	struct tsm_report report;
+	bool has_report;
+	/* SHA-256 of each raw object, for audit records (zero when absent) */
+	uint8_t cert_sha256[32];
+	uint8_t vca_sha256[32];
+	uint8_t meas_sha256[32];
+	uint8_t report_sha256[32];
+};
+
+/*
+ * Parse VCA, then the chain (with the VCA's hash), then MEASUREMENTS (with
+ * the VCA's version and signature size), then the report when present.
+ * CERT, VCA and MEASUREMENTS are required. On failure @out is freed and
+ * @err names the object ("vca: ...", "chain: ...", "measurements: ...",
+ * "report: ...").
+ */
+int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
+		       struct tsm_error *err);
+void tsm_parsed_free(struct tsm_parsed *p);
+
+struct tsm_verify_opts {
+	bool check_time;		/* false: X509_V_FLAG_NO_CHECK_TIME */
+	time_t now;			/* 0: current time (when check_time) */
+	STACK_OF(X509_CRL) *crls;	/* optional; enables CRL checks for the chain */
+};
+
+/*
+ * Validate the chain to one of @anchors (a stack of trusted certificates;
+ * a chain that starts at an intermediate is fine when an anchor issued
+ * it). SPDM profile: leaf must have a keyUsage extension with
+ * digitalSignature; no purpose/EKU check; time check per @opts; CRLs when
+ * given. Afterwards the chain's root hash must equal H(DER of the root of
+ * the validated path), whether that root is in the chain or an anchor.
+ * Returns 0 or -TSM_E_CHAIN with the OpenSSL verify error and depth in the
+ * reason ("certificate 2 (CN=...): certificate has expired").
+ */
+int tsm_verify_chain(const struct tsm_chain *chain,
+		     STACK_OF(X509) *anchors,
+		     const struct tsm_verify_opts *opts,
+		     struct tsm_error *err);
+
+/*
+ * Build the SPDM 1.2+ signing-context prefix for @version (0x12, 0x13):
+ * "dmtf-spdm-v1.N.*" x4 || zero padding || @context, 100 bytes in all,
+ * written to @out (needs 100 bytes). Returns the length or -TSM_E_*.
+ */
+#define TSM_SPDM_SIGN_PREFIX_LEN 100
+int tsm_spdm_sign_prefix(uint8_t version, const char *context,
+			 uint8_t out[TSM_SPDM_SIGN_PREFIX_LEN]);
+
+/*
+ * Verify the MEASUREMENTS signature with the leaf public key:
+ * M' = prefix("responder-measurements signing") || H(VCA || request ||
+ * response-without-signature), signed with the negotiated hash by the
+ * negotiated asymmetric algorithm (ECDSA raw r||s, RSASSA-PSS salt =
+ * hash length, RSASSA PKCS#1 v1.5). The leaf key type/size must match
+ * BaseAsymAlgo. Returns 0, -TSM_E_SIGNATURE or -TSM_E_UNSUPPORTED.
+ */
+int tsm_verify_measurements(const struct tsm_parsed *p, struct tsm_error *err);
+
+/*
+ * Check the request nonce against the nonce the daemon supplied
+ * (@nonce_len must be 32). Returns 0 or -TSM_E_NONCE.
+ */
+int tsm_verify_nonce(const struct tsm_parsed *p, const uint8_t *nonce,
+		     size_t nonce_len, struct tsm_error *err);
+
+/*
+ * Load all certificates of a PEM file (one or more) and append them to
+ * @anchors. Fails with -TSM_E_IO / -TSM_E_CONFIG naming the path.
+ */
+int tsm_load_pem_certs(const char *path, STACK_OF(X509) *anchors,
+		       struct tsm_error *err);
+/* Load all CRLs of a PEM file into @crls. */
+int tsm_load_pem_crls(const char *path, STACK_OF(X509_CRL) *crls,
+		      struct tsm_error *err);
+
+#endif /* TSM_VERIFY_H */
