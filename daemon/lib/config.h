@@ -5,7 +5,7 @@
 #ifndef TSM_CONFIG_H
 #define TSM_CONFIG_H
 
-#include <limits.h>
+#define TSM_PATH_MAX 4096
 
 #include "util.h"
 
@@ -23,9 +23,9 @@ struct tsm_config {
 	bool nonce_required;		/* nonce = required | optional */
 	bool time_check;		/* time-check = yes | no (also true/false/1/0/on/off) */
 	unsigned int timeout_ms;	/* timeout = N[ms|s|m], plain N = seconds; 1ms..1h */
-	char policy_dir[PATH_MAX];
-	char trust_dir[PATH_MAX];
-	char state_dir[PATH_MAX];
+	char policy_dir[TSM_PATH_MAX];
+	char trust_dir[TSM_PATH_MAX];
+	char state_dir[TSM_PATH_MAX];
 };
 
 /* The documented defaults: enforce, keep, required, yes, 10s, /etc/tsm/... */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libtsm: the policy language of /etc/tsm/policy.d/*.conf (docs/ABI.md
+ * libtsm: the policy language of /etc/tsm/policy.d/NAME.conf (docs/ABI.md
  * section 7.2, docs/policy.md), its evaluation and its printer.
  *
  * Files are read in name order (only names ending in ".conf"), rules in
