@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libtsm: evidence bundle parsing, chain validation, SPDM signatures. */
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include "verify.h"
+
+void tsm_parsed_free(struct tsm_parsed *p)
+{
+	if (!p)
+		return;
+	tsm_chain_free(&p->chain);
+	tsm_meas_free(&p->meas);
+	tsm_report_free(&p->report);
+	memset(p, 0, sizeof(*p));
+}
+
+int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
+		       struct tsm_error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!ev->vca || !ev->vca_len)
+		return tsm_fail(err, TSM_E_PARSE, "vca", "vca: object missing");
+	if (!ev->cert || !ev->cert_len)
+		return tsm_fail(err, TSM_E_PARSE, "chain", "chain: object missing");
+	if (!ev->meas || !ev->meas_len)
+		return tsm_fail(err, TSM_E_PARSE, "measurements",
+				"measurements: object missing");
+	tsm_digest(TSM_HASH_SHA256, ev->cert, ev->cert_len, out->cert_sha256);
+	tsm_digest(TSM_HASH_SHA256, ev->vca, ev->vca_len, out->vca_sha256);
+	tsm_digest(TSM_HASH_SHA256, ev->meas, ev->meas_len, out->meas_sha256);
+
+	rc = tsm_vca_parse(ev->vca, ev->vca_len, &out->vca, err);
+	if (rc) {
+		tsm_error_prefix(err, "vca");
+		goto fail;
+	}
+	rc = tsm_chain_parse(ev->cert, ev->cert_len, out->vca.hash, &out->chain, err);
+	if (rc) {
+		tsm_error_prefix(err, "chain");
+		goto fail;
+	}
+	rc = tsm_meas_parse(ev->meas, ev->meas_len, out->vca.version,
+			    out->vca.sig_len, &out->meas, err);
+	if (rc) {
+		tsm_error_prefix(err, "measurements");
+		goto fail;
+	}
+	if (ev->report) {
+		tsm_digest(TSM_HASH_SHA256, ev->report, ev->report_len, out->report_sha256);
+		rc = tsm_report_parse(ev->report, ev->report_len, &out->report, err);
+		if (rc) {
+			tsm_error_prefix(err, "report");
+			goto fail;
+		}
+		out->has_report = true;
+	}
+	return 0;
+fail:
+	tsm_parsed_free(out);
+	return rc;
+}
+
+static void subject_of(X509 *x, char *buf, size_t bufsz)
+{
+	X509_NAME_oneline(X509_get_subject_name(x), buf, (int)bufsz);
+}
+
+static int check_leaf_ku(X509 *leaf, struct tsm_error *err)
+{
+	char subj[256];
+
+	if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+		subject_of(leaf, subj, sizeof(subj));
+		return tsm_fail(err, TSM_E_CHAIN, "chain.key-usage",
+				"leaf certificate %s lacks keyUsage digitalSignature", subj);
+	}
+	return 0;
+}
+
+/* After a successful path build: the header's root hash vs H(top). */
+static int check_root_hash(const struct tsm_chain *chain, X509_STORE_CTX *ctx,
+			   struct tsm_error *err)
+{
+	STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+	X509 *top = path ? sk_X509_value(path, sk_X509_num(path) - 1) : NULL;
+	uint8_t digest[TSM_HASH_MAX_LEN];
+	char want[2 * TSM_HASH_MAX_LEN + 1], got[2 * TSM_HASH_MAX_LEN + 1];
+	unsigned char *der = NULL;
+	int n, rc;
+
+	if (!top)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.path", "no validated path");
+	n = i2d_X509(top, &der);
+	if (n <= 0)
+		return tsm_fail(err, TSM_E_NOMEM, "chain.root-hash", "cannot encode the root");
+	rc = tsm_digest(chain->hash, der, (size_t)n, digest);
+	OPENSSL_free(der);
+	if (rc)
+		return tsm_fail(err, TSM_E_NOMEM, "chain.root-hash", "digest failed");
+	if (memcmp(digest, chain->root_hash, chain->hash_len))
+		return tsm_fail(err, TSM_E_CHAIN, "chain.root-hash",
+				"root hash %s:%s in the chain header is not the hash of the validated root (%s)",
+				tsm_hash_name(chain->hash),
+				tsm_hex(chain->root_hash, chain->hash_len, want, sizeof(want)),
+				tsm_hex(digest, chain->hash_len, got, sizeof(got)));
+	return 0;
+}
+
+static int path_error(X509_STORE_CTX *ctx, const struct tsm_chain *chain,
+		      struct tsm_error *err)
+{
+	int e = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	char subj[256] = "?";
+	long idx = (long)chain->ncerts - 1 - depth;
+
+	if (cur)
+		subject_of(cur, subj, sizeof(subj));
+	if (idx >= 0)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.path",
+				"certificate %ld (%s): %s", idx, subj,
+				X509_verify_cert_error_string(e));
+	return tsm_fail(err, TSM_E_CHAIN, "chain.path", "trust anchor (%s): %s", subj,
+			X509_verify_cert_error_string(e));
+}
+
+int tsm_verify_chain(const struct tsm_chain *chain, STACK_OF(X509) *anchors,
+		     const struct tsm_verify_opts *opts, struct tsm_error *err)
+{
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
+	int rc;
+
+	if (!chain->ncerts)
+		return tsm_fail(err, TSM_E_INVAL, "chain.path", "empty chain");
+	if (!anchors || !sk_X509_num(anchors))
+		return tsm_fail(err, TSM_E_CHAIN, "chain.trust-anchor", "no trust anchor");
+	rc = check_leaf_ku(tsm_chain_leaf(chain), err);
+	if (rc)
+		return rc;
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	untrusted = sk_X509_new_null();
+	if (!store || !ctx || !untrusted) {
+		rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < sk_X509_num(anchors); i++)
+		if (!X509_STORE_add_cert(store, sk_X509_value(anchors, i))) {
+			rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "cannot add anchor");
+			goto out;
+		}
+	for (size_t i = 0; i + 1 < chain->ncerts; i++)
+		if (!sk_X509_push(untrusted, chain->certs[i])) {
+			rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "out of memory");
+			goto out;
+		}
+	if (opts && opts->crls && sk_X509_CRL_num(opts->crls)) {
+		for (int i = 0; i < sk_X509_CRL_num(opts->crls); i++)
+			X509_STORE_add_crl(store, sk_X509_CRL_value(opts->crls, i));
+		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+	}
+	if (!opts || !opts->check_time)
+		flags |= X509_V_FLAG_NO_CHECK_TIME;
+	if (!X509_STORE_CTX_init(ctx, store, tsm_chain_leaf(chain), untrusted)) {
+		rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "cannot set up verification");
+		goto out;
+	}
+	X509_STORE_CTX_set_flags(ctx, flags);
+	if (opts && opts->check_time && opts->now)
+		X509_STORE_CTX_set_time(ctx, 0, opts->now);
+	ERR_clear_error();
+	if (X509_verify_cert(ctx) != 1) {
+		rc = path_error(ctx, chain, err);
+		goto out;
+	}
+	rc = check_root_hash(chain, ctx, err);
+out:
+	ERR_clear_error();
+	sk_X509_free(untrusted);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	return rc;
+}
+
+int tsm_spdm_sign_prefix(uint8_t version, const char *context,
+			 uint8_t out[TSM_SPDM_SIGN_PREFIX_LEN])
+{
+	size_t clen = strlen(context);
+	char ver[17];
+
+	if (version < TSM_SPDM_V12 || (version >> 4) > 9 || (version & 0xf) > 9)
+		return -TSM_E_UNSUPPORTED;
+	if (clen > TSM_SPDM_SIGN_PREFIX_LEN - 64)
+		return -TSM_E_INVAL;
+	snprintf(ver, sizeof(ver), "dmtf-spdm-v%u.%u.*", version >> 4, version & 0xf);
+	for (int i = 0; i < 4; i++)
+		memcpy(out + 16 * i, ver, 16);
+	memset(out + 64, 0, TSM_SPDM_SIGN_PREFIX_LEN - 64 - clen);
+	memcpy(out + TSM_SPDM_SIGN_PREFIX_LEN - clen, context, clen);
+	return TSM_SPDM_SIGN_PREFIX_LEN;
+}
+
+static const EVP_MD *md_of(enum tsm_hash h)
+{
+	switch (h) {
+	case TSM_HASH_SHA256:
+		return EVP_sha256();
+	case TSM_HASH_SHA384:
+		return EVP_sha384();
+	case TSM_HASH_SHA512:
+		return EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
+/* Raw r||s -> DER ECDSA-Sig-Value. *der is OPENSSL_malloc'd. */
+static int ecdsa_raw_to_der(const uint8_t *sig, size_t len, unsigned char **der)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)(len / 2), NULL);
+	BIGNUM *s = BN_bin2bn(sig + len / 2, (int)(len / 2), NULL);
+	int n = -1;
+
+	if (es && r && s && ECDSA_SIG_set0(es, r, s)) {
+		r = s = NULL;
+		*der = NULL;
+		n = i2d_ECDSA_SIG(es, der);
+	}
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	return n;
+}
+
+static int check_key(EVP_PKEY *pk, const struct tsm_vca *v, struct tsm_error *err)
+{
+	const char *alg = tsm_asym_name(v->base_asym_algo);
+	char group[64] = "";
+
+	if (v->sig == TSM_SIG_ECDSA) {
+		if (!EVP_PKEY_is_a(pk, "EC") ||
+		    !EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+						    group, sizeof(group), NULL) ||
+		    OBJ_txt2nid(group) != v->ec_nid)
+			return tsm_fail(err, TSM_E_SIGNATURE, "measurements.signature",
+					"leaf key (%s %s) does not match the negotiated %s",
+					EVP_PKEY_get0_type_name(pk), group, alg);
+		return 0;
+	}
+	if ((!EVP_PKEY_is_a(pk, "RSA") && !EVP_PKEY_is_a(pk, "RSA-PSS")) ||
+	    (size_t)EVP_PKEY_get_size(pk) != v->sig_len)
+		return tsm_fail(err, TSM_E_SIGNATURE, "measurements.signature",
+				"leaf key (%s, %d bits) does not match the negotiated %s",
+				EVP_PKEY_get0_type_name(pk), EVP_PKEY_get_bits(pk), alg);
+	return 0;
+}
+
+static int verify_sig(EVP_PKEY *pk, const struct tsm_vca *v,
+		      const uint8_t *msg, size_t msglen,
+		      const uint8_t *sig, size_t siglen, struct tsm_error *err)
+{
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *s = sig;
+	size_t slen = siglen;
+	int ok = 0;
+
+	if (!mctx)
+		return tsm_fail(err, TSM_E_NOMEM, "measurements.signature", "out of memory");
+	if (v->sig == TSM_SIG_ECDSA) {
+		int n = ecdsa_raw_to_der(sig, siglen, &der);
+
+		if (n <= 0)
+			goto out;
+		s = der;
+		slen = (size_t)n;
+	}
+	if (EVP_DigestVerifyInit(mctx, &pctx, md_of(v->hash), NULL, pk) != 1)
+		goto out;
+	if (v->sig == TSM_SIG_RSAPSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(v->hash)) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)v->hash_len) != 1))
+		goto out;
+	if (v->sig == TSM_SIG_RSASSA &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+		goto out;
+	ok = EVP_DigestVerify(mctx, s, slen, msg, msglen) == 1;
+out:
+	ERR_clear_error();
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(mctx);
+	if (!ok)
+		return tsm_fail(err, TSM_E_SIGNATURE, "measurements.signature",
+				"MEASUREMENTS signature (%s, %s) does not verify with the leaf key",
+				tsm_asym_name(v->base_asym_algo), tsm_hash_name(v->hash));
+	return 0;
+}
+
+int tsm_verify_measurements(const struct tsm_parsed *p, struct tsm_error *err)
+{
+	const struct tsm_vca *v = &p->vca;
+	const struct tsm_meas *m = &p->meas;
+	uint8_t msg[TSM_SPDM_SIGN_PREFIX_LEN + TSM_HASH_MAX_LEN];
+	X509 *leaf = tsm_chain_leaf(&p->chain);
+	EVP_MD_CTX *h;
+	EVP_PKEY *pk;
+	int rc;
+
+	if (!leaf || !m->signature)
+		return tsm_fail(err, TSM_E_INVAL, "measurements.signature",
+				"evidence not parsed");
+	pk = X509_get0_pubkey(leaf);
+	if (!pk)
+		return tsm_fail(err, TSM_E_SIGNATURE, "measurements.signature",
+				"leaf certificate has no usable public key");
+	rc = check_key(pk, v, err);
+	if (rc)
+		return rc;
+	rc = tsm_spdm_sign_prefix(m->rsp_version, "responder-measurements signing", msg);
+	if (rc < 0)
+		return tsm_fail(err, TSM_E_UNSUPPORTED, "measurements.signature",
+				"no signing context for SPDM version 0x%02x", m->rsp_version);
+	/* M' = prefix || H(VCA || request || response-without-signature) */
+	h = EVP_MD_CTX_new();
+	if (!h || EVP_DigestInit_ex(h, md_of(v->hash), NULL) != 1 ||
+	    EVP_DigestUpdate(h, v->data, v->len) != 1 ||
+	    EVP_DigestUpdate(h, m->request, m->request_len) != 1 ||
+	    EVP_DigestUpdate(h, m->response, m->signed_len) != 1 ||
+	    EVP_DigestFinal_ex(h, msg + TSM_SPDM_SIGN_PREFIX_LEN, NULL) != 1) {
+		EVP_MD_CTX_free(h);
+		return tsm_fail(err, TSM_E_NOMEM, "measurements.signature", "digest failed");
+	}
+	EVP_MD_CTX_free(h);
+	return verify_sig(pk, v, msg, TSM_SPDM_SIGN_PREFIX_LEN + v->hash_len,
+			  m->signature, m->sig_len, err);
+}
+
+int tsm_verify_nonce(const struct tsm_parsed *p, const uint8_t *nonce,
+		     size_t nonce_len, struct tsm_error *err)
+{
+	char want[65], got[65];
+
+	if (!nonce || nonce_len != TSM_SPDM_NONCE_LEN)
+		return tsm_fail(err, TSM_E_NONCE, "nonce",
+				"no %d-byte nonce supplied", TSM_SPDM_NONCE_LEN);
+	if (!p->meas.req_nonce)
+		return tsm_fail(err, TSM_E_NONCE, "nonce", "evidence carries no nonce");
+	if (CRYPTO_memcmp(p->meas.req_nonce, nonce, TSM_SPDM_NONCE_LEN))
+		return tsm_fail(err, TSM_E_NONCE, "nonce",
+				"stale nonce: evidence was requested with %s, expected %s",
+				tsm_hex(p->meas.req_nonce, TSM_SPDM_NONCE_LEN, got, sizeof(got)),
+				tsm_hex(nonce, TSM_SPDM_NONCE_LEN, want, sizeof(want)));
+	return 0;
+}
+
+int tsm_load_pem_certs(const char *path, STACK_OF(X509) *anchors,
+		       struct tsm_error *err)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	X509 *x;
+	int n = 0;
+
+	if (!bio)
+		return tsm_fail(err, TSM_E_IO, "trust-anchor", "%s: cannot open", path);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		if (!sk_X509_push(anchors, x)) {
+			X509_free(x);
+			BIO_free(bio);
+			return tsm_fail(err, TSM_E_NOMEM, "trust-anchor", "out of memory");
+		}
+		n++;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (!n)
+		return tsm_fail(err, TSM_E_CONFIG, "trust-anchor",
+				"%s: no PEM certificate", path);
+	return 0;
+}
+
+int tsm_load_pem_crls(const char *path, STACK_OF(X509_CRL) *crls,
+		      struct tsm_error *err)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	X509_CRL *c;
+	int n = 0;
+
+	if (!bio)
+		return tsm_fail(err, TSM_E_IO, "crl", "%s: cannot open", path);
+	while ((c = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL))) {
+		if (!sk_X509_CRL_push(crls, c)) {
+			X509_CRL_free(c);
+			BIO_free(bio);
+			return tsm_fail(err, TSM_E_NOMEM, "crl", "out of memory");
+		}
+		n++;
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (!n)
+		return tsm_fail(err, TSM_E_CONFIG, "crl", "%s: no PEM CRL", path);
+	return 0;
+}
