@@ -28,4 +28,35 @@
 #define PCI_EXT_CAP_ID_DOE		0x2E
 #endif
 
+/*
+ * ---- generic netlink (netlink_*.c of pci_tsm; maintained by the netlink
+ * helper). Macros only: nothing here includes the netlink headers, so the
+ * section costs the other modules nothing.
+ */
+
+/* One op table for both shapes: split ops where the kernel has them. */
+#ifdef COMPAT_HAVE_GENL_SPLIT_OPS
+#define ptsm_genl_ops		genl_split_ops
+#define PTSM_GENL_CAP_DO	GENL_CMD_CAP_DO
+#define PTSM_GENL_CAP_DUMP	GENL_CMD_CAP_DUMP
+#else
+#define ptsm_genl_ops		genl_ops
+#define PTSM_GENL_CAP_DO	0
+#define PTSM_GENL_CAP_DUMP	0
+#endif
+
+/* The request attributes parsed by the genl core for a dump. */
+#ifdef COMPAT_HAVE_GENL_INFO_DUMP
+#define ptsm_genl_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define ptsm_genl_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
+#ifndef COMPAT_HAVE_NL_ASSERT_DUMP_CTX_FITS
+#define NL_ASSERT_DUMP_CTX_FITS(type_name)				\
+	BUILD_BUG_ON(sizeof(type_name) >				\
+		     sizeof_field(struct netlink_callback, ctx))
+#endif
+/* ---- end of generic netlink section */
+
 #endif /* PTSM_COMPAT_H */
