@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The per-device pipeline, on the loop thread.
+ *
+ * Guest role (a devsec TSM is registered and the device has tsm/lock):
+ *   add/coldplug -> [bound to a real driver: kept] -> lock -> evidence
+ *   (generation > 0) -> job: read with nonce, verify, policy, VALIDATE ->
+ *   accept -> drivers_probe; deny -> unlock, stay held and unbound.
+ * Host role (a link TSM and tsm/connect on PF0): connect -> job -> keep
+ *   the connection, or disconnect on deny.
+ *
+ * Every run carries the device's sequence number. Removal, a new add at
+ * the same address, a timeout, an administrator's decision or a reload
+ * bumps or drops it, so a late job result never applies to a device it
+ * was not computed for. The accept itself re-checks the generation in
+ * sysfs, and the kernel refuses it (ESTALE) when the evidence changed
+ * after VALIDATE.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager.h"
+
+static uint64_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct vd_device *device_find(struct manager *m, const char *bdf)
+{
+	struct vd_device *d;
+
+	for (d = m->devices; d; d = d->next)
+		if (!strcmp(d->bdf, bdf))
+			return d;
+	return NULL;
+}
+
+static struct vd_device *device_new(struct manager *m, const char *bdf)
+{
+	struct vd_device *d = calloc(1, sizeof(*d)), **pp;
+
+	if (!d)
+		return NULL;
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	d->mgr = m;
+	/* keep the list sorted by name: `tsmctl list` reads it in order */
+	for (pp = &m->devices; *pp && strcmp((*pp)->bdf, bdf) < 0; pp = &(*pp)->next)
+		;
+	d->next = *pp;
+	*pp = d;
+	return d;
+}
+
+/* Stops whatever the device is doing; its late results are ignored. */
+static void device_abort(struct vd_device *d)
+{
+	if (d->job) {
+		job_cancel(d->job);
+		job_unref(d->job);
+		d->job = NULL;
+	}
+	d->timer = sd_event_source_disable_unref(d->timer);
+	d->seq = 0;
+}
+
+static void device_destroy(struct manager *m, struct vd_device *d)
+{
+	struct vd_device **pp;
+
+	for (pp = &m->devices; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	device_abort(d);
+	free(d->summary);
+	free(d);
+}
+
+void devices_free(struct manager *m)
+{
+	while (m->devices)
+		device_destroy(m, m->devices);
+}
+
+static void set_decision(struct manager *m, struct vd_device *d, enum vd_decision dec,
+			 const char *rule, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void set_decision(struct manager *m, struct vd_device *d, enum vd_decision dec,
+			 const char *rule, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->decision = dec;
+	snprintf(d->rule, sizeof(d->rule), "%s", rule ? rule : "");
+	snprintf(d->check, sizeof(d->check), "%s", check ? check : "");
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+	d->state = sysfs_dev_state(d->bdf);
+	d->decided_usec = now_realtime_usec();
+	if (dec != VD_PENDING)
+		d->timer = sd_event_source_disable_unref(d->timer);
+	audit_decision(m, d);
+	state_save(m);
+	control_broadcast(m, d);
+}
+
+static const char *errname(int r)
+{
+	switch (-r) {
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case ENXIO:
+		return "ENXIO";
+	case EPERM:
+		return "EPERM";
+	case ESTALE:
+		return "ESTALE";
+	case ENOENT:
+		return "ENOENT";
+	case ENODEV:
+		return "ENODEV";
+	default:
+		return strerror(-r);
+	}
+}
+
+/* Leaves the device locked-out: unlock (guest) or disconnect (host). */
+static void release_tdi(struct manager *m, struct vd_device *d)
+{
+	char cur[TSM_NAME_MAX];
+	int r;
+
+	if (d->host_role) {
+		if (sysfs_dev_read(d->bdf, "tsm/connect", cur, sizeof(cur)) || !cur[0])
+			return;
+		r = sysfs_dev_write(d->bdf, "tsm/disconnect", cur);
+	} else {
+		if (sysfs_dev_read(d->bdf, "tsm/lock", cur, sizeof(cur)) || !cur[0])
+			return;
+		r = sysfs_dev_write(d->bdf, "tsm/unlock", cur);
+	}
+	(void)m;
+	if (r < 0)
+		log_warning("%s: %s failed: %s", d->bdf, d->host_role ? "disconnect" : "unlock",
+			    errname(r));
+}
+
+static void deny(struct manager *m, struct vd_device *d, const char *rule, const char *check,
+		 const char *reason)
+{
+	release_tdi(m, d);
+	set_decision(m, d, VD_DENIED, rule, check, "%s", reason);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *data);
+
+static int arm_deadline(struct manager *m, struct vd_device *d)
+{
+	uint64_t now;
+	int r;
+
+	d->timer = sd_event_source_disable_unref(d->timer);
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	d->started_usec = now;
+	r = sd_event_add_time(m->event, &d->timer, CLOCK_MONOTONIC,
+			      now + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
+	if (r < 0)
+		return log_error_errno(r, "%s: timer: %m", d->bdf);
+	sd_event_source_set_description(d->timer, "device-deadline");
+	return 0;
+}
+
+static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind kind)
+{
+	struct vd_job *job = job_new(kind);
+	uint64_t now, left;
+
+	if (!job) {
+		deny(m, d, "", "internal", "out of memory starting verification");
+		return;
+	}
+	job->seq = d->seq;
+	snprintf(job->bdf, sizeof(job->bdf), "%s", d->bdf);
+	job->policy = vd_policy_ref(m->policy);
+	job->id.vendor = d->vendor;
+	job->id.device = d->device;
+	job->id.class_code = d->class_code;
+	job->id.pci_name = job->bdf;
+	job->host_role = d->host_role;
+	if (!d->host_role)
+		job->has_layout = sysfs_dev_layout(d->bdf, &job->layout) == 0;
+	job->nonce_required = m->cfg.nonce_required;
+	job->time_check = m->cfg.time_check;
+	job->audit_mode = m->cfg.mode == TSM_MODE_AUDIT;
+	/* the job gets what is left of the device's budget */
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	left = (uint64_t)m->cfg.timeout_ms * 1000;
+	if (d->started_usec && now - d->started_usec < left)
+		left -= now - d->started_usec;
+	job->timeout_ms = left / 1000 ? left / 1000 : 1;
+	/* one reference for the device, one for the queue/worker */
+	atomic_fetch_add(&job->refs, 1);
+	d->job = job;
+	job_submit(m, job);
+}
+
+/* Evidence is there when the generation is non-zero; else wait for a uevent. */
+static void maybe_start_job(struct manager *m, struct vd_device *d)
+{
+	uint32_t gen = 0;
+
+	if (d->decision != VD_PENDING || d->job)
+		return;
+	if (!d->host_role && sysfs_dev_generation(d->bdf, &gen) == 0 && gen == 0) {
+		log_debug("%s: locked, waiting for evidence", d->bdf);
+		return;
+	}
+	submit_job(m, d, VD_JOB_VERIFY);
+}
+
+/* An accepted device in RUN across a daemon restart keeps its record. */
+static bool restore_accepted(struct manager *m, struct vd_device *d)
+{
+	char rule[sizeof(d->rule)], check[sizeof(d->check)], reason[sizeof(d->reason)];
+
+	if (state_load_decision(m, d) <= 0)
+		return false;
+	memcpy(rule, d->rule, sizeof(rule));
+	memcpy(check, d->check, sizeof(check));
+	memcpy(reason, d->reason, sizeof(reason));
+	set_decision(m, d, VD_ACCEPTED, rule, check, "%s", reason);
+	return true;
+}
+
+static void start_guest(struct manager *m, struct vd_device *d, bool coldplug)
+{
+	char drv[64] = "", cur[TSM_NAME_MAX] = "";
+	enum tsm_tdisp st;
+	int r;
+
+	sysfs_dev_driver(d->bdf, drv, sizeof(drv));
+	st = sysfs_dev_state(d->bdf);
+	if (drv[0] && strcmp(drv, TSM_HOLD_DRIVER)) {
+		if (st == TSM_TDISP_RUN && restore_accepted(m, d))
+			return;
+		if (coldplug && m->cfg.present == TSM_PRESENT_KEEP)
+			set_decision(m, d, VD_KEPT, "", "present",
+				     "bound to driver %s when the daemon started; left alone (present = keep)",
+				     drv);
+		else
+			set_decision(m, d, VD_KEPT, "", "present",
+				     "bound to driver %s; a device in use is never locked", drv);
+		return;
+	}
+	if (st == TSM_TDISP_RUN) {
+		if (restore_accepted(m, d)) {
+			if (sysfs_probe_driver(d->bdf) < 0)
+				log_warning("%s: driver probe failed", d->bdf);
+			return;
+		}
+		set_decision(m, d, VD_KEPT, "", "present",
+			     "already accepted (TDISP RUN) when the daemon started; not re-verified");
+		return;
+	}
+	if (st == TSM_TDISP_LOCKED) {
+		sysfs_dev_read(d->bdf, "tsm/lock", cur, sizeof(cur));
+		if (strcmp(cur, m->devsec_tsm)) {
+			set_decision(m, d, VD_HELD, "", "lock",
+				     "locked by %s, not by the devsec TSM %s", cur, m->devsec_tsm);
+			return;
+		}
+		log_info("%s: locked but not accepted (interrupted verification?): verifying from scratch",
+			 d->bdf);
+	} else {
+		r = sysfs_dev_write(d->bdf, "tsm/lock", m->devsec_tsm);
+		if (r < 0) {
+			set_decision(m, d, VD_HELD, "", "lock", "lock with %s refused: %s",
+				     m->devsec_tsm, errname(r));
+			return;
+		}
+	}
+	d->attempts = 0;
+	arm_deadline(m, d);
+	set_decision(m, d, VD_PENDING, "", "", "verifying evidence");
+	maybe_start_job(m, d);
+}
+
+static void start_host(struct manager *m, struct vd_device *d, bool coldplug)
+{
+	char cur[TSM_NAME_MAX] = "";
+	int r;
+
+	if (sysfs_dev_driver_bound(d->bdf) && coldplug && m->cfg.present == TSM_PRESENT_KEEP) {
+		set_decision(m, d, VD_KEPT, "", "present",
+			     "bound to a driver when the daemon started; left alone (present = keep)");
+		return;
+	}
+	sysfs_dev_read(d->bdf, "tsm/connect", cur, sizeof(cur));
+	if (!cur[0]) {
+		r = sysfs_dev_write(d->bdf, "tsm/connect", m->link_tsm);
+		if (r < 0) {
+			set_decision(m, d, VD_HELD, "", "connect", "connect with %s refused: %s",
+				     m->link_tsm, errname(r));
+			return;
+		}
+	}
+	d->attempts = 0;
+	arm_deadline(m, d);
+	set_decision(m, d, VD_PENDING, "", "", "verifying evidence");
+	maybe_start_job(m, d);
+}
+
+static void device_start(struct manager *m, struct vd_device *d, bool coldplug)
+{
+	d->seq = ++m->next_seq;
+	d->host_role = false;
+	if (sysfs_dev_has(d->bdf, "tsm/lock") && m->devsec_tsm[0]) {
+		start_guest(m, d, coldplug);
+	} else if (sysfs_dev_has(d->bdf, "tsm/connect") && m->link_tsm[0]) {
+		d->host_role = true;
+		start_host(m, d, coldplug);
+	} else if (sysfs_dev_driver_bound(d->bdf)) {
+		set_decision(m, d, VD_KEPT, "", "present", "bound to a driver; no TSM to judge it");
+	} else {
+		set_decision(m, d, VD_HELD, "", "tsm", "held: no devsec TSM registered yet");
+	}
+}
+
+static bool tee_capable(const char *bdf)
+{
+	return sysfs_dev_has(bdf, "tsm/lock") || sysfs_dev_has(bdf, "tsm/connect");
+}
+
+void device_added(struct manager *m, const char *bdf, bool coldplug)
+{
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!tee_capable(bdf)) {
+		if (d)	/* the tsm/ group went away with its TSM */
+			device_destroy(m, d);
+		return;
+	}
+	if (d) {
+		/* an add without the remove we should have seen: start over */
+		device_abort(d);
+		free(d->summary);
+		d->summary = NULL;
+		d->admin = false;
+	} else {
+		d = device_new(m, bdf);
+		if (!d) {
+			log_error("%s: out of memory", bdf);
+			return;
+		}
+	}
+	if (sysfs_dev_ids(bdf, &d->vendor, &d->device, &d->class_code) < 0)
+		log_warning("%s: cannot read vendor/device/class", bdf);
+	memset(d->has_sha, 0, sizeof(d->has_sha));
+	d->generation = 0;
+	device_start(m, d, coldplug);
+}
+
+void device_changed(struct manager *m, const char *bdf)
+{
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!d) {
+		if (tee_capable(bdf))
+			device_added(m, bdf, false);
+		return;
+	}
+	d->state = sysfs_dev_state(bdf);
+	if (d->decision == VD_PENDING && !d->job)
+		maybe_start_job(m, d);
+}
+
+void device_removed(struct manager *m, const char *bdf)
+{
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!d)
+		return;
+	if (d->decision == VD_PENDING) {
+		device_abort(d);
+		d->decision = VD_DENIED;
+		snprintf(d->rule, sizeof(d->rule), "%s", "");
+		snprintf(d->check, sizeof(d->check), "removed");
+		snprintf(d->reason, sizeof(d->reason), "device removed during verification");
+		d->state = TSM_TDISP_NONE;
+		d->decided_usec = now_realtime_usec();
+		audit_decision(m, d);
+		control_broadcast(m, d);
+	} else {
+		log_info("%s: removed", bdf);
+	}
+	device_destroy(m, d);
+	state_save(m);
+	manager_check_once(m);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct vd_device *d = data;
+	struct manager *m = d->mgr;
+
+	(void)s;
+	(void)usec;
+	if (d->decision != VD_PENDING)
+		return 0;
+	device_abort(d);
+	d->seq = ++m->next_seq;
+	{
+		char why[128];
+
+		snprintf(why, sizeof(why), "no decision within the per-device timeout of %u ms",
+			 m->cfg.timeout_ms);
+		deny(m, d, "", "timeout", why);
+	}
+	manager_check_once(m);
+	return 0;
+}
+
+static void accept_guest(struct manager *m, struct vd_device *d, const struct vd_verdict *v,
+			 const char *note)
+{
+	uint32_t gen = 0;
+	int r;
+
+	if (v->has_generation && sysfs_dev_generation(d->bdf, &gen) == 0 &&
+	    gen != v->generation) {
+		r = -ESTALE;
+	} else {
+		r = sysfs_dev_write(d->bdf, "tsm/accept", "1");
+	}
+	if (r == -ESTALE) {
+		if (++d->attempts < VD_MAX_ATTEMPTS) {
+			log_info("%s: evidence changed after verification, verifying again", d->bdf);
+			submit_job(m, d, VD_JOB_VERIFY);
+			return;
+		}
+		deny(m, d, v->rule, "evidence.stale",
+		     "the evidence kept changing between verification and accept");
+		return;
+	}
+	if (r < 0) {
+		char why[TSM_REASON_MAX];
+
+		snprintf(why, sizeof(why), "accept refused by the kernel: %s%s", errname(r),
+			 r == -EPERM ? " (generation not validated; require_validate=1)" : "");
+		deny(m, d, v->rule, "accept", why);
+		return;
+	}
+	set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
+	r = sysfs_probe_driver(d->bdf);
+	if (r < 0)
+		log_warning("%s: accepted, but the driver probe failed: %s", d->bdf, errname(r));
+	d->state = sysfs_dev_state(d->bdf);
+}
+
+void device_job_done(struct manager *m, struct vd_job *job)
+{
+	struct vd_device *d = device_find(m, job->bdf);
+	const struct vd_verdict *v = &job->v;
+	char note[TSM_REASON_MAX] = "";
+
+	if (!d || d->job != job || d->seq != job->seq || atomic_load(&job->cancelled)) {
+		log_debug("%s: dropping the result of an outdated job", job->bdf);
+		return;
+	}
+	job_unref(d->job);
+	d->job = NULL;
+	/* keep what was judged, for `tsmctl show` and the audit record */
+	if (v->summary) {
+		free(d->summary);
+		d->summary = strdup(v->summary);
+	}
+	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
+	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
+	if (v->has_generation)
+		d->generation = v->generation;
+	if (!v->ok) {
+		deny(m, d, v->rule[0] ? v->rule : "", v->check, v->reason);
+		return;
+	}
+	if (v->stale) {
+		if (++d->attempts < VD_MAX_ATTEMPTS) {
+			submit_job(m, d, job->kind);
+			return;
+		}
+		deny(m, d, v->rule, "evidence.stale", "the evidence kept changing during verification");
+		return;
+	}
+	if (v->target == TSM_TARGET_DENY) {
+		if (m->cfg.mode != TSM_MODE_AUDIT || job->kind == VD_JOB_ADMIN_ACCEPT) {
+			deny(m, d, v->rule, v->check, v->reason);
+			return;
+		}
+		snprintf(note, sizeof(note), "mode = audit, would have denied: ");
+	} else if (v->target == TSM_TARGET_AUDIT) {
+		snprintf(note, sizeof(note), "audit rule%s: ", v->check[0] ? " (would deny)" : "");
+	}
+	if (d->host_role) {
+		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
+		return;
+	}
+	accept_guest(m, d, v, note);
+}
+
+bool devices_refresh_tsm(struct manager *m)
+{
+	char devsec[TSM_NAME_MAX] = "", link[TSM_NAME_MAX] = "";
+	bool changed;
+
+	sysfs_find_tsm("devsec", devsec, sizeof(devsec));
+	sysfs_find_tsm("link", link, sizeof(link));
+	changed = strcmp(devsec, m->devsec_tsm) || strcmp(link, m->link_tsm);
+	if (changed)
+		log_info("TSMs: devsec %s, link %s", devsec[0] ? devsec : "(none)",
+			 link[0] ? link : "(none)");
+	snprintf(m->devsec_tsm, sizeof(m->devsec_tsm), "%s", devsec);
+	snprintf(m->link_tsm, sizeof(m->link_tsm), "%s", link);
+	return changed;
+}
+
+static int rescan_one(const char *bdf, void *data)
+{
+	struct manager *m = data;
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!d) {
+		if (tee_capable(bdf))
+			device_added(m, bdf, false);
+	} else if (d->decision == VD_HELD && !d->admin) {
+		device_start(m, d, false);
+	}
+	return 0;
+}
+
+void devices_rescan_tsm(struct manager *m)
+{
+	struct vd_device *d, *next;
+
+	devices_refresh_tsm(m);
+	/* devices whose tsm/ group went away with the TSM */
+	for (d = m->devices; d; d = next) {
+		next = d->next;
+		if (!sysfs_dev_exists(d->bdf) || !tee_capable(d->bdf)) {
+			if (d->decision == VD_PENDING)
+				device_removed(m, d->bdf);
+			else
+				device_destroy(m, d);
+		}
+	}
+	sysfs_for_each_pci_dev(rescan_one, m);
+	state_save(m);
+}
+
+void devices_reevaluate(struct manager *m)
+{
+	struct vd_device *d;
+
+	for (d = m->devices; d; d = d->next) {
+		if (d->admin)
+			continue;
+		if (d->decision != VD_PENDING && d->decision != VD_HELD &&
+		    d->decision != VD_DENIED)
+			continue;
+		log_info("%s: re-evaluating under the new policy", d->bdf);
+		device_abort(d);
+		device_start(m, d, false);
+	}
+}
+
+bool devices_busy(struct manager *m)
+{
+	struct vd_device *d;
+
+	for (d = m->devices; d; d = d->next)
+		if (d->decision == VD_PENDING || d->job)
+			return true;
+	return false;
+}
+
+int device_admin_accept(struct manager *m, const char *bdf, char *err, size_t errlen)
+{
+	struct vd_device *d = device_find(m, bdf);
+	int r;
+
+	if (!d) {
+		snprintf(err, errlen, "%s: not a TEE device the daemon tracks", bdf);
+		return -ENODEV;
+	}
+	if (d->decision == VD_ACCEPTED) {
+		snprintf(err, errlen, "%s: already accepted", bdf);
+		return -EALREADY;
+	}
+	if (sysfs_dev_driver_bound(bdf)) {
+		snprintf(err, errlen, "%s: bound to a driver; cannot be locked", bdf);
+		return -EBUSY;
+	}
+	device_abort(d);
+	d->seq = ++m->next_seq;
+	d->attempts = 0;
+	d->admin = true;
+	if (d->host_role) {
+		char cur[TSM_NAME_MAX] = "";
+
+		sysfs_dev_read(bdf, "tsm/connect", cur, sizeof(cur));
+		if (!cur[0] && (r = sysfs_dev_write(bdf, "tsm/connect", m->link_tsm)) < 0) {
+			snprintf(err, errlen, "%s: connect refused: %s", bdf, errname(r));
+			return r;
+		}
+		set_decision(m, d, VD_ACCEPTED, "admin", "", "accepted by the administrator");
+		return 0;
+	}
+	if (!m->devsec_tsm[0]) {
+		snprintf(err, errlen, "no devsec TSM registered");
+		return -ENXIO;
+	}
+	if (sysfs_dev_state(bdf) == TSM_TDISP_UNLOCKED) {
+		r = sysfs_dev_write(bdf, "tsm/lock", m->devsec_tsm);
+		if (r < 0) {
+			snprintf(err, errlen, "%s: lock refused: %s", bdf, errname(r));
+			return r;
+		}
+	}
+	arm_deadline(m, d);
+	set_decision(m, d, VD_PENDING, "admin", "", "administrator accept in progress");
+	submit_job(m, d, VD_JOB_ADMIN_ACCEPT);
+	return 0;
+}
+
+int device_admin_deny(struct manager *m, const char *bdf, char *err, size_t errlen)
+{
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!d) {
+		snprintf(err, errlen, "%s: not a TEE device the daemon tracks", bdf);
+		return -ENODEV;
+	}
+	if (sysfs_dev_driver_bound(bdf)) {
+		char drv[64] = "";
+
+		sysfs_dev_driver(bdf, drv, sizeof(drv));
+		snprintf(err, errlen, "%s: bound to driver %s; unbind it first", bdf, drv);
+		return -EBUSY;
+	}
+	device_abort(d);
+	d->seq = ++m->next_seq;
+	d->admin = true;
+	deny(m, d, "admin", "admin", "denied by the administrator");
+	return 0;
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tsm-verifierd: the manager owns the event loop, the device table, the
+ * loaded configuration and policy, the udev monitor, the control socket
+ * and the worker jobs. Everything here runs on the loop thread except the
+ * job bodies (worker.c), which only see their struct vd_job.
+ */
+#ifndef TSM_VD_MANAGER_H
+#define TSM_VD_MANAGER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <systemd/sd-event.h>
+#include <libudev.h>
+
+#include "tsm.h"
+#include "genl.h"
+#include "sysfs.h"
+
+#define VD_SOCKET_PATH		"/run/tsm-verifierd/tsm-verifierd.sock"
+#define VD_STATE_FILE		"state.json"
+#define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
+#define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
+#define VD_NL_RETRIES		4	/* dump retries on EAGAIN */
+
+enum vd_decision {
+	VD_NONE = 0,
+	VD_PENDING,
+	VD_HELD,
+	VD_ACCEPTED,
+	VD_DENIED,
+	VD_KEPT,
+};
+
+const char *vd_decision_name(enum vd_decision d);
+
+/* A loaded policy, shared by reference with the jobs judging against it. */
+struct vd_policy {
+	atomic_int refs;
+	struct tsm_policy *pol;
+};
+
+struct vd_policy *vd_policy_ref(struct vd_policy *p);
+void vd_policy_unref(struct vd_policy *p);
+
+enum vd_job_kind {
+	VD_JOB_VERIFY,		/* read with a fresh nonce, verify, evaluate, VALIDATE */
+	VD_JOB_ADMIN_ACCEPT,	/* read, VALIDATE; no policy */
+};
+
+/* What a job found: filled by the worker, read by the loop afterwards. */
+struct vd_verdict {
+	enum tsm_target target;
+	bool ok;		/* evidence judged (else |reason| says why not) */
+	bool stale;		/* VALIDATE said ESTALE: start over */
+	char rule[128];
+	char check[TSM_CHECK_MAX];
+	char reason[TSM_REASON_MAX];
+	uint32_t generation;
+	bool has_generation;
+	bool device_evidence;
+	bool nonce_used;
+	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
+	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
+	char *summary;		/* evidence summary (JSON text) or NULL */
+};
+
+struct vd_job {
+	atomic_int refs;	/* the loop and the worker */
+	enum vd_job_kind kind;
+	uint64_t seq;		/* the device's add sequence when started */
+	char bdf[TSM_BDF_MAX];
+	int cancel_fd;		/* eventfd: removal, timeout, shutdown */
+	atomic_bool cancelled;
+	/* inputs (owned by the job) */
+	struct vd_policy *policy;
+	struct tsm_device_id id;
+	struct tsm_device_layout layout;
+	bool has_layout;
+	bool host_role;		/* link TSM: no report, no VALIDATE */
+	bool nonce_required;
+	bool time_check;
+	bool audit_mode;
+	unsigned int timeout_ms;
+	/* output */
+	struct vd_verdict v;
+	struct vd_job *next;	/* queue of jobs waiting for a worker slot */
+};
+
+struct vd_device {
+	struct manager *mgr;
+	char bdf[TSM_BDF_MAX];
+	uint64_t seq;		/* bumped on add and on every pipeline start */
+	uint16_t vendor, device;
+	uint32_t class_code;
+	bool host_role;		/* link TSM: connect/disconnect */
+	enum vd_decision decision;
+	enum tsm_tdisp state;
+	char rule[128];
+	char reason[TSM_REASON_MAX];
+	char check[TSM_CHECK_MAX];
+	bool admin;		/* decided by an administrator: sticky over reload */
+	uint32_t generation;
+	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
+	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
+	char *summary;		/* last evidence summary, JSON text */
+	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
+	unsigned int attempts;
+	struct vd_job *job;	/* in flight, or NULL */
+	sd_event_source *timer;	/* deadline of the current pipeline run */
+	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
+	struct vd_device *next;
+};
+
+struct vd_options {
+	const char *config_path;
+	const char *socket_path;
+	bool foreground;
+	bool debug;
+	bool once;
+};
+
+struct vd_client;
+
+struct manager {
+	sd_event *event;
+	struct vd_options opts;
+	struct tsm_config cfg;
+	struct vd_policy *policy;
+	struct udev *udev;
+	struct udev_monitor *monitor;
+	sd_event_source *monitor_src;
+	int listen_fd;
+	sd_event_source *listen_src;
+	struct vd_client *clients;
+	struct vd_client *current_client;
+	struct vd_device *devices;
+	uint64_t next_seq;
+	/* jobs */
+	int result_pipe[2];	/* workers write finished job pointers */
+	sd_event_source *result_src;
+	struct vd_job *queue_head, *queue_tail;
+	unsigned int running;	/* jobs on a worker thread */
+	pthread_mutex_t lock;	/* protects |live_threads| */
+	pthread_cond_t idle;
+	unsigned int live_threads;
+	bool quitting;
+	char devsec_tsm[TSM_NAME_MAX];	/* "" when none */
+	char link_tsm[TSM_NAME_MAX];
+	bool nl_fallback_logged;
+};
+
+int manager_new(struct manager **ret, const struct vd_options *opts);
+void manager_free(struct manager *m);
+int manager_run(struct manager *m);
+/* Re-reads config and policy; on error keeps the old ones. */
+int manager_reload(struct manager *m, char *err, size_t errlen);
+
+/* device.c: the per-device pipeline on the loop */
+struct vd_device *device_find(struct manager *m, const char *bdf);
+void device_added(struct manager *m, const char *bdf, bool coldplug);
+void device_changed(struct manager *m, const char *bdf);
+void device_removed(struct manager *m, const char *bdf);
+void device_job_done(struct manager *m, struct vd_job *job);
+void devices_rescan_tsm(struct manager *m);
+bool devices_refresh_tsm(struct manager *m);
+void devices_reevaluate(struct manager *m);
+bool devices_busy(struct manager *m);
+void devices_free(struct manager *m);
+int device_admin_accept(struct manager *m, const char *bdf, char *err, size_t errlen);
+int device_admin_deny(struct manager *m, const char *bdf, char *err, size_t errlen);
+
+/* worker.c */
+struct vd_job *job_new(enum vd_job_kind kind);
+void job_unref(struct vd_job *job);
+void job_cancel(struct vd_job *job);
+int job_submit(struct manager *m, struct vd_job *job);
+void jobs_dispatch(struct manager *m);
+int jobs_setup(struct manager *m);
+void jobs_shutdown(struct manager *m);
+
+/* udev.c */
+int udev_setup(struct manager *m);
+int udev_coldplug(struct manager *m);
+void udev_teardown(struct manager *m);
+
+/* audit.c */
+void audit_decision(const struct manager *m, const struct vd_device *d);
+
+/* state.c */
+struct json_object;
+struct json_object *device_to_json(const struct vd_device *d, bool full);
+int state_save(struct manager *m);
+int state_load_decision(struct manager *m, struct vd_device *d);
+
+/* control.c */
+int control_setup(struct manager *m);
+void control_teardown(struct manager *m);
+void control_broadcast(struct manager *m, const struct vd_device *d);
+
+#endif /* TSM_VD_MANAGER_H */
+
+#ifndef TSM_VERSION
+#define TSM_VERSION "unknown"
+#endif
+
+void manager_check_once(struct manager *m);

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Decision state: in memory in the device table, and persisted to
+ * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed) on
+ * every decision. The file serves two readers: `tsmctl list/show` when
+ * the daemon is not running (they mark the output as possibly stale),
+ * and the daemon itself after a restart, which trusts a recorded
+ * "accepted" only for a device still in RUN with the same evidence
+ * generation (else the device is re-derived from sysfs). It is never
+ * used to accept anything.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "log.h"
+#include "manager.h"
+
+struct json_object *device_to_json(const struct vd_device *d, bool full)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[65], buf[16];
+	unsigned int t;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "device", json_object_new_string(d->bdf));
+	snprintf(buf, sizeof(buf), "0x%04x", d->vendor);
+	json_object_object_add(o, "vendor", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "0x%04x", d->device);
+	json_object_object_add(o, "device_id", json_object_new_string(buf));
+	json_object_object_add(o, "state", json_object_new_string(tsm_tdisp_name(d->state)));
+	json_object_object_add(o, "decision",
+			       json_object_new_string(vd_decision_name(d->decision)));
+	json_object_object_add(o, "rule", json_object_new_string(d->rule));
+	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	json_object_object_add(o, "generation", json_object_new_int64(d->generation));
+	if (!full)
+		return o;
+	snprintf(buf, sizeof(buf), "0x%06x", d->class_code);
+	json_object_object_add(o, "class", json_object_new_string(buf));
+	json_object_object_add(o, "check", json_object_new_string(d->check));
+	json_object_object_add(o, "role", json_object_new_string(d->host_role ? "host" : "guest"));
+	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
+	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
+	{
+		struct json_object *sha = json_object_new_object();
+
+		for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++)
+			if (d->has_sha[t])
+				json_object_object_add(sha, tsm_evidence_type_name(t),
+					json_object_new_string(tsm_hex(d->sha256[t], 32, hex,
+								       sizeof(hex))));
+		json_object_object_add(o, "evidence_sha256", sha);
+	}
+	if (d->summary) {
+		struct json_object *s = json_tokener_parse(d->summary);
+
+		if (s)
+			json_object_object_add(o, "evidence", s);
+	}
+	return o;
+}
+
+static int state_path(const struct manager *m, char *buf, size_t len, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/%s%s", m->cfg.state_dir, VD_STATE_FILE, suffix);
+
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+int state_save(struct manager *m)
+{
+	char path[TSM_PATH_MAX + 32], tmp[TSM_PATH_MAX + 32];
+	struct json_object *root, *arr;
+	struct vd_device *d;
+	const char *text;
+	size_t len;
+	int fd, r = 0;
+
+	if (state_path(m, path, sizeof(path), "") || state_path(m, tmp, sizeof(tmp), ".tmp"))
+		return -ENAMETOOLONG;
+	if (mkdir(m->cfg.state_dir, 0700) < 0 && errno != EEXIST)
+		return log_warning_errno(errno, "state dir %s: %m", m->cfg.state_dir);
+	root = json_object_new_object();
+	arr = json_object_new_array();
+	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "pid", json_object_new_int(getpid()));
+	for (d = m->devices; d; d = d->next)
+		json_object_array_add(arr, device_to_json(d, true));
+	json_object_object_add(root, "devices", arr);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+	len = strlen(text);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = log_warning_errno(errno, "%s: %m", tmp);
+		goto out;
+	}
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+		r = log_warning_errno(errno ? errno : EIO, "%s: %m", tmp);
+	close(fd);
+	if (!r && rename(tmp, path) < 0)
+		r = log_warning_errno(errno, "rename %s: %m", path);
+	if (r)
+		unlink(tmp);
+out:
+	json_object_put(root);
+	return r;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+/*
+ * Restores the recorded decision of a device that is in RUN now: only an
+ * "accepted" record with the device's current generation counts.
+ * Returns 1 when restored, 0 when not, <0 on error.
+ */
+int state_load_decision(struct manager *m, struct vd_device *d)
+{
+	char path[TSM_PATH_MAX + 32];
+	struct json_object *root, *arr, *gen;
+	uint32_t cur = 0;
+	size_t i;
+	int ret = 0;
+
+	if (state_path(m, path, sizeof(path), ""))
+		return -ENAMETOOLONG;
+	if (sysfs_dev_generation(d->bdf, &cur) < 0)
+		return 0;
+	root = json_object_from_file(path);
+	if (!root)
+		return 0;
+	if (!json_object_object_get_ex(root, "devices", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		goto out;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+
+		if (strcmp(jstr(o, "device"), d->bdf) || strcmp(jstr(o, "decision"), "accepted"))
+			continue;
+		if (!json_object_object_get_ex(o, "generation", &gen) ||
+		    json_object_get_int64(gen) != cur)
+			continue;
+		d->generation = cur;
+		snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
+		snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
+		snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
+		ret = 1;
+		break;
+	}
+out:
+	json_object_put(root);
+	return ret;
+}

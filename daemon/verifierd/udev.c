@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * udev edge: a libudev monitor for the "pci" and "tsm" subsystems on the
+ * event loop, and the coldplug walk of /sys/bus/pci/devices at start.
+ * Without a running udevd (an initramfs, the VM tests) the monitor
+ * listens to the kernel's uevents directly.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "manager.h"
+
+static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	struct manager *m = data;
+	struct udev_device *dev;
+	const char *action, *subsys, *name;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	while ((dev = udev_monitor_receive_device(m->monitor))) {
+		action = udev_device_get_action(dev);
+		subsys = udev_device_get_subsystem(dev);
+		name = udev_device_get_sysname(dev);
+		if (!action || !subsys || !name)
+			goto next;
+		log_debug("uevent %s %s %s (seqnum %llu)", action, subsys, name,
+			  udev_device_get_seqnum(dev));
+		if (!strcmp(subsys, "tsm")) {
+			devices_rescan_tsm(m);
+		} else if (!strcmp(subsys, "pci") && sysfs_valid_bdf(name)) {
+			if (!strcmp(action, "add"))
+				device_added(m, name, false);
+			else if (!strcmp(action, "remove"))
+				device_removed(m, name);
+			else
+				device_changed(m, name);	/* change, bind, unbind */
+		}
+next:
+		udev_device_unref(dev);
+	}
+	return 0;
+}
+
+int udev_setup(struct manager *m)
+{
+	const char *source = getenv("TSM_UDEV_SOURCE");
+	int r;
+
+	m->udev = udev_new();
+	if (!m->udev)
+		return log_error_errno(ENOMEM, "udev_new failed");
+	if (!source)
+		source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
+	m->monitor = udev_monitor_new_from_netlink(m->udev, source);
+	if (!m->monitor)
+		return log_error_errno(errno ? errno : EIO, "udev monitor (%s): %m", source);
+	r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "pci", NULL);
+	if (r >= 0)
+		r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "tsm", NULL);
+	if (r >= 0)
+		r = udev_monitor_enable_receiving(m->monitor);
+	if (r < 0)
+		return log_error_errno(r, "udev monitor: %m");
+	/* a burst of hotplug events must not overflow the socket */
+	udev_monitor_set_receive_buffer_size(m->monitor, 8 * 1024 * 1024);
+	r = sd_event_add_io(m->event, &m->monitor_src, udev_monitor_get_fd(m->monitor),
+			    EPOLLIN, on_uevent, m);
+	if (r < 0)
+		return log_error_errno(r, "udev event source: %m");
+	sd_event_source_set_description(m->monitor_src, "udev-monitor");
+	log_debug("listening to %s uevents", source);
+	return 0;
+}
+
+static int coldplug_one(const char *bdf, void *data)
+{
+	device_added(data, bdf, true);
+	return 0;
+}
+
+int udev_coldplug(struct manager *m)
+{
+	int r;
+
+	devices_refresh_tsm(m);
+	r = sysfs_for_each_pci_dev(coldplug_one, m);
+	if (r < 0 && r != -ENOENT)
+		return log_error_errno(r, "enumerating %s/sys/bus/pci/devices: %m", sysfs_root());
+	return 0;
+}
+
+void udev_teardown(struct manager *m)
+{
+	m->monitor_src = sd_event_source_unref(m->monitor_src);
+	if (m->monitor)
+		udev_monitor_unref(m->monitor);
+	m->monitor = NULL;
+	if (m->udev)
+		udev_unref(m->udev);
+	m->udev = NULL;
+}

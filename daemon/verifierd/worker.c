@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Jobs: the slow part of a device's pipeline (netlink read with a fresh
+ * nonce, which may wait for the device; parsing; verification; policy;
+ * VALIDATE) runs on its own thread so that one slow or hostile device
+ * never stalls the loop or the other devices. A finished job is posted
+ * back to the loop as a pointer written to a pipe; the loop decides
+ * whether the result still applies (device.c: same device, same add
+ * sequence, not cancelled). Jobs never touch sysfs state: the loop alone
+ * locks, accepts and unlocks.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+
+#include <json-c/json.h>
+
+#include "evsummary.h"
+#include "log.h"
+#include "manager.h"
+
+struct vd_job *job_new(enum vd_job_kind kind)
+{
+	struct vd_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->kind = kind;
+	atomic_init(&job->refs, 1);
+	atomic_init(&job->cancelled, false);
+	job->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (job->cancel_fd < 0) {
+		free(job);
+		return NULL;
+	}
+	return job;
+}
+
+void job_unref(struct vd_job *job)
+{
+	if (!job || atomic_fetch_sub(&job->refs, 1) != 1)
+		return;
+	vd_policy_unref(job->policy);
+	close(job->cancel_fd);
+	free(job->v.summary);
+	free(job);
+}
+
+void job_cancel(struct vd_job *job)
+{
+	uint64_t one = 1;
+
+	if (!job || atomic_exchange(&job->cancelled, true))
+		return;
+	if (write(job->cancel_fd, &one, sizeof(one)) < 0)
+		log_debug("cancel %s: %m", job->bdf);
+}
+
+static void verdict_fail(struct vd_verdict *v, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void verdict_fail(struct vd_verdict *v, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->ok = false;
+	v->target = TSM_TARGET_DENY;
+	snprintf(v->check, sizeof(v->check), "%s", check);
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+}
+
+static const char *read_error(int r)
+{
+	switch (-r) {
+	case ENXIO:
+		return "the device has no evidence (no TSM context)";
+	case ENODEV:
+		return "no such device";
+	case ETIMEDOUT:
+		return "timed out waiting for the evidence";
+	case EOPNOTSUPP:
+		return "the TSM cannot refresh signed evidence with a nonce";
+	case EPROTO:
+		return "malformed or truncated evidence dump (object length mismatch)";
+	case EFBIG:
+		return "evidence object larger than the 16 MiB limit";
+	case EAGAIN:
+		return "the evidence kept changing during the read";
+	case EBADMSG:
+		return "malformed netlink message";
+	default:
+		return strerror(-r);
+	}
+}
+
+/* Reads the evidence; fills |v| on failure and returns false. */
+static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_evidence *raw,
+			  uint8_t nonce[PCI_TSM_NONCE_SIZE])
+{
+	struct vd_verdict *v = &job->v;
+	bool use_nonce = true;
+	int r;
+
+	if (!tsm_nl_has_device_evidence(nl) && !tsm_nl_has_pci_tsm(nl)) {
+		verdict_fail(v, "evidence.netlink",
+			     "no evidence netlink family (is pci_tsm loaded?)");
+		return false;
+	}
+	if (!tsm_nl_has_device_evidence(nl)) {
+		log_warning("%s: device-evidence family absent, reading over pci-tsm without a nonce",
+			    job->bdf);
+		if (job->nonce_required) {
+			verdict_fail(v, "evidence.nonce",
+				     "nonce = required, but only the pci-tsm family is available and it cannot take a nonce");
+			return false;
+		}
+		use_nonce = false;
+	}
+	if (use_nonce && getrandom(nonce, PCI_TSM_NONCE_SIZE, 0) != PCI_TSM_NONCE_SIZE) {
+		verdict_fail(v, "evidence.nonce", "getrandom failed: %s", strerror(errno));
+		return false;
+	}
+	r = tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, use_nonce ? nonce : NULL,
+			VD_NL_RETRIES, raw);
+	if (r == -EOPNOTSUPP && use_nonce && !job->nonce_required) {
+		log_warning("%s: the TSM cannot refresh evidence with a nonce; nonce = optional, reading the published evidence",
+			    job->bdf);
+		r = tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, NULL,
+				VD_NL_RETRIES, raw);
+	}
+	if (r == -ECANCELED) {
+		verdict_fail(v, "cancelled", "cancelled");
+		return false;
+	}
+	if (r < 0) {
+		const char *km = tsm_nl_errmsg(nl);
+
+		verdict_fail(v, r == -EOPNOTSUPP ? "evidence.nonce" : "evidence.read",
+			     "reading evidence failed: %s%s%s%s", read_error(r),
+			     km[0] ? " (kernel: " : "", km, km[0] ? ")" : "");
+		return false;
+	}
+	return true;
+}
+
+static void hash_objects(const struct tsm_nl_evidence *raw, struct vd_verdict *v)
+{
+	unsigned int t;
+
+	for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++) {
+		if (!raw->obj[t].present)
+			continue;
+		v->has_sha[t] = !tsm_digest(TSM_HASH_SHA256, raw->obj[t].data, raw->obj[t].len,
+					    v->sha256[t]);
+	}
+}
+
+static void judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
+{
+	struct vd_verdict *v = &job->v;
+	struct tsm_evidence ev;
+	struct tsm_parsed parsed;
+	struct tsm_decision dec;
+	struct tsm_error err;
+	struct tsm_eval_opts opts = {
+		.nonce = raw->nonce_used ? nonce : NULL,
+		.nonce_len = raw->nonce_used ? PCI_TSM_NONCE_SIZE : 0,
+		.nonce_required = job->nonce_required,
+		.verify = { .check_time = job->time_check },
+		.layout = job->has_layout ? &job->layout : NULL,
+	};
+	struct json_object *sum;
+	bool parsed_ok;
+
+	tsm_error_clear(&err);
+	evidence_view(raw, &ev);
+	parsed_ok = tsm_evidence_parse(&ev, &parsed, &err) == 0;
+	sum = evsummary_build(raw, parsed_ok ? &parsed : NULL, parsed_ok ? NULL : err.reason);
+	if (sum) {
+		v->summary = strdup(json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
+		json_object_put(sum);
+	}
+	memset(&dec, 0, sizeof(dec));
+	tsm_policy_evaluate(job->policy->pol, &job->id, parsed_ok ? &parsed : NULL, &opts, &dec);
+	v->ok = true;
+	v->target = dec.target;
+	snprintf(v->rule, sizeof(v->rule), "%s", dec.rule[0] ? dec.rule : "default");
+	snprintf(v->check, sizeof(v->check), "%s", dec.check);
+	snprintf(v->reason, sizeof(v->reason), "%s", dec.reason);
+	if (!parsed_ok && dec.target != TSM_TARGET_ACCEPT) {
+		/* the parse failure is the real reason, whatever rule matched */
+		snprintf(v->check, sizeof(v->check), "%s", err.check[0] ? err.check : "evidence.parse");
+		snprintf(v->reason, sizeof(v->reason), "malformed evidence: %.480s", err.reason);
+	}
+	if (parsed_ok)
+		tsm_parsed_free(&parsed);
+}
+
+static void run_job(struct vd_job *job)
+{
+	struct vd_verdict *v = &job->v;
+	uint8_t nonce[PCI_TSM_NONCE_SIZE];
+	struct tsm_nl_evidence raw;
+	struct tsm_nl *nl;
+	int r;
+
+	memset(&raw, 0, sizeof(raw));
+	r = tsm_nl_open(&nl, job->timeout_ms, job->cancel_fd);
+	if (r < 0) {
+		verdict_fail(v, "evidence.netlink", "cannot open a generic netlink socket: %s",
+			     strerror(-r));
+		return;
+	}
+	if (!read_evidence(job, nl, &raw, nonce))
+		goto out;
+	v->generation = raw.generation;
+	v->has_generation = raw.has_generation;
+	v->device_evidence = raw.device_evidence;
+	v->nonce_used = raw.nonce_used;
+	hash_objects(&raw, v);
+
+	if (job->kind == VD_JOB_ADMIN_ACCEPT) {
+		v->ok = true;
+		v->target = TSM_TARGET_ACCEPT;
+		snprintf(v->rule, sizeof(v->rule), "admin");
+		snprintf(v->reason, sizeof(v->reason), "accepted by the administrator");
+	} else {
+		judge(job, &raw, nonce);
+	}
+	if (atomic_load(&job->cancelled))
+		goto out;
+	if (v->target != TSM_TARGET_DENY && raw.device_evidence && !job->host_role) {
+		/* guest role: bind the verdict to exactly this generation */
+		r = tsm_nl_validate(nl, job->bdf, raw.generation);
+		if (r == -ESTALE) {
+			v->stale = true;
+		} else if (r < 0) {
+			const char *km = tsm_nl_errmsg(nl);
+
+			verdict_fail(v, "evidence.validate", "VALIDATE of generation %u failed: %s%s%s%s",
+				     raw.generation, strerror(-r), km[0] ? " (kernel: " : "", km,
+				     km[0] ? ")" : "");
+			v->ok = true;	/* judged: it is a deny, not a failure to judge */
+		}
+	}
+out:
+	tsm_evidence_free(&raw);
+	tsm_nl_close(nl);
+}
+
+struct worker_arg {
+	struct manager *m;
+	struct vd_job *job;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+	struct manager *m = a->m;
+	struct vd_job *job = a->job;
+	ssize_t n;
+
+	free(a);
+	if (!atomic_load(&job->cancelled))
+		run_job(job);
+	/* hand the job (and our reference) back to the loop */
+	do {
+		n = write(m->result_pipe[1], &job, sizeof(job));
+	} while (n < 0 && errno == EINTR);
+	if (n != sizeof(job))
+		job_unref(job);
+	pthread_mutex_lock(&m->lock);
+	m->live_threads--;
+	pthread_cond_broadcast(&m->idle);
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+static int start_worker(struct manager *m, struct vd_job *job)
+{
+	struct worker_arg *a = malloc(sizeof(*a));
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	a->m = m;
+	a->job = job;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	pthread_mutex_lock(&m->lock);
+	m->live_threads++;
+	pthread_mutex_unlock(&m->lock);
+	r = -pthread_create(&t, &attr, worker_main, a);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		pthread_mutex_lock(&m->lock);
+		m->live_threads--;
+		pthread_mutex_unlock(&m->lock);
+		free(a);
+	}
+	return r;
+}
+
+void jobs_dispatch(struct manager *m)
+{
+	while (m->running < VD_MAX_WORKERS && m->queue_head && !m->quitting) {
+		struct vd_job *job = m->queue_head;
+		int r;
+
+		m->queue_head = job->next;
+		if (!m->queue_head)
+			m->queue_tail = NULL;
+		job->next = NULL;
+		r = start_worker(m, job);
+		if (r < 0) {
+			log_error_errno(r, "%s: cannot start a worker: %m", job->bdf);
+			verdict_fail(&job->v, "internal", "cannot start a worker thread: %s",
+				     strerror(-r));
+			device_job_done(m, job);
+			job_unref(job);
+			continue;
+		}
+		m->running++;
+	}
+}
+
+/* Takes over the caller's reference. */
+int job_submit(struct manager *m, struct vd_job *job)
+{
+	job->next = NULL;
+	if (m->queue_tail)
+		m->queue_tail->next = job;
+	else
+		m->queue_head = job;
+	m->queue_tail = job;
+	jobs_dispatch(m);
+	return 0;
+}
+
+static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	struct manager *m = data;
+	struct vd_job *job;
+	ssize_t n;
+
+	(void)s;
+	(void)revents;
+	while ((n = read(fd, &job, sizeof(job))) == sizeof(job)) {
+		m->running--;
+		device_job_done(m, job);
+		job_unref(job);
+	}
+	jobs_dispatch(m);
+	manager_check_once(m);
+	return 0;
+}
+
+int jobs_setup(struct manager *m)
+{
+	int r;
+
+	if (pipe2(m->result_pipe, O_CLOEXEC) < 0)
+		return log_error_errno(errno, "pipe: %m");
+	/* the loop side never blocks; workers may block briefly */
+	fcntl(m->result_pipe[0], F_SETFL, O_NONBLOCK);
+	r = sd_event_add_io(m->event, &m->result_src, m->result_pipe[0], EPOLLIN, on_result, m);
+	if (r < 0)
+		return log_error_errno(r, "job result source: %m");
+	sd_event_source_set_description(m->result_src, "job-results");
+	return 0;
+}
+
+void jobs_shutdown(struct manager *m)
+{
+	struct vd_device *d;
+	struct timespec ts;
+	struct vd_job *job;
+
+	while ((job = m->queue_head)) {
+		m->queue_head = job->next;
+		job_unref(job);
+	}
+	m->queue_tail = NULL;
+	for (d = m->devices; d; d = d->next)
+		job_cancel(d->job);
+	/* Cancelled jobs return within one poll; do not hang shutdown on a stuck one. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&m->lock);
+	while (m->live_threads)
+		if (pthread_cond_timedwait(&m->idle, &m->lock, &ts) == ETIMEDOUT)
+			break;
+	if (m->live_threads)
+		log_warning("%u worker(s) still busy at exit", m->live_threads);
+	pthread_mutex_unlock(&m->lock);
+	if (m->result_pipe[0] >= 0) {
+		fcntl(m->result_pipe[0], F_SETFL, O_NONBLOCK);
+		while (read(m->result_pipe[0], &job, sizeof(job)) == sizeof(job))
+			job_unref(job);
+	}
+	m->result_src = sd_event_source_unref(m->result_src);
+	if (!m->live_threads) {
+		if (m->result_pipe[0] >= 0)
+			close(m->result_pipe[0]);
+		if (m->result_pipe[1] >= 0)
+			close(m->result_pipe[1]);
+		m->result_pipe[0] = m->result_pipe[1] = -1;
+	}
+}
