@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# build-userspace.sh [--no-build] [--list FILE] [--fixtures DIR]
+#
+# Build the userspace parts through their own Makefiles, when they exist:
+# daemon/, tests/tools/ and tests/tools/nlclient/. A component without a
+# Makefile is reported as "not built" (not an error); a Makefile that fails is.
+# --list FILE     write the ELF executables produced (one path per line) to
+#                 FILE: everything executable under those directories except
+#                 unit tests and fuzzers (daemon/tests, daemon/fuzz).
+# --fixtures DIR  if tests/tools/Makefile has a "fixtures" target, run it with
+#                 FIXTURES_DIR=DIR (the VM sees DIR as /ptsm/fixtures).
+# --no-build      do not run make, only collect what is already built.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${PTSM_BUILD_DIR:-$TOP/build}
+COMPONENTS="daemon tests/tools tests/tools/nlclient"
+
+build=1
+list=""
+fixtures=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-build) build=0 ;;
+	--list) list=$2; shift ;;
+	--fixtures) fixtures=$2; shift ;;
+	*) echo "usage: $0 [--no-build] [--list FILE] [--fixtures DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.userspace.lock"
+flock 9
+
+rc=0
+for c in $COMPONENTS; do
+	if [ ! -f "$TOP/$c/Makefile" ]; then
+		echo "not built: $c (no $c/Makefile yet)"
+		continue
+	fi
+	if [ $build = 1 ]; then
+		if make -C "$TOP/$c" -j"$(nproc)"; then
+			echo "built: $c"
+		else
+			echo "FAILED: make -C $c" >&2
+			echo "not built: $c (make failed)"
+			rc=1
+		fi
+	else
+		echo "note: $c not rebuilt (--no-build)"
+	fi
+done
+
+if [ -n "$fixtures" ] && [ $build = 1 ] && [ -f "$TOP/tests/tools/Makefile" ] &&
+   make -n -C "$TOP/tests/tools" fixtures >/dev/null 2>&1; then
+	mkdir -p "$fixtures"
+	if make -C "$TOP/tests/tools" fixtures FIXTURES_DIR="$fixtures"; then
+		echo "built: fixtures"
+	else
+		echo "not built: fixtures (make -C tests/tools fixtures failed)"
+		rc=1
+	fi
+fi
+
+if [ -n "$list" ]; then
+	: > "$list"
+	for c in daemon tests/tools; do
+		[ -d "$TOP/$c" ] || continue
+		find "$TOP/$c" -type f -perm -u+x \
+			! -path "$TOP/daemon/tests/*" ! -path "$TOP/daemon/fuzz/*" \
+			! -name '*.so' ! -name '*.so.*' ! -name '*.o' ! -name '*.sh' \
+			! -name '*.py' |
+		while read -r f; do
+			file -b "$f" | grep -q -E '^ELF .*(pie )?executable' && echo "$f"
+		done >> "$list"
+	done
+fi
+exit $rc

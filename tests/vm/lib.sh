@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Helpers for VM tests (busybox ash). Source it: . /ptsm/lib.sh
+#
+# Inside the VM: our modules are /ptsm/modules/*.ko, binaries are on PATH
+# (/ptsm/bin), fixtures (when generated) are in /ptsm/fixtures and debugfs is
+# mounted at /sys/kernel/debug. A test passes by exiting 0. The harness also
+# fails a test whose run leaves a kernel complaint (WARNING, BUG, ...) in the
+# log or taints the kernel with anything but O/E.
+
+PTSM_DIR=/ptsm
+PTSM_MODDIR=$PTSM_DIR/modules
+PTSM_TEST=${PTSM_TEST:-$(basename "$0" .sh)}
+
+# Every pci-tsm module, in a valid load order. Unloading goes in reverse.
+PTSM_MODULES="tsm_core pci_tsm tsm_shim devsec_bus devsec_link_tsm devsec_tsm devsec_pci"
+# Test-only modules (tests/vm/selftest), unloaded too when present.
+PTSM_SELFTEST_MODULES="ptsm_selftest_warn ptsm_selftest_clean ptsm_selftest_hang"
+
+# log MSG...: a line in the console, attributed to the running test.
+log() {
+	echo "[$PTSM_TEST] $*"
+}
+
+# fail MSG...: report and end the test with a failure.
+fail() {
+	echo "[$PTSM_TEST] FAIL: $*"
+	exit 1
+}
+
+# expect_eq WANT GOT MSG: fail unless WANT and GOT are the same string.
+expect_eq() {
+	if [ "$1" != "$2" ]; then
+		fail "$3: expected '$1', got '$2'"
+	fi
+}
+
+# ptsm_is_loaded MOD: true when module MOD is loaded.
+ptsm_is_loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+# ptsm_load MOD [PARAM=VALUE...]: insmod one of our modules (after any
+# in-tree modules it needs). Fails the test if the module is missing or
+# refuses to load; a module that is already loaded is left alone.
+ptsm_load() {
+	local mod=$1 ko dep
+
+	shift
+	ko=$PTSM_MODDIR/$mod.ko
+	[ -f "$ko" ] || ko=$PTSM_DIR/selftest/$mod.ko
+	[ -f "$ko" ] || fail "ptsm_load: no module $mod.ko in the VM (was it built?)"
+	if ptsm_is_loaded "$mod"; then
+		log "ptsm_load: $mod already loaded"
+		return 0
+	fi
+	if [ -f "$PTSM_DIR/kdeps/$mod.list" ]; then
+		while read -r dep; do
+			[ -n "$dep" ] || continue
+			ptsm_is_loaded "$(basename "$dep" .ko | tr - _)" ||
+				insmod "$PTSM_DIR/kdeps/$dep" ||
+				fail "ptsm_load: in-tree dependency $dep of $mod failed to load"
+		done < "$PTSM_DIR/kdeps/$mod.list"
+	fi
+	insmod "$ko" "$@" || fail "ptsm_load: insmod $mod $* failed"
+	log "loaded $mod $*"
+}
+
+# ptsm_unload MOD: rmmod one module; fails the test if it will not go.
+ptsm_unload() {
+	ptsm_is_loaded "$1" || return 0
+	rmmod "$1" || fail "ptsm_unload: rmmod $1 failed"
+	log "unloaded $1"
+}
+
+# ptsm_unload_all: unload every loaded pci-tsm module, dependents first.
+# Fails the test if one refuses to go.
+ptsm_unload_all() {
+	local mod rest
+
+	rest=""
+	for mod in $PTSM_MODULES; do
+		rest="$mod $rest"
+	done
+	for mod in $PTSM_SELFTEST_MODULES $rest; do
+		ptsm_unload "$mod"
+	done
+}
+
+# ptsm_loaded_modules: print the pci-tsm modules currently loaded.
+ptsm_loaded_modules() {
+	local mod
+
+	for mod in $PTSM_MODULES $PTSM_SELFTEST_MODULES; do
+		ptsm_is_loaded "$mod" && echo "$mod"
+	done
+	return 0
+}
+
+# sysfs_write FILE VALUE: one write(2) of VALUE (no newline added). Prints
+# OK or the errno name (EBUSY, EINVAL, ...); returns 0 only on OK.
+sysfs_write() {
+	sysfs-write "$1" "$2"
+}
+
+# expect_errno ERRNO FILE VALUE: fail unless writing VALUE to FILE fails with
+# ERRNO (a name such as EBUSY).
+expect_errno() {
+	local got
+
+	got=$(sysfs-write "$2" "$3")
+	[ "$got" = "$1" ] || fail "write '$3' to $2: expected $1, got $got"
+	log "write '$3' to $2: $got (as expected)"
+}
+
+# expect_ok FILE VALUE: fail unless writing VALUE to FILE succeeds.
+expect_ok() {
+	local got
+
+	got=$(sysfs-write "$1" "$2")
+	[ "$got" = "OK" ] || fail "write '$2' to $1: expected OK, got $got"
+}
+
+# wait_for PATH [SECONDS]: wait (default 10 s) for PATH to exist.
+wait_for() {
+	local i=0 n=$((${2:-10} * 10))
+
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le $n ] || fail "timed out waiting for $1"
+		usleep 100000
+	done
+}

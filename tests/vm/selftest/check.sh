@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tests/vm/selftest/check.sh [-k SPEC]...
+#
+# Host-side self-test of the VM harness: run the selftest-* VM tests and
+# check that tests/vm/run judges them correctly. Passes when the harness
+#  - fails selftest-warn (WARN_ON(1) in a test-only module) and shows the
+#    WARNING line among the offending kernel log lines,
+#  - fails selftest-hang (a test that sleeps forever) with a timeout,
+#  - fails selftest-vmhang (a module that spins in init) as a hung VM,
+#  - passes selftest-clean (a module that does nothing wrong),
+#  - exits non-zero overall.
+# Prints "PASS|FAIL harness <check>" per check and "N passed, N failed".
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../../.." && pwd)
+kargs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k|--kernel) kargs+=(-k "$2"); shift ;;
+	*) echo "usage: $0 [-k SPEC]..." >&2; exit 2 ;;
+	esac
+	shift
+done
+mapfile -t kernels < <("$TOP/scripts/kernels.sh" $(printf '%s\n' ${kargs[@]+"${kargs[@]}"} | grep -v '^-k$'))
+[ ${#kernels[@]} -gt 0 ] || { echo "no kernels" >&2; exit 1; }
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+# A short boot allowance keeps the hung-VM case cheap.
+PTSM_VM_BOOT_ALLOWANCE=${PTSM_VM_BOOT_ALLOWANCE:-40} \
+	"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} --no-userspace --brief \
+	selftest-clean selftest-warn selftest-hang selftest-vmhang > "$out" 2>&1
+rc=$?
+
+pass=0
+failn=0
+check() {
+	local name=$1
+
+	shift
+	if "$@"; then
+		echo "PASS harness $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL harness $name"
+		failn=$((failn + 1))
+	fi
+}
+
+# block KVER TEST: the report block of one test (its FAIL line to its end line)
+block() {
+	awk -v h="FAIL $1 $2" -v e="---- end ($1 $2)" \
+		'$0 == h { on = 1 } on { print } on && index($0, e) { exit }' "$out"
+}
+
+warn_shown() {
+	block "$1" selftest-warn | sed -n '/offending kernel log lines/,/----/p' |
+		grep -q 'WARNING:.*ptsm_selftest_warn'
+}
+
+for k in "${kernels[@]}"; do
+	check "$k clean-module-passes" grep -F -q -x "PASS $k selftest-clean" "$out"
+	check "$k warn-fails" grep -F -q -x "FAIL $k selftest-warn" "$out"
+	check "$k warn-lines-shown" warn_shown "$k"
+	check "$k test-timeout-enforced" \
+		bash -c "grep -F -A1 -x 'FAIL $k selftest-hang' '$out' | grep -q 'timed out after'"
+	case "$k" in
+	6.12.*)
+		check "$k hung-vm-killed" \
+			bash -c "grep -F -A1 -x 'FAIL $k selftest-vmhang' '$out' | grep -q 'VM hung'" ;;
+	esac
+done
+check "run-exits-nonzero" test "$rc" != 0
+
+if [ $failn != 0 ]; then
+	echo "---- tests/vm/run output ----"
+	cat "$out"
+fi
+echo "$pass passed, $failn failed"
+[ $failn = 0 ]
