@@ -20,7 +20,7 @@
 #include "genl.h"
 #include "sysfs.h"
 
-#define VD_SOCKET_PATH		"/run/tsm-verifierd/tsm-verifierd.sock"
+#define VD_SOCKET_PATH		"/run/tsm-verifierd/control.sock"
 #define VD_STATE_FILE		"state.json"
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
 #define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */

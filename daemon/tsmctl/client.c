@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tsmctl side of the control socket protocol (verifierd/control.c). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tsmctl.h"
+
+int ctl_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(ctl_socket_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctl_socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ctl_send(int fd, struct json_object *req)
+{
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(s), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, s + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += n;
+	}
+	return send(fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+/* Reads one line; a per-fd buffer keeps what follows it. */
+int ctl_recv(int fd, struct json_object **out)
+{
+	static char buf[1 << 20];
+	static size_t len;
+	static int buf_fd = -1;
+	char *nl;
+
+	if (buf_fd != fd) {
+		buf_fd = fd;
+		len = 0;
+	}
+	for (;;) {
+		ssize_t n;
+
+		nl = memchr(buf, '\n', len);
+		if (nl)
+			break;
+		if (len >= sizeof(buf) - 1)
+			return -EMSGSIZE;
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		len += n;
+	}
+	*nl = '\0';
+	*out = json_tokener_parse(buf);
+	len -= nl + 1 - buf;
+	memmove(buf, nl + 1, len);
+	return *out ? 0 : -EBADMSG;
+}
+
+const char *jget_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+long long jget_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	return json_object_get_int64(v);
+}
+
+int ctl_call(const char *cmd, const char *device, struct json_object **reply)
+{
+	struct json_object *req = json_object_new_object(), *ans = NULL, *ok;
+	int fd, r;
+
+	*reply = NULL;
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	if (device)
+		json_object_object_add(req, "device", json_object_new_string(device));
+	fd = ctl_connect();
+	if (fd < 0) {
+		json_object_put(req);
+		return fd;
+	}
+	r = ctl_send(fd, req);
+	json_object_put(req);
+	if (!r)
+		r = ctl_recv(fd, &ans);
+	close(fd);
+	if (r < 0)
+		return r;
+	if (json_object_object_get_ex(ans, "ok", &ok) && json_object_get_boolean(ok)) {
+		*reply = ans;
+		return 0;
+	}
+	fprintf(stderr, "tsmctl: %s: %s\n", cmd, jget_str(ans, "error"));
+	json_object_put(ans);
+	return 1;
+}
