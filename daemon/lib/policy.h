@@ -177,7 +177,8 @@ int tsm_rule_from_evidence(struct tsm_rule *rule,
 /*
  * Write @pol in the policy language (rules in order, then [default] if
  * set): reading the output back yields an equal policy. A rule name must
- * be 1..100 characters of [A-Za-z0-9._:@+-]. Returns 0 or -TSM_E_IO.
+ * be 1..100 characters of [A-Za-z0-9._:@+-]. Returns 0, -TSM_E_IO, or
+ * -TSM_E_INVAL for a value that would not read back the same.
  */
 int tsm_policy_print(FILE *out, const struct tsm_policy *pol);
 int tsm_rule_print(FILE *out, const struct tsm_rule *rule);

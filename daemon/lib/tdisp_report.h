@@ -82,7 +82,7 @@ struct tsm_device_layout {
 /*
  * Check a parsed report against the device: every range non-empty, inside
  * the BAR named by its range_id (when < 6) or inside some BAR, no two
- * ranges overlapping, ranges in ascending order; with MSI-X, the pages
+ * ranges overlapping; with MSI-X, the pages
  * of the table carry MSIX_TABLE and those of the PBA carry MSIX_PBA, and
  * no other range claims either flag; without MSI-X no range carries them;
  * no reserved interface_info bits. Returns 0 or -TSM_E_REPORT with a
