@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * devsec_pci: sample endpoint driver for the devsec functions (8086:ffff)
+ * that lets tests watch tsm_shim's decisions from inside the kernel.
+ *
+ * It binds only where an administrator asked for it with driver_override:
+ * the functions belong to the TSM flow, which decides when a driver may
+ * attach. Probe maps BAR0 like any driver would; when that ioremap is
+ * refused (TEE MMIO on a host that cannot encrypt it) the bind fails with
+ * -EINVAL, as it does upstream. MSI-X is enabled when the msix parameter
+ * is set.
+ *
+ * /sys/kernel/debug/devsec_pci/<device>/
+ *	selftest  write 1: map a 4 KiB buffer for streaming DMA, allocate
+ *		  coherent memory, ioremap BAR0 and the MSI-X table range;
+ *		  read: the outcome of the last run as key=value lines
+ *	hammer    write N: a kernel thread maps and unmaps a 4 KiB buffer N
+ *		  times (0 stops it); read: running, done, errors, target
+ *	bench     write N: time N map+unmap of 4 KiB and of 64 KiB buffers;
+ *		  read: nanoseconds per map+unmap pair of the last run
+ */
+#define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cleanup.h>
+#include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include <linux/timekeeping.h>
+
+#include "devsec.h"
+
+static bool devsec_msix;
+module_param_named(msix, devsec_msix, bool, 0444);
+MODULE_PARM_DESC(msix, "Enable one MSI-X vector at probe (default: off)");
+
+#define DEVSEC_HAMMER_MAX	100000000U
+#define DEVSEC_BENCH_MAX	1000000U
+#define DEVSEC_RESULT_SIZE	768
+
+struct devsec_pci {
+	struct pci_dev *pdev;
+	void __iomem *bar0;
+	bool msix_enabled;
+	struct dentry *dir;
+
+	/* Serialises the debugfs triggers and guards what they leave behind. */
+	struct mutex lock;
+	char result[DEVSEC_RESULT_SIZE];
+	size_t result_len;
+	u64 bench_ns[2];
+	unsigned int bench_iters;
+
+	struct task_struct *hammer;
+	unsigned int hammer_target;
+	atomic_t hammer_done;
+	atomic_t hammer_errors;
+	bool hammer_running;
+};
+
+static struct dentry *devsec_pci_root;
+
+/* ---- selftest ---- */
+
+struct devsec_out {
+	char *buf;
+	size_t len;
+};
+
+static __printf(2, 3) void out(struct devsec_out *o, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	o->len += vscnprintf(o->buf + o->len, DEVSEC_RESULT_SIZE - o->len,
+			     fmt, args);
+	va_end(args);
+}
+
+static void selftest_streaming(struct devsec_pci *dp, struct devsec_out *o)
+{
+	void *buf __free(kfree) = kzalloc(SZ_4K, GFP_KERNEL);
+	struct device *dev = &dp->pdev->dev;
+	phys_addr_t phys;
+	dma_addr_t addr;
+
+	if (!buf) {
+		out(o, "dma=nomem\n");
+		return;
+	}
+	phys = virt_to_phys(buf);
+	addr = dma_map_single(dev, buf, SZ_4K, DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(dev, addr)) {
+		out(o, "dma=error\nphys=0x%llx\n", (u64)phys);
+		return;
+	}
+	out(o, "dma=ok\ndma_addr=0x%llx\nphys=0x%llx\nbounced=%d\n",
+	    (u64)addr, (u64)phys, addr != phys);
+	dma_unmap_single(dev, addr, SZ_4K, DMA_BIDIRECTIONAL);
+}
+
+static void selftest_coherent(struct devsec_pci *dp, struct devsec_out *o)
+{
+	struct device *dev = &dp->pdev->dev;
+	dma_addr_t addr;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(dev, SZ_4K, &addr, GFP_KERNEL);
+	if (!cpu) {
+		out(o, "coherent=error\n");
+		return;
+	}
+	out(o, "coherent=ok\ncoherent_dma=0x%llx\n", (u64)addr);
+	dma_free_coherent(dev, SZ_4K, cpu, addr);
+}
+
+/* ioremap() a range the way a driver would; report whether it was refused */
+static void selftest_ioremap(struct devsec_out *o, const char *name,
+			     resource_size_t start, resource_size_t size)
+{
+	void __iomem *p;
+
+	out(o, "%s_range=0x%llx+0x%llx\n", name, (u64)start, (u64)size);
+	p = ioremap(start, size);
+	out(o, "%s_ioremap=%s\n", name, p ? "ok" : "refused");
+	if (p)
+		iounmap(p);
+}
+
+static void selftest_mmio(struct devsec_pci *dp, struct devsec_out *o)
+{
+	struct pci_dev *pdev = dp->pdev;
+	u32 table;
+	int nr;
+
+	selftest_ioremap(o, "bar0", pci_resource_start(pdev, 0),
+			 pci_resource_len(pdev, 0));
+
+	nr = pci_msix_vec_count(pdev);
+	if (!pdev->msix_cap || nr <= 0) {
+		out(o, "msix_ioremap=absent\n");
+		return;
+	}
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	selftest_ioremap(o, "msix",
+			 pci_resource_start(pdev, table & PCI_MSIX_TABLE_BIR) +
+			 (table & PCI_MSIX_TABLE_OFFSET),
+			 nr * PCI_MSIX_ENTRY_SIZE);
+}
+
+static void devsec_selftest(struct devsec_pci *dp)
+{
+	struct devsec_out o = { .buf = dp->result };
+
+	lockdep_assert_held(&dp->lock);
+	out(&o, "device=%s\nmsix_enabled=%d\n", pci_name(dp->pdev),
+	    dp->msix_enabled);
+	selftest_streaming(dp, &o);
+	selftest_coherent(dp, &o);
+	selftest_mmio(dp, &o);
+	dp->result_len = o.len;
+}
+
+static ssize_t selftest_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	bool run;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &run);
+	if (ret)
+		return ret;
+	if (!run)
+		return -EINVAL;
+	guard(mutex)(&dp->lock);
+	devsec_selftest(dp);
+	return count;
+}
+
+static ssize_t selftest_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+
+	guard(mutex)(&dp->lock);
+	if (!dp->result_len)
+		return simple_read_from_buffer(ubuf, count, ppos, "\n", 1);
+	return simple_read_from_buffer(ubuf, count, ppos, dp->result,
+				       dp->result_len);
+}
+
+static const struct file_operations selftest_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = selftest_read,
+	.write = selftest_write,
+	.llseek = default_llseek,
+};
+
+/* ---- hammer: map/unmap from a kernel thread ---- */
+
+static int devsec_hammer_fn(void *data)
+{
+	struct devsec_pci *dp = data;
+	struct device *dev = &dp->pdev->dev;
+	unsigned int i;
+	void *buf;
+
+	buf = kzalloc(SZ_4K, GFP_KERNEL);
+	for (i = 0; buf && i < dp->hammer_target && !kthread_should_stop(); i++) {
+		dma_addr_t addr = dma_map_single(dev, buf, SZ_4K, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(dev, addr))
+			atomic_inc(&dp->hammer_errors);
+		else
+			dma_unmap_single(dev, addr, SZ_4K, DMA_TO_DEVICE);
+		atomic_inc(&dp->hammer_done);
+		cond_resched();
+	}
+	if (!buf)
+		atomic_inc(&dp->hammer_errors);
+	kfree(buf);
+	WRITE_ONCE(dp->hammer_running, false);
+
+	/* stay until kthread_stop(), so the task is always there to stop */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void __devsec_hammer_stop(struct devsec_pci *dp)
+{
+	lockdep_assert_held(&dp->lock);
+	if (!dp->hammer)
+		return;
+	kthread_stop(dp->hammer);
+	dp->hammer = NULL;
+	WRITE_ONCE(dp->hammer_running, false);
+}
+
+static ssize_t hammer_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	struct task_struct *t;
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	if (n > DEVSEC_HAMMER_MAX)
+		return -ERANGE;
+
+	guard(mutex)(&dp->lock);
+	if (n && READ_ONCE(dp->hammer_running))
+		return -EBUSY;
+	__devsec_hammer_stop(dp);
+	if (!n)
+		return count;
+
+	dp->hammer_target = n;
+	atomic_set(&dp->hammer_done, 0);
+	atomic_set(&dp->hammer_errors, 0);
+	WRITE_ONCE(dp->hammer_running, true);
+	t = kthread_run(devsec_hammer_fn, dp, "devsec_hammer/%s",
+			pci_name(dp->pdev));
+	if (IS_ERR(t)) {
+		WRITE_ONCE(dp->hammer_running, false);
+		return PTR_ERR(t);
+	}
+	dp->hammer = t;
+	return count;
+}
+
+static ssize_t hammer_read(struct file *file, char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	char buf[128];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf),
+			"running=%d\ndone=%d\nerrors=%d\ntarget=%u\n",
+			READ_ONCE(dp->hammer_running),
+			atomic_read(&dp->hammer_done),
+			atomic_read(&dp->hammer_errors),
+			READ_ONCE(dp->hammer_target));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations hammer_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = hammer_read,
+	.write = hammer_write,
+	.llseek = default_llseek,
+};
+
+/* ---- bench: cost of one streaming map+unmap ---- */
+
+static int devsec_bench_one(struct devsec_pci *dp, size_t size,
+			    unsigned int n, u64 *ns)
+{
+	void *buf __free(kfree) = kzalloc(size, GFP_KERNEL);
+	struct device *dev = &dp->pdev->dev;
+	unsigned int i;
+	u64 t0;
+
+	if (!buf)
+		return -ENOMEM;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		dma_addr_t addr = dma_map_single(dev, buf, size, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(dev, addr))
+			return -EIO;
+		dma_unmap_single(dev, addr, size, DMA_TO_DEVICE);
+		if (!(i % 256))
+			cond_resched();
+	}
+	*ns = div_u64(ktime_get_ns() - t0, n);
+	return 0;
+}
+
+static ssize_t bench_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > DEVSEC_BENCH_MAX)
+		return -ERANGE;
+
+	guard(mutex)(&dp->lock);
+	dp->bench_iters = 0;
+	ret = devsec_bench_one(dp, SZ_4K, n, &dp->bench_ns[0]);
+	if (!ret)
+		ret = devsec_bench_one(dp, SZ_64K, n, &dp->bench_ns[1]);
+	if (ret)
+		return ret;
+	dp->bench_iters = n;
+	return count;
+}
+
+static ssize_t bench_read(struct file *file, char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	char buf[128];
+	int len;
+
+	scoped_guard(mutex, &dp->lock)
+		len = scnprintf(buf, sizeof(buf),
+				"iterations=%u\nns_4k=%llu\nns_64k=%llu\n",
+				dp->bench_iters, dp->bench_ns[0],
+				dp->bench_ns[1]);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations bench_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = bench_read,
+	.write = bench_write,
+	.llseek = default_llseek,
+};
+
+/* ---- probe / remove ---- */
+
+static void devsec_pci_hammer_stop(void *data)
+{
+	struct devsec_pci *dp = data;
+
+	guard(mutex)(&dp->lock);
+	__devsec_hammer_stop(dp);
+}
+
+static void devsec_pci_debugfs_remove(void *data)
+{
+	struct devsec_pci *dp = data;
+
+	/* waits for readers and writers still inside the triggers */
+	debugfs_remove_recursive(dp->dir);
+}
+
+static void devsec_pci_free_vectors(void *data)
+{
+	pci_free_irq_vectors(data);
+}
+
+static int devsec_pci_probe(struct pci_dev *pdev,
+			    const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct devsec_pci *dp;
+	int ret;
+
+	dp = devm_kzalloc(dev, sizeof(*dp), GFP_KERNEL);
+	if (!dp)
+		return -ENOMEM;
+	dp->pdev = pdev;
+	mutex_init(&dp->lock);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+
+	/*
+	 * Maps without requesting the region: pci_tsm inserts the TEE parts
+	 * of the BAR as "PCI MMIO Encrypted" resources, which a request of
+	 * the whole BAR would collide with. A refused mapping means the
+	 * platform may not touch this MMIO: fail like upstream does.
+	 */
+	dp->bar0 = pcim_iomap(pdev, 0, 0);
+	if (!dp->bar0) {
+		pci_err(pdev, "cannot map BAR0 %pR\n", &pdev->resource[0]);
+		return -EINVAL;
+	}
+
+	if (devsec_msix) {
+		ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+		if (ret < 0) {
+			pci_warn(pdev, "MSI-X not enabled: %d\n", ret);
+		} else {
+			dp->msix_enabled = true;
+			ret = devm_add_action_or_reset(dev, devsec_pci_free_vectors,
+						       pdev);
+			if (ret)
+				return ret;
+		}
+	}
+	pci_set_master(pdev);
+
+	/* ORDER: at unbind the debugfs triggers go first, then the thread */
+	ret = devm_add_action_or_reset(dev, devsec_pci_hammer_stop, dp);
+	if (ret)
+		return ret;
+	dp->dir = debugfs_create_dir(pci_name(pdev), devsec_pci_root);
+	debugfs_create_file("selftest", 0600, dp->dir, dp, &selftest_fops);
+	debugfs_create_file("hammer", 0600, dp->dir, dp, &hammer_fops);
+	debugfs_create_file("bench", 0600, dp->dir, dp, &bench_fops);
+	ret = devm_add_action_or_reset(dev, devsec_pci_debugfs_remove, dp);
+	if (ret)
+		return ret;
+
+	pci_set_drvdata(pdev, dp);
+	pci_info(pdev, "bound: BAR0 %pR%s\n", &pdev->resource[0],
+		 dp->msix_enabled ? ", MSI-X on" : "");
+	return 0;
+}
+
+/*
+ * Match only through driver_override. The flag's name says VFIO, but
+ * pci_match_device() only tests it for non-zero: an entry with it matches
+ * when driver_override names this driver, never on IDs alone. No
+ * MODULE_DEVICE_TABLE: nothing should autoload this sample.
+ */
+static const struct pci_device_id devsec_pci_ids[] = {
+	{ PCI_DEVICE_DRIVER_OVERRIDE(DEVSEC_VENDOR_ID, DEVSEC_DEVICE_ID,
+				     PCI_ID_F_VFIO_DRIVER_OVERRIDE) },
+	{ }
+};
+
+static struct pci_driver devsec_pci_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = devsec_pci_ids,
+	.probe = devsec_pci_probe,
+};
+
+static int __init devsec_pci_init(void)
+{
+	int ret;
+
+	devsec_pci_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	ret = pci_register_driver(&devsec_pci_driver);
+	if (ret)
+		debugfs_remove_recursive(devsec_pci_root);
+	return ret;
+}
+
+static void __exit devsec_pci_exit(void)
+{
+	pci_unregister_driver(&devsec_pci_driver);
+	debugfs_remove_recursive(devsec_pci_root);
+}
+
+module_init(devsec_pci_init);
+module_exit(devsec_pci_exit);
+
+MODULE_DESCRIPTION("devsec sample endpoint driver: DMA and MMIO self-tests for tsm_shim");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(PTSM_VERSION);
