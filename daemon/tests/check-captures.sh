@@ -11,7 +11,7 @@ if [ $# -lt 1 ] || [ -z "$1" ]; then
 	echo "check-captures: NOT RUN (no captures directory given)"
 	exit 77
 fi
-make -s -C "$here" build/check-captures >/dev/null || exit 1
+make -s -C "$here" tests/test-check-captures >/dev/null || exit 1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	exec "$here/build/check-captures" "$1"
+	exec "$here/tests/test-check-captures" "$1"
