@@ -4,9 +4,9 @@
 # sysfs, netlink, log and evidence-summary edges.
 
 CTL_MODULES := tsmctl client offline print list show accept deny generate-policy watch reload
-CTL_OBJS    := $(patsubst %,$(VD_BUILD)/tsmctl/%.o,$(CTL_MODULES))
+CTL_OBJS    := $(patsubst %,tsmctl/obj/%.o,$(CTL_MODULES))
 
-$(VD_BUILD)/tsmctl/%.o: tsmctl/%.c tsmctl/tsmctl.h $(VD_HDRS)
+tsmctl/obj/%.o: tsmctl/%.c tsmctl/tsmctl.h $(VD_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(VD_CFLAGS) -Itsmctl $(CFLAGS) -c -o $@ $<
 
@@ -19,3 +19,4 @@ tsmctl: tsmctl/tsmctl
 .PHONY: tsmctl
 
 BINS += tsmctl/tsmctl
+CLEAN_FILES += tsmctl/obj

@@ -4,7 +4,7 @@
 # verifierd/{log,sysfs,genl,evsummary}.c are the daemon's edges that tsmctl
 # shares (tsmctl/build.mk links them too).
 
-VD_BUILD   := build
+VD_BUILD   := verifierd/obj
 VD_PKGS    := libnl-genl-3.0 libudev libsystemd json-c
 VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) \
 	      -DTSM_VERSION='"$(shell cat ../VERSION 2>/dev/null || echo unknown)"'
@@ -25,28 +25,44 @@ tsm-verifierd: $(VD_OBJS) $(LIBTSM)
 BINS += tsm-verifierd
 
 # ---- ASan+UBSan build of the daemon and its mock-sysfs test -----------------
-VD_ASAN_OBJS := $(patsubst %,$(VD_BUILD)/asan-vd/%.o,$(VD_MODULES) $(VD_SHARED))
+# Self-contained (its own ASan copy of libtsm), so it does not depend on how
+# daemon/Makefile names its unit-test objects.
+VD_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+VD_ASAN_DIR  := $(VD_BUILD)/asan
+VD_ASAN_OBJS := $(patsubst %,$(VD_ASAN_DIR)/%.o,$(VD_MODULES) $(VD_SHARED))
+VD_ASAN_LIB  := $(patsubst lib/%.c,$(VD_ASAN_DIR)/lib-%.o,$(LIB_SRCS))
+VD_ASAN_BIN  := $(VD_BUILD)/tsm-verifierd-asan
 
-$(VD_BUILD)/asan-vd/%.o: verifierd/%.c $(VD_HDRS)
+$(VD_ASAN_DIR)/%.o: verifierd/%.c $(VD_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(VD_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+	$(CC) $(VD_CFLAGS) -O1 -g $(VD_SAN) -c -o $@ $<
 
-$(VD_BUILD)/tsm-verifierd-asan: $(VD_ASAN_OBJS) $(VD_BUILD)/asan/libtsm.a
-	$(CC) -O1 -g $(SAN) -o $@ $(VD_ASAN_OBJS) $(VD_BUILD)/asan/libtsm.a $(TSM_LIBS) $(VD_LIBS)
-
-$(VD_BUILD)/vd-tests/test-%: verifierd/tests/test-%.c $(filter-out $(VD_BUILD)/asan-vd/main.o,$(VD_ASAN_OBJS)) $(VD_BUILD)/asan/libtsm.a
+$(VD_ASAN_DIR)/lib-%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(VD_CFLAGS) -O1 -g $(SAN) -o $@ $< \
-		$(filter-out $(VD_BUILD)/asan-vd/main.o,$(VD_ASAN_OBJS)) $(VD_BUILD)/asan/libtsm.a \
-		$(TSM_LIBS) $(VD_LIBS) $(shell $(PKGCONF) --libs cmocka)
+	$(CC) $(TSM_CFLAGS) -O1 -g $(VD_SAN) -c -o $@ $<
 
-VD_TEST_BINS := $(patsubst verifierd/tests/%.c,$(VD_BUILD)/vd-tests/%,$(wildcard verifierd/tests/test-*.c))
+$(VD_ASAN_BIN): $(VD_ASAN_OBJS) $(VD_ASAN_LIB)
+	$(CC) -O1 -g $(VD_SAN) -o $@ $^ $(TSM_LIBS) $(VD_LIBS)
 
-check-verifierd: $(VD_TEST_BINS) $(VD_BUILD)/tsm-verifierd-asan
+VD_TEST_OBJS := $(filter-out $(VD_ASAN_DIR)/main.o,$(VD_ASAN_OBJS)) $(VD_ASAN_LIB)
+
+$(VD_BUILD)/test-%: verifierd/tests/test-%.c $(VD_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(VD_CFLAGS) -O1 -g $(VD_SAN) -o $@ $^ $(TSM_LIBS) $(VD_LIBS) \
+		$(shell $(PKGCONF) --libs cmocka)
+
+VD_TEST_BINS := $(patsubst verifierd/tests/%.c,$(VD_BUILD)/%,$(wildcard verifierd/tests/test-*.c))
+
+# Unit tests of the sysfs edge and the daemon run with --once on a mock
+# sysfs tree (no kernel modules needed).
+check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl
 	@set -e; for t in $(VD_TEST_BINS); do \
-		echo "== $$t"; $(TEST_ENV) VD_TEST_DIR=$(CURDIR)/verifierd/tests \
-			VD_DAEMON=$(CURDIR)/$(VD_BUILD)/tsm-verifierd-asan $$t; \
+		echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		VD_DAEMON=$(CURDIR)/$(VD_ASAN_BIN) VD_TSMCTL=$(CURDIR)/tsmctl/tsmctl $$t; \
 	done
 
 CHECK_TARGETS += check-verifierd
+CLEAN_FILES += $(VD_BUILD)
 .PHONY: check-verifierd
