@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tsm-verifierd on a mock sysfs (TSM_SYSFS_ROOT): unit tests of the sysfs
+ * edge, then the daemon itself with --once and tsmctl's offline mode.
+ * No kernel modules are involved: with no evidence netlink family (or a
+ * device the kernel does not know) every verification is denied, which is
+ * exactly what the pipeline must do with it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "sysfs.h"
+#include "tdisp_report.h"
+
+static char root[64];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = path + strlen(root) + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static void puts_file(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
+
+static char *get(const char *rel)
+{
+	static char buf[4096];
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+#define DEV "sys/bus/pci/devices/"
+
+/* A TEE device with one 1 MiB memory BAR and MSI-X (table in BAR0 at 0x2000). */
+static void mock_device(const char *bdf, const char *devid, const char *gen)
+{
+	uint8_t cfg[256] = { 0 };
+	char p[256];
+
+	cfg[0x06] = 0x10;			/* capability list */
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x11;			/* MSI-X */
+	cfg[0x41] = 0x00;
+	cfg[0x42] = 0x07;			/* table size 8 */
+	cfg[0x44] = 0x00; cfg[0x45] = 0x20;	/* table BIR 0, offset 0x2000 */
+	cfg[0x48] = 0x00; cfg[0x49] = 0x30;	/* PBA BIR 0, offset 0x3000 */
+#define F(attr) (snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr), p)
+	puts_file(F("vendor"), "0x8086\n");
+	puts_file(F("device"), devid);
+	puts_file(F("class"), "0x120000\n");
+	puts_file(F("resource"),
+		  "0x00000000fe000000 0x00000000fe0fffff 0x0000000000040200\n"
+		  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		  "0x000000000000e000 0x000000000000e0ff 0x0000000000040101\n");
+	put(F("config"), cfg, sizeof(cfg));
+	puts_file(F("tsm/lock"), "\n");
+	puts_file(F("tsm/unlock"), "");
+	puts_file(F("tsm/accept"), "0\n");
+	puts_file(F("tsm/evidence_generation"), gen);
+#undef F
+}
+
+static int setup_tree(void **state)
+{
+	char p[1024];
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/vd-mock-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	puts_file("sys/class/tsm/tsm0/pci_mode", "link\n");
+	puts_file("sys/class/tsm/tsm1/pci_mode", "devsec\n");
+	puts_file("sys/bus/pci/drivers_probe", "");
+	puts_file("sys/bus/pci/drivers/nvme/.keep", "");
+	puts_file("sys/bus/pci/drivers/pci_tsm_hold/.keep", "");
+	mock_device("0000:01:00.0", "0x1111\n", "1\n");		/* held, unbound */
+	mock_device("0000:02:00.0", "0x2222\n", "0\n");		/* bound to nvme */
+	mock_device("0000:03:00.0", "0x3333\n", "7\n");		/* RUN, no record */
+	mock_device("0000:04:00.0", "0x4444\n", "2\n");		/* held by the hold driver */
+	puts_file(DEV "0000:03:00.0/tsm/accept", "1\n");
+	puts_file(DEV "0000:03:00.0/tsm/lock", "tsm1\n");
+	puts_file(DEV "0000:00:1f.0/vendor", "0x8086\n");	/* not TEE-capable */
+	snprintf(p, sizeof(p), "%s/" DEV "0000:02:00.0/driver", root);
+	assert_int_equal(symlink("../../../bus/pci/drivers/nvme", p), 0);
+	snprintf(p, sizeof(p), "%s/" DEV "0000:04:00.0/driver", root);
+	assert_int_equal(symlink("../../../bus/pci/drivers/pci_tsm_hold", p), 0);
+	puts_file("etc/policy.d/.keep", "");
+	snprintf(p, sizeof(p),
+		 "[daemon]\ntimeout = 3s\npolicy-dir = %s/etc/policy.d\n"
+		 "trust-dir = %s/etc/trust\nstate-dir = %s/state\n", root, root, root);
+	puts_file("etc/tsm-verifierd.conf", p);
+	sysfs_init(root);
+	return 0;
+}
+
+static int teardown_tree(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_valid_bdf(void **state)
+{
+	(void)state;
+	assert_true(sysfs_valid_bdf("0000:01:00.0"));
+	assert_true(sysfs_valid_bdf("10000:01:1f.7"));
+	assert_false(sysfs_valid_bdf("0000:01:00.8"));
+	assert_false(sysfs_valid_bdf("0000:01:00"));
+	assert_false(sysfs_valid_bdf("0000:01:00.0/../../x"));
+	assert_false(sysfs_valid_bdf("../0000:01:00.0"));
+	assert_false(sysfs_valid_bdf("0000:0A:00.0"));
+	assert_false(sysfs_valid_bdf("000:01:00.0"));
+	assert_false(sysfs_valid_bdf(""));
+	assert_false(sysfs_valid_bdf(NULL));
+}
+
+static void test_state_and_driver(void **state)
+{
+	char name[TSM_NAME_MAX];
+	uint32_t gen = 0;
+
+	(void)state;
+	assert_int_equal(sysfs_find_tsm("devsec", name, sizeof(name)), 0);
+	assert_string_equal(name, "tsm1");
+	assert_int_equal(sysfs_find_tsm("link", name, sizeof(name)), 0);
+	assert_string_equal(name, "tsm0");
+	assert_int_equal(sysfs_find_tsm("none", name, sizeof(name)), -ENOENT);
+	assert_int_equal(sysfs_dev_state("0000:01:00.0"), TSM_TDISP_UNLOCKED);
+	assert_int_equal(sysfs_dev_state("0000:03:00.0"), TSM_TDISP_RUN);
+	assert_int_equal(sysfs_dev_state("0000:00:1f.0"), TSM_TDISP_NONE);
+	assert_false(sysfs_dev_driver_bound("0000:01:00.0"));
+	assert_true(sysfs_dev_driver_bound("0000:02:00.0"));
+	assert_false(sysfs_dev_driver_bound("0000:04:00.0"));	/* hold is not a driver */
+	assert_int_equal(sysfs_dev_generation("0000:03:00.0", &gen), 0);
+	assert_int_equal(gen, 7);
+	assert_int_equal(sysfs_dev_read("../../etc", "passwd", name, sizeof(name)), -EINVAL);
+}
+
+static void test_layout(void **state)
+{
+	struct tsm_device_layout l;
+
+	(void)state;
+	assert_int_equal(sysfs_dev_layout("0000:01:00.0", &l), 0);
+	assert_int_equal(l.bars[0].base, 0xfe000000ULL);
+	assert_int_equal(l.bars[0].size, 0x100000ULL);
+	assert_int_equal(l.bars[1].size, 0);
+	assert_int_equal(l.bars[2].size, 0);		/* I/O BAR: not memory */
+	assert_true(l.has_msix);
+	assert_int_equal(l.msix_table_bar, 0);
+	assert_int_equal(l.msix_table_offset, 0x2000);
+	assert_int_equal(l.msix_table_size, 8 * 16);
+	assert_int_equal(l.msix_pba_offset, 0x3000);
+	assert_int_equal(l.msix_pba_size, 8);
+}
+
+static int run(const char *prog, const char *const argv[], const char *out_path)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (out_path && !freopen(out_path, "w", stdout))
+			_exit(127);
+		setenv("TSM_SYSFS_ROOT", root, 1);
+		setenv("TSM_UDEV_SOURCE", "kernel", 1);
+		execv(prog, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static struct json_object *state_device(struct json_object *arr, const char *bdf)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *v;
+
+		if (json_object_object_get_ex(o, "device", &v) &&
+		    !strcmp(json_object_get_string(v), bdf))
+			return o;
+	}
+	return NULL;
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static void test_daemon_once(void **state)
+{
+	const char *daemon = getenv("VD_DAEMON");
+	char conf[512], path[512];
+	struct json_object *st, *arr;
+
+	(void)state;
+	if (!daemon) {
+		skip();
+		return;
+	}
+	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
+	{
+		const char *argv[] = { daemon, "--foreground", "--once", "--config", conf, NULL };
+
+		assert_int_equal(run(daemon, argv, NULL), 0);
+	}
+	/* the unbound device was locked with the devsec TSM, then denied and unlocked */
+	assert_string_equal(get(DEV "0000:01:00.0/tsm/lock"), "tsm1");
+	assert_string_equal(get(DEV "0000:01:00.0/tsm/unlock"), "tsm1");
+	assert_string_equal(get(DEV "0000:01:00.0/tsm/accept"), "0\n");
+	/* the device in use was never touched */
+	assert_string_equal(get(DEV "0000:02:00.0/tsm/lock"), "\n");
+	assert_string_equal(get(DEV "0000:02:00.0/tsm/unlock"), "");
+	/* the RUN device without a record is kept, not re-accepted, no probe */
+	assert_string_equal(get(DEV "0000:03:00.0/tsm/unlock"), "");
+	assert_string_equal(get("sys/bus/pci/drivers_probe"), "");
+	/* the device under the hold driver is treated as unbound */
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
+
+	snprintf(path, sizeof(path), "%s/state/state.json", root);
+	st = json_object_from_file(path);
+	assert_non_null(st);
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	assert_int_equal(json_object_array_length(arr), 4);
+	assert_string_equal(field(state_device(arr, "0000:01:00.0"), "decision"), "denied");
+	assert_string_equal(field(state_device(arr, "0000:02:00.0"), "decision"), "kept");
+	assert_string_equal(field(state_device(arr, "0000:03:00.0"), "decision"), "kept");
+	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "decision"), "denied");
+	assert_null(state_device(arr, "0000:00:1f.0"));
+	json_object_put(st);
+}
+
+static void test_tsmctl_offline(void **state)
+{
+	static const char *const keys[] = { "device", "vendor", "device_id", "state",
+					    "decision", "rule", "reason", "generation" };
+	const char *ctl = getenv("VD_TSMCTL");
+	char conf[512], out[512], sock[512];
+	struct json_object *arr, *o;
+	size_t i;
+
+	(void)state;
+	if (!ctl || !getenv("VD_DAEMON")) {
+		skip();
+		return;
+	}
+	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
+	snprintf(out, sizeof(out), "%s/list.json", root);
+	snprintf(sock, sizeof(sock), "%s/no-daemon.sock", root);
+	{
+		const char *argv[] = { ctl, "--socket", sock, "--config", conf, "list", "--json",
+				       NULL };
+
+		assert_int_equal(run(ctl, argv, out), 0);
+	}
+	arr = json_object_from_file(out);
+	assert_non_null(arr);
+	assert_int_equal(json_object_array_length(arr), 4);
+	o = json_object_array_get_idx(arr, 0);
+	/* exactly the ABI 7.4 keys */
+	assert_int_equal(json_object_object_length(o), sizeof(keys) / sizeof(keys[0]));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_true(json_object_object_get_ex(o, keys[i], NULL));
+	assert_string_equal(field(o, "device"), "0000:01:00.0");
+	assert_string_equal(field(o, "decision"), "denied");
+	json_object_put(arr);
+	{
+		const char *argv[] = { ctl, "--socket", sock, "frobnicate", NULL };
+
+		assert_int_equal(run(ctl, argv, "/dev/null"), 2);
+	}
+	{
+		const char *argv[] = { ctl, "--socket", sock, "deny", "0000:01:00.0", NULL };
+
+		assert_int_equal(run(ctl, argv, "/dev/null"), 1);	/* no daemon */
+	}
+	{
+		const char *argv[] = { ctl, "--socket", sock, "show", "nonsense", NULL };
+
+		assert_int_equal(run(ctl, argv, "/dev/null"), 2);
+	}
+}
+
+static void test_bad_config(void **state)
+{
+	const char *daemon = getenv("VD_DAEMON");
+	char conf[512];
+
+	(void)state;
+	if (!daemon) {
+		skip();
+		return;
+	}
+	puts_file("etc/bad.conf", "[daemon]\nmode = enforce\nnonce = sometimes\n");
+	snprintf(conf, sizeof(conf), "%s/etc/bad.conf", root);
+	{
+		const char *argv[] = { daemon, "--foreground", "--once", "--config", conf, NULL };
+
+		assert_int_equal(run(daemon, argv, NULL), 1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_bdf),
+		cmocka_unit_test(test_state_and_driver),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_daemon_once),
+		cmocka_unit_test(test_tsmctl_offline),
+		cmocka_unit_test(test_bad_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
+}
