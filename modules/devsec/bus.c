@@ -218,7 +218,11 @@ static void tmpl_port(struct devsec_tmpl *t)
 {
 	tmpl_common(t, PCI_CLASS_BRIDGE_PCI_NORMAL, PCI_HEADER_TYPE_BRIDGE);
 	tmpl_set(t, PCI_PRIMARY_BUS, 4, 0, 0x00ffffff);
-	/* no I/O window; closed memory windows; 64-bit prefetchable window */
+	/*
+	 * No I/O forwarding: a read-only, closed I/O window (base above
+	 * limit). Memory windows start closed; the prefetchable one is 64-bit.
+	 */
+	tmpl_set(t, PCI_IO_BASE, 1, 0xf0, 0);
 	tmpl_set(t, PCI_MEMORY_BASE, 2, 0xfff0, 0xfff0);
 	tmpl_set(t, PCI_MEMORY_LIMIT, 2, 0, 0xfff0);
 	tmpl_set(t, PCI_PREF_MEMORY_BASE, 2, 0xfff0 | PCI_PREF_RANGE_TYPE_64,
