@@ -18,6 +18,9 @@
  *		  times (0 stops it); read: running, done, errors, target
  *	bench     write N: time N map+unmap of 4 KiB and of 64 KiB buffers;
  *		  read: nanoseconds per map+unmap pair of the last run
+ *	ioremap   write "OFFSET SIZE": ioremap that range, OFFSET relative to
+ *		  BAR0 (may be negative or reach past BAR0, to straddle its
+ *		  edges); read: the range and whether it was refused
  */
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/timekeeping.h>
+#include <linux/uaccess.h>
 
 #include "devsec.h"
 
@@ -53,6 +57,8 @@ struct devsec_pci {
 	struct mutex lock;
 	char result[DEVSEC_RESULT_SIZE];
 	size_t result_len;
+	char ioremap_result[DEVSEC_RESULT_SIZE];
+	size_t ioremap_len;
 	u64 bench_ns[2];
 	unsigned int bench_iters;
 
@@ -200,6 +206,56 @@ static const struct file_operations selftest_fops = {
 	.open = simple_open,
 	.read = selftest_read,
 	.write = selftest_write,
+	.llseek = default_llseek,
+};
+
+/* ---- ioremap: one arbitrary range around BAR0 ---- */
+
+static ssize_t ioremap_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	resource_size_t len = pci_resource_len(dp->pdev, 0);
+	struct devsec_out o = { .buf = dp->ioremap_result };
+	long long off, size;
+	char buf[64];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%lli %lli", &off, &size) != 2)
+		return -EINVAL;
+	/* stay within one BAR size of BAR0 on either side */
+	if (!len || size <= 0 || size > 2 * (long long)len ||
+	    off < -(long long)len || off > 2 * (long long)len)
+		return -ERANGE;
+
+	guard(mutex)(&dp->lock);
+	selftest_ioremap(&o, "range", pci_resource_start(dp->pdev, 0) + off,
+			 size);
+	dp->ioremap_len = o.len;
+	return count;
+}
+
+static ssize_t ioremap_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+
+	guard(mutex)(&dp->lock);
+	if (!dp->ioremap_len)
+		return simple_read_from_buffer(ubuf, count, ppos, "\n", 1);
+	return simple_read_from_buffer(ubuf, count, ppos, dp->ioremap_result,
+				       dp->ioremap_len);
+}
+
+static const struct file_operations ioremap_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = ioremap_read,
+	.write = ioremap_write,
 	.llseek = default_llseek,
 };
 
@@ -457,6 +513,7 @@ static int devsec_pci_probe(struct pci_dev *pdev,
 	debugfs_create_file("selftest", 0600, dp->dir, dp, &selftest_fops);
 	debugfs_create_file("hammer", 0600, dp->dir, dp, &hammer_fops);
 	debugfs_create_file("bench", 0600, dp->dir, dp, &bench_fops);
+	debugfs_create_file("ioremap", 0600, dp->dir, dp, &ioremap_fops);
 	ret = devm_add_action_or_reset(dev, devsec_pci_debugfs_remove, dp);
 	if (ret)
 		return ret;

@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Fail closed (issue 5, docs/ABI.md section 6): accept fails with
+# EOPNOTSUPP while tsm_shim is not loaded, and while its probes are
+# attached but disarmed (kprobes/enabled = 0); it works once the shim is
+# loaded and firing.
+# vm: timeout=120
+. /ptsm/tests/shim-lib.sh
+
+KPROBES_ON=/sys/kernel/debug/kprobes/enabled
+
+cleanup() {
+	[ -w $KPROBES_ON ] && echo 1 > $KPROBES_ON
+	shim_cleanup
+}
+trap cleanup EXIT
+
+shim_stack noshim
+expect_ok "$PCI/$ACC/tsm/lock" "$TSM"
+expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
+expect_eq 0 "$(cat "$PCI/$ACC/tsm/accept")" "$ACC not accepted without tsm_shim"
+dmesg | grep -qi "$ACC.*shim" || fail "no log line naming the missing shim"
+
+ptsm_load tsm_shim testing=1
+expect_eq 1 "$(shim_status ready)" "tsm_shim ready"
+
+# attached but inert: every kprobe disarmed
+echo 0 > $KPROBES_ON
+expect_eq 0 "$(shim_status ready)" "tsm_shim ready with kprobes disarmed"
+log "not ready: $(shim_status reason)"
+expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
+echo 1 > $KPROBES_ON
+
+expect_ok "$PCI/$ACC/tsm/accept" 1
+expect_eq 1 "$(cat "$PCI/$ACC/tsm/accept")" "$ACC accepted with a ready shim"
+# pci_tsm pins the shim while a device is accepted
+rmmod tsm_shim 2>/dev/null && fail "tsm_shim unloaded while $ACC is accepted"
+unlock "$ACC"
+ptsm_unload tsm_shim
+log "accept fails closed without a ready shim"

@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Helpers shared by the shim-*.sh tests (sourced as /ptsm/tests/shim-lib.sh):
+# the devsec stack with tsm_shim, devsec_pci binding, the devsec_pci
+# self-test and tsm_shim's counters. docs/tsm-shim.md describes both ends.
+. /ptsm/tests/devsec-lib.sh
+
+SHIM=/sys/kernel/debug/tsm_shim
+DPCI=/sys/kernel/debug/devsec_pci
+DRV=/sys/bus/pci/drivers
+# The function we lock and accept, and one that is never accepted: the
+# control that must keep bouncing.
+ACC=$EP0
+OTHER=$EP1
+
+# shim_stack [tsm_shim PARAM...]: load everything the shim tests need.
+# Without tsm_shim when the first argument is "noshim".
+shim_stack() {
+	ptsm_load tsm_core
+	ptsm_load pci_tsm
+	if [ "${1:-}" = noshim ]; then
+		shift
+	else
+		ptsm_load tsm_shim "$@"
+	fi
+	ptsm_load devsec_bus
+	ptsm_load devsec_tsm
+	ptsm_load devsec_pci
+	wait_for "$PCI/$ACC"
+	wait_for "$PCI/$OTHER"
+	TSM=$(tsm_by_mode devsec) || fail "no devsec TSM registered"
+}
+
+# shim_reload [PARAM...]: unload and load tsm_shim (nothing accepted).
+shim_reload() {
+	ptsm_unload tsm_shim
+	ptsm_load tsm_shim "$@"
+}
+
+# driver_of DEV: name of the bound driver, or "none"
+driver_of() {
+	if [ -e "$PCI/$1/driver" ]; then
+		basename "$(readlink -f "$PCI/$1/driver")"
+	else
+		echo none
+	fi
+}
+
+# release_hold DEV: unbind pci_tsm's attach hold if it holds DEV
+release_hold() {
+	if [ "$(driver_of "$1")" = pci_tsm_hold ]; then
+		expect_ok "$DRV/pci_tsm_hold/unbind" "$1"
+	fi
+}
+
+# try_bind DEV: bind devsec_pci to DEV; prints OK or the errno name
+try_bind() {
+	release_hold "$1"
+	expect_ok "$PCI/$1/driver_override" devsec_pci
+	sysfs_write "$DRV/devsec_pci/bind" "$1"
+}
+
+# bind DEV / unbind DEV: devsec_pci on DEV, failing the test otherwise
+bind() {
+	local r
+
+	r=$(try_bind "$1")
+	[ "$r" = OK ] || fail "bind devsec_pci to $1: $r"
+	expect_eq devsec_pci "$(driver_of "$1")" "driver of $1"
+}
+
+unbind() {
+	[ "$(driver_of "$1")" = devsec_pci ] || return 0
+	expect_ok "$DRV/devsec_pci/unbind" "$1"
+}
+
+# lock_accept DEV / unlock DEV: the TDISP flow through pci_tsm's sysfs
+lock_accept() {
+	expect_ok "$PCI/$1/tsm/lock" "$TSM"
+	expect_ok "$PCI/$1/tsm/accept" 1
+	expect_eq 1 "$(cat "$PCI/$1/tsm/accept")" "$1 accepted"
+}
+
+unlock() {
+	expect_ok "$PCI/$1/tsm/unlock" "$TSM"
+}
+
+# selftest DEV: run devsec_pci's self-test on DEV, result in $ST (and logged)
+selftest() {
+	expect_ok "$DPCI/$1/selftest" 1
+	ST=$(cat "$DPCI/$1/selftest")
+	log "selftest $1: $(echo "$ST" | tr '\n' ' ')"
+}
+
+# kv KEY: value of KEY= in $ST
+kv() {
+	echo "$ST" | sed -n "s/^$1=//p"
+}
+
+# counter DEV NAME: one of tsm_shim's per-device counters
+counter() {
+	cat "$SHIM/$1/$2"
+}
+
+# shim_status KEY: a key of /sys/kernel/debug/tsm_shim/status
+shim_status() {
+	sed -n "s/^$1=//p" "$SHIM/status"
+}
+
+# swiotlb_range: "START END" (decimal, END exclusive) of the default pool,
+# from the boot log line "software IO TLB: mapped [mem 0xS-0xE] (...)"
+swiotlb_range() {
+	local l s e
+
+	l=$(dmesg | grep -m1 'software IO TLB: mapped \[mem ')
+	[ -n "$l" ] || fail "no 'software IO TLB: mapped' line in the kernel log"
+	s=$(echo "$l" | sed 's/.*\[mem \(0x[0-9a-f]*\)-.*/\1/')
+	e=$(echo "$l" | sed 's/.*\[mem 0x[0-9a-f]*-\(0x[0-9a-f]*\)\].*/\1/')
+	echo "$((s)) $((e + 1))"
+}
+
+# in_pool ADDR: true when ADDR (0x...) lies inside the swiotlb pool
+in_pool() {
+	local a=$(($1)) r
+
+	r=$(swiotlb_range)
+	[ "$a" -ge "${r% *}" ] && [ "$a" -lt "${r#* }" ]
+}
+
+# expect_bounced DEV WHEN / expect_direct DEV WHEN: streaming DMA of DEV
+expect_bounced() {
+	selftest "$1"
+	expect_eq ok "$(kv dma)" "$2: map on $1"
+	in_pool "$(kv dma_addr)" ||
+		fail "$2: $1 mapped at $(kv dma_addr), outside the swiotlb pool (phys $(kv phys))"
+	expect_eq 1 "$(kv bounced)" "$2: $1 bounced"
+}
+
+expect_direct() {
+	selftest "$1"
+	expect_eq ok "$(kv dma)" "$2: map on $1"
+	expect_eq "$(kv phys)" "$(kv dma_addr)" "$2: $1 maps directly"
+	in_pool "$(kv dma_addr)" && fail "$2: $1 mapped inside the swiotlb pool"
+	return 0
+}
+
+# shim_cleanup: unbind, unlock what is locked, unload everything
+shim_cleanup() {
+	local d
+
+	for d in $ACC $OTHER; do
+		[ -e "$PCI/$d" ] || continue
+		unbind "$d"
+		if [ -n "$(cat "$PCI/$d/tsm/lock" 2>/dev/null)" ]; then
+			sysfs_write "$PCI/$d/tsm/unlock" "$TSM" > /dev/null
+		fi
+	done
+	ptsm_unload_all
+}

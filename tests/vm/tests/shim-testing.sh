@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tsm_shim testing mode (issue 5): a plain VM decides as a confidential
+# guest would. Coherent memory of the accepted function is private, of any
+# other device shared; the accepted function's BAR0 is mapped encrypted
+# while its MSI-X table range stays a plain mapping; a mapping straddling
+# TEE MMIO and memory outside the device's report is refused.
+# vm: swiotlb=force
+# vm: timeout=150
+. /ptsm/tests/shim-lib.sh
+
+trap shim_cleanup EXIT
+shim_stack testing=1
+expect_eq 1 "$(shim_status testing)" "testing mode"
+expect_eq 1 "$(shim_status confidential)" "testing mode decides as a confidential guest"
+expect_eq int3 "$(shim_status probe.force_dma_unencrypted | cut -d' ' -f1)" \
+	"force_dma_unencrypted probe kind"
+
+bind "$OTHER"
+lock_accept "$ACC"
+bind "$ACC"
+
+# coherent: private for the accepted function, shared for the other
+p0=$(counter "$ACC" private_allocs)
+s0=$(counter "$ACC" shared_allocs)
+selftest "$ACC"
+expect_eq ok "$(kv coherent)" "coherent allocation on $ACC"
+expect_eq $((p0 + 1)) "$(counter "$ACC" private_allocs)" "private_allocs of $ACC"
+expect_eq "$s0" "$(counter "$ACC" shared_allocs)" "shared_allocs of $ACC"
+p1=$(counter "$OTHER" private_allocs)
+s1=$(counter "$OTHER" shared_allocs)
+selftest "$OTHER"
+expect_eq ok "$(kv coherent)" "coherent allocation on $OTHER"
+expect_eq "$p1" "$(counter "$OTHER" private_allocs)" "private_allocs of $OTHER"
+expect_eq $((s1 + 1)) "$(counter "$OTHER" shared_allocs)" "shared_allocs of $OTHER"
+
+# MMIO: BAR0 encrypted, the MSI-X table a plain hole, the control untouched
+e0=$(counter "$ACC" encrypted_ioremaps)
+r0=$(counter "$ACC" refused_ioremaps)
+selftest "$ACC"
+expect_eq ok "$(kv bar0_ioremap)" "BAR0 ioremap on $ACC"
+expect_eq ok "$(kv msix_ioremap)" "MSI-X table ioremap on $ACC"
+expect_eq $((e0 + 1)) "$(counter "$ACC" encrypted_ioremaps)" \
+	"encrypted_ioremaps of $ACC: BAR0 only, not the MSI-X table"
+expect_eq "$r0" "$(counter "$ACC" refused_ioremaps)" "refused_ioremaps of $ACC"
+expect_eq 0 "$(counter "$OTHER" encrypted_ioremaps)" "encrypted_ioremaps of $OTHER"
+
+# straddling the end of BAR0: TEE memory and memory outside the report
+len=$(bar0_size "$ACC")
+expect_ok "$DPCI/$ACC/ioremap" "$((len - 4096)) 8192"
+log "straddle: $(tr '\n' ' ' < "$DPCI/$ACC/ioremap")"
+grep -q '^range_ioremap=refused$' "$DPCI/$ACC/ioremap" ||
+	fail "a mapping straddling the end of BAR0 was not refused"
+expect_eq $((r0 + 1)) "$(counter "$ACC" refused_ioremaps)" "refused_ioremaps after straddle"
+dmesg | grep -q "tsm_shim: $ACC: refused ioremap" || fail "no refusal line in the log"
+
+unbind "$ACC"
+unlock "$ACC"
+log "testing mode: private/shared coherent, encrypted BAR0, plain MSI-X, straddle refused"
