@@ -32,6 +32,7 @@ while read -r kind dir expect code check needs; do
 	case "$dir" in $ALG/*) ;; *) continue ;; esac
 	[ "$expect" = deny ] || continue
 	name=${dir#"$ALG"/}
+	wait_all_decided 120
 	responder_stop
 	fixture_load "$name"
 	policy_install "$name"
@@ -69,6 +70,7 @@ done < $FIX/manifest.txt
 
 # A responder that never answers: the device is denied on timeout; others
 # are not stalled by it.
+wait_all_decided 120
 fixture_load good
 policy_install good
 config_write timeout=5s

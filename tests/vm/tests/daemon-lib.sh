@@ -208,3 +208,16 @@ daemon_cleanup() {
 		tail -n 60 $DLOG
 	fi
 }
+
+# wait_all_decided [SECONDS]: every TEE device decided (none pending), so
+# that the sample's blobs may be rewritten (EBUSY while any is locked)
+wait_all_decided() {
+	local d got
+
+	for d in $(tee_devices); do
+		got=$(wait_decided "$d" "${1:-60}")
+		case "$got" in
+		timeout*) fail "$d still undecided: $got" ;;
+		esac
+	done
+}
