@@ -282,8 +282,10 @@ char *tsm_report_bits_format(uint16_t bits, char *buf, size_t bufsz)
 			name = tmp;
 		}
 		n = snprintf(buf + used, bufsz - used, "%s%s", used ? " " : "", name);
-		if (n < 0 || (size_t)n >= bufsz - used)
+		if (n < 0 || (size_t)n >= bufsz - used) {
+			buf[used] = '\0';	/* drop a partial name */
 			break;
+		}
 		used += (size_t)n;
 	}
 	return buf;
