@@ -59,4 +59,36 @@
 #endif
 /* ---- end of generic netlink section */
 
+/*
+ * driver_override (added by the core helper): newer stable kernels keep it
+ * in struct device behind a spinlock; older ones in struct pci_dev behind
+ * the device lock. Macros so that this header needs no extra includes.
+ * _locked variants: the caller holds the device lock.
+ */
+#ifdef COMPAT_HAVE_DEVICE_DRIVER_OVERRIDE
+#define compat_pci_override_set(pdev, s) \
+	device_set_driver_override(&(pdev)->dev, (s))
+#define compat_pci_override_clear_locked(pdev) \
+	device_set_driver_override(&(pdev)->dev, "")
+#define compat_pci_override_test(pdev, s) ({			\
+	struct device *__d = &(pdev)->dev;				\
+	const char *__s = (s);						\
+	bool __r;							\
+	spin_lock(&__d->driver_override.lock);				\
+	__r = __d->driver_override.name &&				\
+	      (!__s || !strcmp(__d->driver_override.name, __s));	\
+	spin_unlock(&__d->driver_override.lock);			\
+	__r; })
+#define compat_pci_override_has(pdev) compat_pci_override_test(pdev, NULL)
+#define compat_pci_override_is_locked(pdev, s) compat_pci_override_test(pdev, s)
+#else
+#define compat_pci_override_set(pdev, s) \
+	driver_set_override(&(pdev)->dev, &(pdev)->driver_override, (s), strlen(s))
+#define compat_pci_override_clear_locked(pdev) \
+	({ kfree((pdev)->driver_override); (pdev)->driver_override = NULL; 0; })
+#define compat_pci_override_has(pdev) (!!READ_ONCE((pdev)->driver_override))
+#define compat_pci_override_is_locked(pdev, s) \
+	((pdev)->driver_override && !strcmp((pdev)->driver_override, (s)))
+#endif
+
 #endif /* PTSM_COMPAT_H */

@@ -69,6 +69,17 @@ struct ptsm_mmio_range {
 int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
 			  const struct ptsm_mmio_range *ranges, unsigned int nr);
 
+/**
+ * ptsm_pci_tdisp_error() - report that @pdev entered TDISP ERROR
+ * @pdev: a device locked through a devsec TSM
+ *
+ * For devsec TSMs (optional): the device stops counting as accepted at once
+ * and its TEE MMIO is withdrawn shortly after; only unlock leaves ERROR.
+ *
+ * Context: any, including atomic.
+ */
+void ptsm_pci_tdisp_error(struct pci_dev *pdev);
+
 /* ---- TDI bind and guest requests, entered from a link TSM's own sysfs ---- */
 
 /**
@@ -97,12 +108,18 @@ struct pci_dev *ptsm_pci_dsm(struct pci_dev *pdev);
  */
 bool ptsm_dev_accepted(struct device *dev);
 
+/**
+ * enum ptsm_mmio_class - what ptsm_mmio_classify() found
+ * @PTSM_MMIO_PLAIN: overlaps no TEE range of an accepted device
+ * @PTSM_MMIO_TEE: overlaps TEE memory and lies wholly inside one accepted
+ *	device's reported ranges
+ * @PTSM_MMIO_MIXED: overlaps TEE memory and memory outside the device's
+ *	reported ranges (or TEE memory of two devices): must be refused
+ */
 enum ptsm_mmio_class {
-	PTSM_MMIO_PLAIN,	/* overlaps no TEE range of an accepted device */
-	PTSM_MMIO_TEE,		/* overlaps TEE memory, lies wholly inside one
-				 * accepted device's reported ranges */
-	PTSM_MMIO_MIXED,	/* overlaps TEE memory and memory outside the
-				 * device's reported ranges: must be refused */
+	PTSM_MMIO_PLAIN,
+	PTSM_MMIO_TEE,
+	PTSM_MMIO_MIXED,
 };
 
 /**

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_tsm evidence store: per device, one immutable published set of the
+ * 11 evidence objects with their SHA-384 digests, and a generation number
+ * that moves on every publish, clear, lock, unlock and refresh.
+ */
+#define pr_fmt(fmt) "pci_tsm: " fmt
+#define dev_fmt(fmt) "pci_tsm: " fmt
+
+#include <crypto/hash.h>
+#include <linux/cleanup.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pdev.h"
+
+/*
+ * Serialises the lazy allocation of ptsm_sha384 (the digest algorithm may
+ * be a module that is loaded after pci_tsm).
+ */
+static DEFINE_MUTEX(ptsm_tfm_lock);
+static struct crypto_shash *ptsm_sha384;
+
+static struct crypto_shash *ptsm_tfm(void)
+{
+	struct crypto_shash *tfm;
+
+	guard(mutex)(&ptsm_tfm_lock);
+	if (ptsm_sha384)
+		return ptsm_sha384;
+	tfm = crypto_alloc_shash("sha384", 0, 0);
+	if (IS_ERR(tfm))
+		return tfm;
+	ptsm_sha384 = tfm;
+	return tfm;
+}
+
+/**
+ * ptsm_evidence_init() - set up the digest algorithm
+ *
+ * A missing sha384 is not fatal: publishing then fails with -ENOPKG until
+ * the algorithm becomes available.
+ *
+ * Return: 0.
+ */
+int ptsm_evidence_init(void)
+{
+	struct crypto_shash *tfm = ptsm_tfm();
+
+	if (IS_ERR(tfm))
+		pr_warn("sha384 unavailable (%ld): evidence cannot be published until it is loaded\n",
+			PTR_ERR(tfm));
+	return 0;
+}
+
+void ptsm_evidence_exit(void)
+{
+	crypto_free_shash(ptsm_sha384);
+	ptsm_sha384 = NULL;
+}
+
+static void ptsm_set_free(struct ptsm_evidence_set *set)
+{
+	int i;
+
+	for (i = 0; i < PCI_TSM_EVIDENCE_TYPE_NR; i++)
+		kvfree(set->obj[i].data);
+	kfree(set);
+}
+
+static void ptsm_set_release(struct kref *kref)
+{
+	ptsm_set_free(container_of(kref, struct ptsm_evidence_set, kref));
+}
+
+/**
+ * ptsm_evidence_put() - drop a reference taken by ptsm_evidence_get()
+ * @set: the set, or NULL
+ *
+ * Context: process context (the last put frees up to 176 MiB with kvfree).
+ */
+void ptsm_evidence_put(struct ptsm_evidence_set *set)
+{
+	if (set)
+		kref_put(&set->kref, ptsm_set_release);
+}
+
+static int ptsm_set_fill(struct ptsm_evidence_set *set, struct crypto_shash *tfm,
+			 const struct ptsm_evidence_obj objs[PCI_TSM_EVIDENCE_TYPE_NR])
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	int i, rc;
+
+	desc->tfm = tfm;
+	for (i = 0; i < PCI_TSM_EVIDENCE_TYPE_NR; i++) {
+		size_t len = objs[i].len;
+
+		if (len > PCI_TSM_EVIDENCE_MAX_SIZE)
+			return -E2BIG;
+		if (len && !objs[i].data)
+			return -EINVAL;
+		if (len) {
+			set->obj[i].data = kvmalloc(len, GFP_KERNEL);
+			if (!set->obj[i].data)
+				return -ENOMEM;
+			memcpy(set->obj[i].data, objs[i].data, len);
+			set->obj[i].len = len;
+		}
+		rc = crypto_shash_digest(desc, set->obj[i].data ?: "", len,
+					 set->obj[i].digest);
+		if (rc)
+			return rc;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Replace @pd's set by @set (may be NULL) and start a new generation. */
+static void ptsm_evidence_swap(struct ptsm_pdev *pd, struct ptsm_evidence_set *set)
+{
+	struct ptsm_evidence_set *old;
+
+	spin_lock(&pd->ev_lock);
+	old = pd->evidence;
+	if (!++pd->generation)
+		pd->generation = 1;
+	if (set)
+		set->generation = pd->generation;
+	pd->evidence = set;
+	spin_unlock(&pd->ev_lock);
+	ptsm_evidence_put(old);
+}
+
+/**
+ * ptsm_evidence_publish() - atomically replace the evidence set of @pdev
+ * @pdev: the device the evidence describes
+ * @objs: PCI_TSM_EVIDENCE_TYPE_NR objects indexed by type; empty ones
+ *	have len 0
+ *
+ * Copies every object and computes its SHA-384 digest first; then swaps
+ * the whole set in at once and bumps the generation. A concurrent reader
+ * sees the old set or the new one, never a mix.
+ *
+ * Context: process context, may sleep; may be called from TSM ops.
+ * Return: 0, -E2BIG for an oversized object, -EINVAL for a length without
+ * data, -ENOMEM, -ENOPKG without sha384, -ENODEV if @pdev is not managed
+ * by pci_tsm.
+ */
+int ptsm_evidence_publish(struct pci_dev *pdev,
+			  const struct ptsm_evidence_obj objs[PCI_TSM_EVIDENCE_TYPE_NR])
+{
+	struct ptsm_evidence_set *set;
+	struct crypto_shash *tfm;
+	struct ptsm_pdev *pd;
+	int rc;
+
+	tfm = ptsm_tfm();
+	if (IS_ERR(tfm))
+		return -ENOPKG;
+	pd = ptsm_pdev_find(pdev);
+	if (!pd)
+		return -ENODEV;
+
+	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	if (!set) {
+		ptsm_pdev_put(pd);
+		return -ENOMEM;
+	}
+	kref_init(&set->kref);
+	rc = ptsm_set_fill(set, tfm, objs);
+	if (rc)
+		ptsm_set_free(set);
+	else
+		ptsm_evidence_swap(pd, set);
+	ptsm_pdev_put(pd);
+	return rc;
+}
+
+PTSM_EXPORT(ptsm_evidence_publish);
+
+/**
+ * ptsm_evidence_clear() - drop @pd's evidence and start a new generation
+ * @pd: a context
+ *
+ * Context: any context that may take a spinlock; the last reference to the
+ * old set may be dropped here, so not from atomic context.
+ */
+void ptsm_evidence_clear(struct ptsm_pdev *pd)
+{
+	ptsm_evidence_swap(pd, NULL);
+}
+
+/**
+ * ptsm_evidence_bump() - start a new generation, keeping the evidence
+ * @pd: a context
+ */
+void ptsm_evidence_bump(struct ptsm_pdev *pd)
+{
+	spin_lock(&pd->ev_lock);
+	if (!++pd->generation)
+		pd->generation = 1;
+	spin_unlock(&pd->ev_lock);
+}
+
+/**
+ * ptsm_evidence_get() - reference the currently published evidence set
+ * @pd: a referenced context
+ *
+ * Context: any context that may take a spinlock.
+ * Return: the set (drop with ptsm_evidence_put()) or NULL when the device
+ * has no evidence.
+ */
+struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd)
+{
+	struct ptsm_evidence_set *set;
+
+	spin_lock(&pd->ev_lock);
+	set = pd->evidence;
+	if (set)
+		kref_get(&set->kref);
+	spin_unlock(&pd->ev_lock);
+	return set;
+}
+
+/**
+ * ptsm_evidence_generation() - the current evidence generation
+ * @pd: a referenced context
+ *
+ * Context: any; lockless.
+ * Return: the generation, 0 when none was ever started.
+ */
+u32 ptsm_evidence_generation(struct ptsm_pdev *pd)
+{
+	return READ_ONCE(pd->generation);
+}
+
+/**
+ * ptsm_evidence_validate() - record that userspace validated @generation
+ * @pd: a referenced context
+ * @generation: the generation userspace judged
+ *
+ * Context: any context that may take a spinlock.
+ * Return: 0, or -ESTALE when @generation is not the current generation (or
+ * is 0).
+ */
+int ptsm_evidence_validate(struct ptsm_pdev *pd, u32 generation)
+{
+	int rc = -ESTALE;
+
+	spin_lock(&pd->ev_lock);
+	if (generation && generation == pd->generation) {
+		pd->validated = generation;
+		rc = 0;
+	}
+	spin_unlock(&pd->ev_lock);
+	return rc;
+}
+
+/**
+ * ptsm_evidence_accept_check() - the require_validate binding of accept
+ * @pd: a context
+ *
+ * Return: 0 when require_validate is off or the current generation was
+ * validated; -EPERM when nothing was validated; -ESTALE when the evidence
+ * changed since the last validation.
+ */
+int ptsm_evidence_accept_check(struct ptsm_pdev *pd)
+{
+	u32 gen, validated;
+
+	if (!READ_ONCE(ptsm_require_validate))
+		return 0;
+	spin_lock(&pd->ev_lock);
+	gen = pd->generation;
+	validated = pd->validated;
+	spin_unlock(&pd->ev_lock);
+	if (!validated) {
+		pci_warn(pd->pdev, "accept refused: evidence not validated (require_validate=1)\n");
+		return -EPERM;
+	}
+	if (validated != gen) {
+		pci_warn(pd->pdev, "accept refused: evidence changed since validation (generation %u, validated %u)\n",
+			 gen, validated);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/**
+ * ptsm_evidence_refresh() - ask the owning TSM to refresh signed evidence
+ * @pd: a referenced context
+ * @nonce: PCI_TSM_NONCE_SIZE bytes
+ * @len: length of @nonce
+ *
+ * The owning TSM is the devsec TSM that locked the function, else the link
+ * TSM its DSM is connected through. The op runs without the slot lock, but
+ * with ptsm_tsm_rwsem read-held so the TSM cannot unregister meanwhile.
+ *
+ * Context: process context, may sleep (up to the TSM's timeout).
+ * Return: 0 (new evidence published), -EINVAL (bad nonce length),
+ * -EOPNOTSUPP (the TSM cannot), -ETIMEDOUT, -ENXIO (no owning TSM), -EINTR.
+ */
+int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len)
+{
+	struct ptsm_pdev *owner;
+	struct ptsm_dev *tsm = NULL;
+	int rc;
+
+	if (!nonce || len != PCI_TSM_NONCE_SIZE)
+		return -EINVAL;
+	if (down_read_killable(&ptsm_tsm_rwsem))
+		return -EINTR;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (!rc) {
+		if (!pd->dead)
+			tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
+		ptsm_slot_unlock(owner);
+		if (!tsm)
+			rc = -ENXIO;
+		else if (!tsm->ops->refresh)
+			rc = -EOPNOTSUPP;
+		else
+			rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
+	}
+	up_read(&ptsm_tsm_rwsem);
+	return rc;
+}

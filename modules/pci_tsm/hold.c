@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_tsm driver-attach hold (docs/ABI.md 2.5, docs/driver-hold.md): a
+ * TEE-capable device is bound to the do-nothing driver "pci_tsm_hold"
+ * until it is accepted or an administrator unbinds it, so no other driver
+ * can bind (an explicit bind fails with EBUSY while the hold is bound).
+ */
+#define pr_fmt(fmt) "pci_tsm: " fmt
+#define dev_fmt(fmt) "pci_tsm: " fmt
+
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "pdev.h"
+
+#define PTSM_HOLD_NAME "pci_tsm_hold"
+
+static int ptsm_hold_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	/*
+	 * The override only steered this probe. Clear it (the device lock is
+	 * held) so that once the hold is released the administrator's choice
+	 * of driver applies.
+	 */
+	if (compat_pci_override_is_locked(pdev, PTSM_HOLD_NAME))
+		compat_pci_override_clear_locked(pdev);
+	pci_info(pdev, "held: no driver binds until accepted or released (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
+		 pci_name(pdev), PTSM_HOLD_NAME);
+	return 0;
+}
+
+static void ptsm_hold_remove(struct pci_dev *pdev)
+{
+	pci_info(pdev, "hold released\n");
+}
+
+/* Matches nothing by id: only devices whose driver_override names it. */
+static const struct pci_device_id ptsm_hold_ids[] = {
+	{ }
+};
+
+struct pci_driver ptsm_hold_driver = {
+	.name = PTSM_HOLD_NAME,
+	.id_table = ptsm_hold_ids,
+	.probe = ptsm_hold_probe,
+	.remove = ptsm_hold_remove,
+};
+
+/**
+ * ptsm_driver_bound() - is a driver other than the hold bound to @pdev?
+ * @pdev: a PCI device
+ *
+ * Context: the device lock held for a stable answer.
+ * Return: true when a real driver is bound.
+ */
+bool ptsm_driver_bound(struct pci_dev *pdev)
+{
+	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
+
+	return drv && drv != &ptsm_hold_driver.driver;
+}
+
+static int ptsm_set_hold_override(struct pci_dev *pdev)
+{
+	return compat_pci_override_set(pdev, PTSM_HOLD_NAME);
+}
+
+/**
+ * ptsm_hold_new_device() - hold a TEE-capable device being added
+ * @pd: its new context
+ *
+ * Runs from BUS_NOTIFY_ADD_DEVICE, before the device is probed: the
+ * override makes the hold the only driver that can match its first probe.
+ * An override somebody set before (not expected for a new device) is kept.
+ *
+ * Context: process context.
+ */
+void ptsm_hold_new_device(struct ptsm_pdev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int rc;
+
+	if (compat_pci_override_has(pdev))
+		return;
+	rc = ptsm_set_hold_override(pdev);
+	if (rc)
+		pci_warn(pdev, "cannot hold TEE-capable device: %d\n", rc);
+}
+
+/**
+ * ptsm_hold_existing() - hold a TEE-capable device present at load time
+ * @pd: its new context
+ *
+ * Only a device without a driver is held; one already bound is left alone
+ * (a udev rule covers devices that appear before pci_tsm loads).
+ *
+ * Context: process context.
+ */
+void ptsm_hold_existing(struct ptsm_pdev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int rc;
+
+	if (READ_ONCE(pdev->dev.driver) || compat_pci_override_has(pdev))
+		return;
+	rc = ptsm_set_hold_override(pdev);
+	if (!rc)
+		rc = device_driver_attach(&ptsm_hold_driver.driver, &pdev->dev);
+	if (rc && rc != -EBUSY)
+		pci_warn(pdev, "cannot hold TEE-capable device: %d\n", rc);
+}
+
+/**
+ * ptsm_hold_release() - release the hold of an accepted device
+ * @pdev: the device
+ *
+ * Context: process context, no pci_tsm lock and not the device lock held.
+ */
+void ptsm_hold_release(struct pci_dev *pdev)
+{
+	/*
+	 * Only the hold can be bound here: accept refused a real driver and
+	 * nothing else can bind while the hold is bound.
+	 */
+	if (READ_ONCE(pdev->dev.driver) == &ptsm_hold_driver.driver)
+		device_release_driver(&pdev->dev);
+}
+
+/**
+ * ptsm_hold_forget() - drop an override that never steered a probe
+ * @pd: a context being destroyed
+ *
+ * Context: process context, device lock not held.
+ */
+void ptsm_hold_forget(struct ptsm_pdev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+
+	device_lock(&pdev->dev);
+	if (compat_pci_override_is_locked(pdev, PTSM_HOLD_NAME))
+		compat_pci_override_clear_locked(pdev);
+	device_unlock(&pdev->dev);
+}

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_tsm accepted devices: entering and leaving TDISP RUN, the TEE MMIO
+ * of accepted devices ("PCI MMIO Encrypted" resources plus a lockless
+ * range list), the lockless queries of tsm_shim and its readiness.
+ */
+#define pr_fmt(fmt) "pci_tsm: " fmt
+#define dev_fmt(fmt) "pci_tsm: " fmt
+
+#include <linux/cleanup.h>
+#include <linux/ioport.h>
+#include <linux/jump_label.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "pdev.h"
+
+#define PTSM_MMIO_MAX_RANGES	64
+
+/**
+ * struct ptsm_mmio_set - the reported MMIO ranges of one device
+ * @node: entry in ptsm_mmio_list while the device is in RUN
+ * @rcu: freed after lockless readers are done
+ * @pd: the device's context (outlives the set's publication)
+ * @res: one resource per range; only TEE ranges are inserted
+ * @nr: number of ranges
+ * @r: the ranges, sorted by start, not overlapping
+ */
+struct ptsm_mmio_set {
+	struct list_head node;
+	struct rcu_head rcu;
+	struct ptsm_pdev *pd;
+	struct resource *res;
+	unsigned int nr;
+	struct ptsm_mmio_range r[];
+};
+
+/* Sets of accepted devices: read under RCU, written under ptsm_mmio_lock. */
+static LIST_HEAD(ptsm_mmio_list);
+static DEFINE_SPINLOCK(ptsm_mmio_lock);
+
+/* Enabled while at least one device is in RUN. */
+static DEFINE_STATIC_KEY_FALSE(ptsm_accepted_key);
+
+/* Serialises shim (un)registration and the readiness check of accept. */
+static DEFINE_MUTEX(ptsm_shim_lock);
+static const struct ptsm_shim *ptsm_shim;
+
+static int ptsm_range_cmp(const void *a, const void *b)
+{
+	const struct ptsm_mmio_range *x = a, *y = b;
+
+	if (x->start == y->start)
+		return 0;
+	return x->start < y->start ? -1 : 1;
+}
+
+static void ptsm_mmio_set_free(struct ptsm_mmio_set *set)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++)
+		if (set->res[i].parent)
+			remove_resource(&set->res[i]);
+	kfree(set->res);
+	set->res = NULL;
+}
+
+static int ptsm_mmio_check(struct pci_dev *pdev, const struct ptsm_mmio_range *r)
+{
+	struct resource *bar;
+
+	if (r->bar < 0 || r->bar >= PCI_STD_NUM_BARS || r->start > r->end)
+		return -EINVAL;
+	bar = &pdev->resource[r->bar];
+	if (!(resource_type(bar) & IORESOURCE_MEM) || r->start < bar->start ||
+	    r->end > bar->end)
+		return -EINVAL;
+	return 0;
+}
+
+static struct ptsm_mmio_set *ptsm_mmio_set_build(struct pci_dev *pdev,
+						 const struct ptsm_mmio_range *ranges,
+						 unsigned int nr)
+{
+	struct ptsm_mmio_set *set;
+	unsigned int i;
+	int rc = 0;
+
+	set = kzalloc(struct_size(set, r, nr), GFP_KERNEL);
+	if (!set)
+		return ERR_PTR(-ENOMEM);
+	set->res = kcalloc(nr, sizeof(*set->res), GFP_KERNEL);
+	if (!set->res) {
+		kfree(set);
+		return ERR_PTR(-ENOMEM);
+	}
+	set->nr = nr;
+	memcpy(set->r, ranges, nr * sizeof(*ranges));
+	sort(set->r, nr, sizeof(set->r[0]), ptsm_range_cmp, NULL);
+
+	for (i = 0; i < nr && !rc; i++) {
+		rc = ptsm_mmio_check(pdev, &set->r[i]);
+		if (!rc && i && set->r[i].start <= set->r[i - 1].end)
+			rc = -EINVAL;
+		if (rc || !set->r[i].tee)
+			continue;
+		set->res[i].name = "PCI MMIO Encrypted";
+		set->res[i].start = set->r[i].start;
+		set->res[i].end = set->r[i].end;
+		set->res[i].flags = IORESOURCE_MEM;
+		rc = insert_resource(&pdev->resource[set->r[i].bar], &set->res[i]);
+	}
+	if (rc) {
+		ptsm_mmio_set_free(set);
+		kfree(set);
+		return ERR_PTR(rc);
+	}
+	return set;
+}
+
+/**
+ * ptsm_pci_set_tee_mmio() - record @pdev's reported MMIO ranges
+ * @pdev: the device being accepted
+ * @ranges: the ranges of its interface report
+ * @nr: number of ranges (1..64)
+ *
+ * Each TEE range is inserted below its BAR as a "PCI MMIO Encrypted"
+ * resource. When the accept op returns success, all ranges become visible
+ * to ptsm_mmio_classify(); pci_tsm removes them when the device leaves RUN
+ * (or drops them if the accept fails). A second call replaces the first.
+ *
+ * Context: only from the devsec accept op (slot lock held).
+ * Return: 0, -EINVAL (a range outside its memory BAR, or overlapping
+ * ranges), -EBUSY (a conflicting resource), -ENOMEM, -ENODEV.
+ */
+int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
+			  const struct ptsm_mmio_range *ranges, unsigned int nr)
+{
+	struct ptsm_mmio_set *set;
+	struct ptsm_pdev *pd;
+
+	if (!ranges || !nr || nr > PTSM_MMIO_MAX_RANGES)
+		return -EINVAL;
+	pd = ptsm_pdev_find(pdev);
+	if (!pd)
+		return -ENODEV;
+	if (!pd->devsec_tsm || pd->state != PCI_TSM_TDISP_LOCKED) {
+		ptsm_pdev_put(pd);
+		return -EINVAL;
+	}
+	__ptsm_mmio_discard_pending(pd);
+	set = ptsm_mmio_set_build(pdev, ranges, nr);
+	if (!IS_ERR(set))
+		pd->mmio_pending = set;
+	ptsm_pdev_put(pd);
+	return PTR_ERR_OR_ZERO(set);
+}
+
+PTSM_EXPORT(ptsm_pci_set_tee_mmio);
+
+/**
+ * __ptsm_mmio_discard_pending() - drop ranges of an accept that failed
+ * @pd: a context; slot lock held
+ */
+void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd)
+{
+	struct ptsm_mmio_set *set = pd->mmio_pending;
+
+	if (!set)
+		return;
+	pd->mmio_pending = NULL;
+	ptsm_mmio_set_free(set);
+	kfree(set);
+}
+
+/**
+ * __ptsm_shim_hold() - accept's shim check: a registered shim that is
+ *	ready; pins its module while the device is in RUN
+ * @pd: a context; slot lock held
+ *
+ * Return: 0 or -EOPNOTSUPP (logged with the reason).
+ */
+int __ptsm_shim_hold(struct ptsm_pdev *pd)
+{
+	const char *why = NULL;
+	const struct ptsm_shim *shim;
+
+	guard(mutex)(&ptsm_shim_lock);
+	shim = ptsm_shim;
+	if (!shim) {
+		pci_warn(pd->pdev, "accept refused: no tsm_shim registered (load tsm_shim)\n");
+		return -EOPNOTSUPP;
+	}
+	if (!shim->ready(&why)) {
+		pci_warn(pd->pdev, "accept refused: tsm_shim not ready: %s\n",
+			 why ?: "no reason given");
+		return -EOPNOTSUPP;
+	}
+	if (!try_module_get(shim->owner)) {
+		pci_warn(pd->pdev, "accept refused: tsm_shim is unloading\n");
+		return -EOPNOTSUPP;
+	}
+	pd->shim = shim;
+	return 0;
+}
+
+/**
+ * __ptsm_shim_release() - undo __ptsm_shim_hold()
+ * @pd: a context; slot lock held
+ */
+void __ptsm_shim_release(struct ptsm_pdev *pd)
+{
+	const struct ptsm_shim *shim = pd->shim;
+
+	if (!shim)
+		return;
+	pd->shim = NULL;
+	module_put(shim->owner);
+}
+
+/**
+ * __ptsm_run_enter() - LOCKED -> RUN after a successful accept op
+ * @pd: a context; slot lock held; __ptsm_shim_hold() succeeded
+ */
+void __ptsm_run_enter(struct ptsm_pdev *pd)
+{
+	struct ptsm_mmio_set *set = pd->mmio_pending;
+
+	pd->mmio_pending = NULL;
+	pd->mmio = set;
+	pd->state = PCI_TSM_TDISP_RUN;
+	static_branch_inc(&ptsm_accepted_key);
+	/* ORDER: accepted before the ranges, so classify never sees a gap */
+	WRITE_ONCE(pd->accepted, true);
+	if (set) {
+		set->pd = pd;
+		spin_lock(&ptsm_mmio_lock);
+		list_add_tail_rcu(&set->node, &ptsm_mmio_list);
+		spin_unlock(&ptsm_mmio_lock);
+	}
+	if (pd->shim->accepted)
+		pd->shim->accepted(pd->pdev, true);
+}
+
+/**
+ * __ptsm_run_leave() - leave RUN (unlock, ERROR, teardown); no-op when the
+ *	device is not in RUN. The caller sets the new state.
+ * @pd: a context; slot lock held
+ */
+void __ptsm_run_leave(struct ptsm_pdev *pd)
+{
+	struct ptsm_mmio_set *set = pd->mmio;
+
+	if (pd->state != PCI_TSM_TDISP_RUN)
+		return;
+	WRITE_ONCE(pd->accepted, false);
+	pd->state = PCI_TSM_TDISP_LOCKED;
+	pd->mmio = NULL;
+	if (set) {
+		spin_lock(&ptsm_mmio_lock);
+		list_del_rcu(&set->node);
+		spin_unlock(&ptsm_mmio_lock);
+		ptsm_mmio_set_free(set);
+		kfree_rcu(set, rcu);
+	}
+	if (pd->shim && pd->shim->accepted)
+		pd->shim->accepted(pd->pdev, false);
+	__ptsm_shim_release(pd);
+	static_branch_dec(&ptsm_accepted_key);
+}
+
+/**
+ * ptsm_dev_accepted() - is @dev an accepted (TDISP RUN) PCI device?
+ * @dev: any device, or NULL
+ *
+ * Cost for any device when nothing is accepted: one static-branch test.
+ *
+ * Context: any, including atomic and kprobe handlers; lockless (RCU).
+ * Return: true for a PCI device in TDISP RUN.
+ */
+bool ptsm_dev_accepted(struct device *dev)
+{
+	struct ptsm_pdev *pd;
+	bool ret;
+
+	if (!static_branch_unlikely(&ptsm_accepted_key))
+		return false;
+	if (!dev || !dev_is_pci(dev))
+		return false;
+	rcu_read_lock();
+	pd = ptsm_pdev_peek(to_pci_dev(dev));
+	ret = pd && READ_ONCE(pd->accepted);
+	rcu_read_unlock();
+	return ret;
+}
+
+PTSM_EXPORT(ptsm_dev_accepted);
+
+static bool ptsm_set_overlaps_tee(const struct ptsm_mmio_set *set,
+				  resource_size_t start, resource_size_t end)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++)
+		if (set->r[i].tee && set->r[i].start <= end && start <= set->r[i].end)
+			return true;
+	return false;
+}
+
+/* Is [start, end] inside the union of @set's ranges (TEE or not)? */
+static bool ptsm_set_covers(const struct ptsm_mmio_set *set,
+			    resource_size_t start, resource_size_t end)
+{
+	resource_size_t cur = start;
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++) {
+		const struct ptsm_mmio_range *r = &set->r[i];
+
+		if (r->end < cur)
+			continue;
+		if (r->start > cur)
+			return false;
+		if (r->end >= end)
+			return true;
+		cur = r->end + 1;
+	}
+	return false;
+}
+
+/**
+ * ptsm_mmio_classify() - classify a physical MMIO range for ioremap
+ * @start: first byte
+ * @size: length in bytes (> 0)
+ * @owner: if not NULL, set to the accepted device for TEE/MIXED (not
+ *	referenced; only for counters and log lines)
+ *
+ * Context: any, including atomic and kprobe handlers; lockless (RCU).
+ * Return: PTSM_MMIO_PLAIN when the range overlaps no TEE range of an
+ * accepted device; PTSM_MMIO_TEE when it overlaps TEE memory and lies
+ * wholly inside one accepted device's reported ranges; PTSM_MMIO_MIXED
+ * otherwise (including TEE memory of two devices).
+ */
+enum ptsm_mmio_class ptsm_mmio_classify(resource_size_t start, size_t size,
+					struct pci_dev **owner)
+{
+	enum ptsm_mmio_class cls = PTSM_MMIO_PLAIN;
+	const struct ptsm_mmio_set *set, *hit = NULL;
+	resource_size_t end;
+
+	if (!static_branch_unlikely(&ptsm_accepted_key) || !size)
+		return PTSM_MMIO_PLAIN;
+	if (check_add_overflow(start, (resource_size_t)(size - 1), &end))
+		end = ~(resource_size_t)0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(set, &ptsm_mmio_list, node) {
+		if (!READ_ONCE(set->pd->accepted) ||
+		    !ptsm_set_overlaps_tee(set, start, end))
+			continue;
+		if (hit) {
+			cls = PTSM_MMIO_MIXED;
+			break;
+		}
+		hit = set;
+		cls = ptsm_set_covers(set, start, end) ? PTSM_MMIO_TEE :
+							 PTSM_MMIO_MIXED;
+	}
+	if (owner)
+		*owner = hit ? hit->pd->pdev : NULL;
+	rcu_read_unlock();
+	return cls;
+}
+
+PTSM_EXPORT(ptsm_mmio_classify);
+
+/**
+ * ptsm_shim_register() - announce the tsm_shim
+ * @shim: its readiness callbacks; @shim->owner is pinned while any device
+ *	is accepted
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL (no ready callback), -EBUSY (another shim registered).
+ */
+int ptsm_shim_register(const struct ptsm_shim *shim)
+{
+	if (!shim || !shim->ready)
+		return -EINVAL;
+	guard(mutex)(&ptsm_shim_lock);
+	if (ptsm_shim)
+		return -EBUSY;
+	ptsm_shim = shim;
+	return 0;
+}
+
+PTSM_EXPORT(ptsm_shim_register);
+
+/**
+ * ptsm_shim_unregister() - undo ptsm_shim_register(); from then on accept
+ *	fails closed
+ * @shim: the registered shim
+ *
+ * Context: process context.
+ */
+void ptsm_shim_unregister(const struct ptsm_shim *shim)
+{
+	guard(mutex)(&ptsm_shim_lock);
+	if (ptsm_shim == shim)
+		ptsm_shim = NULL;
+}
+
+PTSM_EXPORT(ptsm_shim_unregister);

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pci_tsm: the per-PCI-device context shared by core.c, tdisp.c, sysfs.c,
+ * evidence.c, mmio.c and hold.c. Not for other modules.
+ *
+ * Lock order (outermost first):
+ *   ptsm_pdevs_lock -> ptsm_tsm_rwsem -> slot lock (one pd->lock)
+ *     -> pd->ev_lock / ptsm_mmio_lock (spinlocks)
+ * pd->files_lock is taken either under ptsm_pdevs_lock or with no lock
+ * held, never under ptsm_tsm_rwsem or a pd->lock: changing a device's
+ * sysfs files waits for running show/store calls of those files, and those
+ * take ptsm_tsm_rwsem and pd->lock. For the same reason a store never
+ * changes the files of its own device and never takes ptsm_pdevs_lock.
+ */
+#ifndef PTSM_PCI_TSM_PDEV_H
+#define PTSM_PCI_TSM_PDEV_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+/* sysfs files a context can show (struct ptsm_pdev.files) */
+enum {
+	PTSM_F_CONNECT,
+	PTSM_F_DISCONNECT,
+	PTSM_F_DSM,
+	PTSM_F_BOUND,
+	PTSM_F_LOCK,
+	PTSM_F_UNLOCK,
+	PTSM_F_ACCEPT,
+	PTSM_F_EVGEN,
+	PTSM_F_NR_GROUP,		/* files above live in tsm/ */
+	PTSM_F_AUTH = PTSM_F_NR_GROUP,	/* authenticated, next to tsm/ */
+	PTSM_F_NR,
+};
+
+struct ptsm_mmio_set;
+
+/**
+ * struct ptsm_pdev - pci_tsm's context of one PCI device
+ * @kref: lookups (sysfs, netlink, TSM exports) hold references
+ * @pdev: the device (referenced)
+ * @key: index in ptsm_pdevs (domain, bus, devfn)
+ * @rcu: frees the context after lockless readers are done
+ * @is_pf0: a DSM candidate (see ABI 2.2)
+ * @tee: PCIe DEVCAP TEE set
+ * @files_lock: serialises changes of this device's sysfs files
+ * @files: PTSM_F_* bits currently present (files_lock)
+ * @group: the tsm/ directory exists (files_lock)
+ * @files_gone: the device was deleted; never touch its sysfs (files_lock)
+ * @lock: for function 0 of a slot, serialises the link and TDISP state of
+ *	every function of the slot; a function whose slot has no live
+ *	function-0 context uses its own (see ptsm_slot_lock())
+ * @dead: context torn down; verbs fail with -ENODEV
+ * @link_tsm: PF0 only: the link TSM it is connected through
+ * @dsm: the connected PF0 managing this function (itself for PF0),
+ *	referenced
+ * @fn: PF0 only, while connected: the functions it manages (referenced,
+ *	including itself), by function number
+ * @bound_tsm: TDI bound through this link TSM
+ * @devsec_tsm: devsec TSM that locked the function
+ * @state: TDISP state (enum pci_tsm_tdisp_state)
+ * @accepted: TDISP RUN; read locklessly by ptsm_dev_accepted()
+ * @error: set (possibly from atomic context) when the TSM reports ERROR
+ * @shim: the shim whose module we hold a reference on while accepted
+ * @mmio_pending: ranges given by the accept op, not yet published
+ * @mmio: ranges published to ptsm_mmio_classify() while RUN
+ * @error_work: leaves RUN after ptsm_pci_tdisp_error()
+ * @ev_lock: protects @evidence, @generation and @validated
+ * @evidence: the published evidence set, or NULL
+ * @generation: bumped by every publish, clear, lock, unlock, refresh
+ * @validated: generation userspace validated last, 0 for none
+ */
+struct ptsm_pdev {
+	struct kref kref;
+	struct pci_dev *pdev;
+	unsigned long key;
+	struct rcu_head rcu;
+
+	bool is_pf0;
+	bool tee;
+
+	struct mutex files_lock;	/* see @files_lock above */
+	unsigned long files;
+	bool group;
+	bool files_gone;
+
+	struct mutex lock;	/* slot state, see @lock above */
+	bool dead;
+	struct ptsm_dev *link_tsm;
+	struct ptsm_pdev *dsm;
+	struct ptsm_pdev *fn[8];
+	struct ptsm_dev *bound_tsm;
+	struct ptsm_dev *devsec_tsm;
+	enum pci_tsm_tdisp_state state;
+	bool accepted;
+	atomic_t error;
+	const struct ptsm_shim *shim;
+	struct ptsm_mmio_set *mmio_pending;
+	struct ptsm_mmio_set *mmio;
+	struct work_struct error_work;
+
+	spinlock_t ev_lock;	/* evidence pointer and generations */
+	struct ptsm_evidence_set *evidence;
+	u32 generation;
+	u32 validated;
+};
+
+/* core.c */
+extern struct rw_semaphore ptsm_tsm_rwsem;
+extern struct workqueue_struct *ptsm_wq;
+struct ptsm_pdev *ptsm_pdev_find(struct pci_dev *pdev);
+struct ptsm_pdev *ptsm_pdev_peek(struct pci_dev *pdev);
+struct ptsm_pdev *ptsm_slot_lock(struct ptsm_pdev *pd);
+int ptsm_slot_lock_killable(struct ptsm_pdev *pd, struct ptsm_pdev **owner);
+void ptsm_slot_unlock(struct ptsm_pdev *owner);
+struct ptsm_dev *ptsm_live_tsm(const char *buf, enum ptsm_pci_mode mode,
+			       int *err);
+bool ptsm_tsm_is_live(struct ptsm_dev *tsm);
+void ptsm_sync_files_slot(struct ptsm_pdev *pf0);
+
+/* tdisp.c */
+int ptsm_connect(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
+int ptsm_disconnect(struct ptsm_pdev *pd, const char *name);
+int ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
+int ptsm_unlock(struct ptsm_pdev *pd, const char *name);
+int ptsm_accept(struct ptsm_pdev *pd);
+void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
+void ptsm_error_work(struct work_struct *work);
+extern bool ptsm_require_validate;
+
+/* sysfs.c */
+extern const struct attribute_group ptsm_tsm_group;
+extern struct device_attribute *const ptsm_files[PTSM_F_NR];
+
+/* evidence.c */
+void ptsm_evidence_clear(struct ptsm_pdev *pd);
+void ptsm_evidence_bump(struct ptsm_pdev *pd);
+int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
+int ptsm_evidence_init(void);
+void ptsm_evidence_exit(void);
+
+/* mmio.c */
+int __ptsm_shim_hold(struct ptsm_pdev *pd);
+void __ptsm_shim_release(struct ptsm_pdev *pd);
+void __ptsm_run_enter(struct ptsm_pdev *pd);
+void __ptsm_run_leave(struct ptsm_pdev *pd);
+void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
+
+/* hold.c */
+extern struct pci_driver ptsm_hold_driver;
+bool ptsm_driver_bound(struct pci_dev *pdev);
+void ptsm_hold_new_device(struct ptsm_pdev *pd);
+void ptsm_hold_existing(struct ptsm_pdev *pd);
+void ptsm_hold_release(struct pci_dev *pdev);
+void ptsm_hold_forget(struct ptsm_pdev *pd);
+
+#endif /* PTSM_PCI_TSM_PDEV_H */

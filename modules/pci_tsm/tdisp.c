@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_tsm verbs: connect/disconnect through a link TSM, TDI bind/unbind,
+ * and the TDISP state machine (lock, accept, unlock, ERROR) through a
+ * devsec TSM. Every verb runs with ptsm_tsm_rwsem held for reading (the TSM
+ * cannot go away) and under the slot lock of the device.
+ */
+#define pr_fmt(fmt) "pci_tsm: " fmt
+#define dev_fmt(fmt) "pci_tsm: " fmt
+
+#include <linux/cleanup.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "pdev.h"
+
+bool ptsm_require_validate;
+module_param_named(require_validate, ptsm_require_validate, bool, 0644);
+MODULE_PARM_DESC(require_validate,
+		 "tsm/accept needs a device-evidence VALIDATE of the current evidence generation");
+
+/* The functions of @pf0's slot with a live context, referenced. */
+static void ptsm_slot_fns(struct ptsm_pdev *pf0, struct ptsm_pdev *fns[8])
+{
+	struct pci_dev *pdev = pf0->pdev;
+	struct pci_dev *fn;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		fns[i] = NULL;
+		if (!i) {
+			kref_get(&pf0->kref);
+			fns[0] = pf0;
+			continue;
+		}
+		fn = pci_get_slot(pdev->bus, PCI_DEVFN(PCI_SLOT(pdev->devfn), i));
+		if (!fn)
+			continue;
+		if (!fn->is_virtfn)
+			fns[i] = ptsm_pdev_find(fn);
+		pci_dev_put(fn);
+		if (fns[i] && fns[i]->dead) {
+			ptsm_pdev_put(fns[i]);
+			fns[i] = NULL;
+		}
+	}
+}
+
+static void ptsm_put_fns(struct ptsm_pdev *fns[8])
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ptsm_pdev_put(fns[i]);
+}
+
+/* Unbind TDI @pd if it is bound through a link TSM. Slot lock held. */
+static void __ptsm_tdi_unbind(struct ptsm_pdev *pd)
+{
+	struct ptsm_dev *tsm = pd->bound_tsm;
+
+	if (!tsm)
+		return;
+	if (tsm->ops->link.unbind)
+		tsm->ops->link.unbind(tsm, pd->pdev);
+	pd->bound_tsm = NULL;
+}
+
+/* @fn stops being managed by the connected PF0 @pf0. Slot lock held. */
+static void __ptsm_unmanage(struct ptsm_pdev *pf0, struct ptsm_pdev *fn)
+{
+	int i = PCI_FUNC(fn->pdev->devfn);
+
+	__ptsm_tdi_unbind(fn);
+	if (pf0->fn[i] != fn)
+		return;
+	WRITE_ONCE(fn->dsm, NULL);
+	pf0->fn[i] = NULL;
+	ptsm_pdev_put(pf0);
+	ptsm_pdev_put(fn);
+}
+
+/*
+ * Disconnect PF0 @pf0: unbind every TDI of the slot, tear down the link,
+ * release the managed functions and drop the connect evidence.
+ */
+static void __ptsm_disconnect(struct ptsm_pdev *pf0)
+{
+	struct ptsm_dev *tsm = pf0->link_tsm;
+	int i;
+
+	lockdep_assert_held(&pf0->lock);
+	for (i = 0; i < 8; i++)
+		if (pf0->fn[i])
+			__ptsm_tdi_unbind(pf0->fn[i]);
+	tsm->ops->link.disconnect(tsm, pf0->pdev);
+	if (tsm->ops->link.remove)
+		tsm->ops->link.remove(tsm, pf0->pdev);
+	for (i = 7; i >= 0; i--)
+		if (pf0->fn[i])
+			__ptsm_unmanage(pf0, pf0->fn[i]);
+	pf0->link_tsm = NULL;
+	ptsm_evidence_clear(pf0);
+	pci_info(pf0->pdev, "disconnected from %s\n", dev_name(&tsm->dev));
+}
+
+static int __ptsm_connect(struct ptsm_pdev *pf0, struct ptsm_dev *tsm,
+			  struct ptsm_pdev *fns[8])
+{
+	const struct ptsm_link_ops *ops = &tsm->ops->link;
+	u32 gen = ptsm_evidence_generation(pf0);
+	int i, rc;
+
+	lockdep_assert_held(&pf0->lock);
+	if (pf0->link_tsm)
+		return -EBUSY;
+	for (i = 0; i < 8; i++)
+		if (fns[i] && (fns[i]->devsec_tsm || fns[i]->dsm))
+			return -EBUSY;
+
+	if (ops->probe) {
+		rc = ops->probe(tsm, pf0->pdev);
+		if (rc)
+			return rc;
+	}
+	rc = ops->connect(tsm, pf0->pdev);
+	if (rc) {
+		if (ops->remove)
+			ops->remove(tsm, pf0->pdev);
+		return rc;
+	}
+
+	pf0->link_tsm = tsm;
+	for (i = 0; i < 8; i++) {
+		if (!fns[i])
+			continue;
+		kref_get(&fns[i]->kref);
+		pf0->fn[i] = fns[i];
+		kref_get(&pf0->kref);
+		WRITE_ONCE(fns[i]->dsm, pf0);
+	}
+	/* a re-connect always starts a new evidence generation */
+	if (ptsm_evidence_generation(pf0) == gen)
+		ptsm_evidence_bump(pf0);
+	pci_info(pf0->pdev, "connected through %s\n", dev_name(&tsm->dev));
+	return 0;
+}
+
+/**
+ * ptsm_connect() - connect PF0 @pd through link TSM @tsm
+ * @pd: a referenced PF0 context
+ * @tsm: a live link TSM
+ *
+ * Context: ptsm_tsm_rwsem held for reading; takes the slot lock.
+ * Return: 0, -EBUSY (already connected, or a function of the slot is
+ * locked), -ENODEV (device gone), -EINTR, or the TSM's error.
+ */
+int ptsm_connect(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *fns[8];
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	if (!pd->is_pf0)
+		return -EINVAL;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	if (pd->dead) {
+		rc = -ENODEV;
+	} else {
+		ptsm_slot_fns(pd, fns);
+		rc = __ptsm_connect(pd, tsm, fns);
+		ptsm_put_fns(fns);
+	}
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
+/**
+ * ptsm_disconnect() - disconnect PF0 @pd from the TSM named @name
+ * @pd: a referenced PF0 context
+ * @name: the written TSM name
+ *
+ * Context: ptsm_tsm_rwsem held for reading; takes the slot lock.
+ * Return: 0, -ENXIO (not connected), -EINVAL (name mismatch), -EINTR.
+ */
+int ptsm_disconnect(struct ptsm_pdev *pd, const char *name)
+{
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	if (!pd->link_tsm || pd->dead)
+		rc = -ENXIO;
+	else if (!sysfs_streq(name, dev_name(&pd->link_tsm->dev)))
+		rc = -EINVAL;
+	else
+		__ptsm_disconnect(pd);
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
+static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	u32 gen = ptsm_evidence_generation(pd);
+	int rc;
+
+	if (pd->dead)
+		return -ENODEV;
+	if (ptsm_driver_bound(pd->pdev))
+		return -EBUSY;
+	if (pd->devsec_tsm || pd->link_tsm || pd->dsm)
+		return -EBUSY;
+	rc = tsm->ops->devsec.lock(tsm, pd->pdev);
+	if (rc)
+		return rc;
+	pd->devsec_tsm = tsm;
+	atomic_set(&pd->error, 0);
+	pd->state = PCI_TSM_TDISP_LOCKED;
+	if (ptsm_evidence_generation(pd) == gen)
+		ptsm_evidence_bump(pd);
+	pci_info(pd->pdev, "TDISP LOCKED by %s\n", dev_name(&tsm->dev));
+	return 0;
+}
+
+/**
+ * ptsm_lock() - TDISP UNLOCKED -> LOCKED through devsec TSM @tsm
+ * @pd: a referenced context
+ * @tsm: a live devsec TSM
+ *
+ * Context: ptsm_tsm_rwsem held for reading and the device lock of @pd's
+ * device held (no driver can bind meanwhile); takes the slot lock.
+ * Return: 0, -EBUSY (driver bound, already locked, connected or managed
+ * through a link TSM), -ENODEV, -EINTR, or the TSM's error.
+ */
+int ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	rc = __ptsm_lock(pd, tsm);
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
+/* Any locked state -> UNLOCKED; cannot fail. Slot lock held. */
+static void __ptsm_unlock(struct ptsm_pdev *pd)
+{
+	struct ptsm_dev *tsm = pd->devsec_tsm;
+
+	__ptsm_run_leave(pd);
+	tsm->ops->devsec.unlock(tsm, pd->pdev);
+	__ptsm_mmio_discard_pending(pd);
+	pd->devsec_tsm = NULL;
+	pd->state = PCI_TSM_TDISP_UNLOCKED;
+	atomic_set(&pd->error, 0);
+	ptsm_evidence_clear(pd);
+	pci_info(pd->pdev, "TDISP UNLOCKED by %s\n", dev_name(&tsm->dev));
+}
+
+/**
+ * ptsm_unlock() - TDISP LOCKED/RUN/ERROR -> UNLOCKED
+ * @pd: a referenced context
+ * @name: the written TSM name, must name the locking TSM
+ *
+ * Context: as ptsm_lock().
+ * Return: 0, -EINVAL (not locked, name mismatch), -EBUSY (a driver is
+ * bound), -EINTR.
+ */
+int ptsm_unlock(struct ptsm_pdev *pd, const char *name)
+{
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	if (!pd->devsec_tsm || pd->dead)
+		rc = -EINVAL;
+	else if (!sysfs_streq(name, dev_name(&pd->devsec_tsm->dev)))
+		rc = -EINVAL;
+	else if (ptsm_driver_bound(pd->pdev))
+		rc = -EBUSY;
+	else
+		__ptsm_unlock(pd);
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
+static int __ptsm_accept(struct ptsm_pdev *pd)
+{
+	struct ptsm_dev *tsm = pd->devsec_tsm;
+	int rc;
+
+	if (!tsm || pd->dead)
+		return -EINVAL;
+	if (pd->state == PCI_TSM_TDISP_RUN)
+		return -EBUSY;
+	if (pd->state != PCI_TSM_TDISP_LOCKED || atomic_read(&pd->error))
+		return -EINVAL;
+	if (ptsm_driver_bound(pd->pdev))
+		return -EBUSY;
+	rc = ptsm_evidence_accept_check(pd);
+	if (rc)
+		return rc;
+	rc = __ptsm_shim_hold(pd);
+	if (rc)
+		return rc;
+	rc = tsm->ops->devsec.accept(tsm, pd->pdev);
+	if (rc) {
+		__ptsm_mmio_discard_pending(pd);
+		__ptsm_shim_release(pd);
+		return rc;
+	}
+	__ptsm_run_enter(pd);
+	pci_info(pd->pdev, "TDISP RUN: accepted through %s\n", dev_name(&tsm->dev));
+	return 0;
+}
+
+/**
+ * ptsm_accept() - TDISP LOCKED -> RUN
+ * @pd: a referenced context
+ *
+ * Context: as ptsm_lock().
+ * Return: 0, -EINVAL (not locked, or ERROR), -EBUSY (already in RUN, or a
+ * driver is bound), -EPERM/-ESTALE (require_validate), -EOPNOTSUPP (no
+ * ready shim), -EINTR, or the TSM's error.
+ */
+int ptsm_accept(struct ptsm_pdev *pd)
+{
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	rc = __ptsm_accept(pd);
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
+/**
+ * __ptsm_teardown() - undo the state @pd holds through @tsm
+ * @pd: a context
+ * @tsm: the TSM going away, or NULL for all (device removal)
+ *
+ * A connected PF0 is disconnected (which unbinds and releases the whole
+ * slot); a managed function whose device goes away is unbound and
+ * released; a locked function is unlocked. With @tsm NULL the context is
+ * marked dead so that no verb acts on it again.
+ *
+ * Context: ptsm_tsm_rwsem held (either way); takes the slot lock.
+ */
+void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *owner;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	/* teardown must complete: not interruptible */
+	owner = ptsm_slot_lock(pd);
+	if (pd->link_tsm && (!tsm || pd->link_tsm == tsm))
+		__ptsm_disconnect(pd);
+	if (!tsm && pd->dsm && pd->dsm != pd)
+		__ptsm_unmanage(pd->dsm, pd);
+	if (pd->devsec_tsm && (!tsm || pd->devsec_tsm == tsm))
+		__ptsm_unlock(pd);
+	if (!tsm)
+		pd->dead = true;
+	ptsm_slot_unlock(owner);
+}
+
+/**
+ * ptsm_error_work() - leave RUN after the TSM reported TDISP ERROR
+ * @work: &ptsm_pdev.error_work; the queuer took a context reference
+ */
+void ptsm_error_work(struct work_struct *work)
+{
+	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev, error_work);
+	struct ptsm_pdev *owner = ptsm_slot_lock(pd);
+
+	if (!pd->dead && pd->devsec_tsm && atomic_read(&pd->error)) {
+		__ptsm_run_leave(pd);
+		__ptsm_mmio_discard_pending(pd);
+		pd->state = PCI_TSM_TDISP_ERROR;
+		pci_warn(pd->pdev, "TDISP ERROR: only unlock leaves this state\n");
+	}
+	ptsm_slot_unlock(owner);
+	ptsm_pdev_put(pd);
+}
+
+/**
+ * ptsm_pci_tdisp_error() - a devsec TSM reports that @pdev entered TDISP
+ *	ERROR (a security-relevant change while LOCKED or RUN)
+ * @pdev: the device
+ *
+ * The device stops counting as accepted at once (ptsm_dev_accepted() and
+ * ptsm_mmio_classify() see it); its TEE MMIO is withdrawn shortly after
+ * from a work item. Only unlock leaves ERROR. Ignored for a device that is
+ * not locked.
+ *
+ * Context: any, including atomic (config-space accessors).
+ */
+void ptsm_pci_tdisp_error(struct pci_dev *pdev)
+{
+	struct ptsm_pdev *pd;
+
+	rcu_read_lock();
+	pd = ptsm_pdev_peek(pdev);
+	if (pd && !kref_get_unless_zero(&pd->kref))
+		pd = NULL;
+	rcu_read_unlock();
+	if (!pd)
+		return;
+	atomic_set(&pd->error, 1);
+	WRITE_ONCE(pd->accepted, false);
+	if (!queue_work(ptsm_wq, &pd->error_work))
+		ptsm_pdev_put(pd);
+}
+
+PTSM_EXPORT(ptsm_pci_tdisp_error);
+
+/* ---- TDI bind, entered from a link TSM's own attributes ---- */
+
+static int ptsm_tdi_enter(struct ptsm_dev *tsm, struct pci_dev *pdev,
+			  struct ptsm_pdev **pdp, struct ptsm_pdev **owner)
+{
+	struct ptsm_pdev *pd = ptsm_pdev_find(pdev);
+	int rc;
+
+	if (!pd)
+		return -ENXIO;
+	if (down_read_killable(&ptsm_tsm_rwsem)) {
+		ptsm_pdev_put(pd);
+		return -EINTR;
+	}
+	rc = ptsm_tsm_is_live(tsm) ? ptsm_slot_lock_killable(pd, owner) : -ENXIO;
+	if (!rc && (pd->dead || !pd->dsm || pd->dsm->link_tsm != tsm)) {
+		ptsm_slot_unlock(*owner);
+		rc = -ENXIO;
+	}
+	if (rc) {
+		up_read(&ptsm_tsm_rwsem);
+		ptsm_pdev_put(pd);
+		return rc;
+	}
+	*pdp = pd;
+	return 0;
+}
+
+static void ptsm_tdi_exit(struct ptsm_pdev *pd, struct ptsm_pdev *owner)
+{
+	ptsm_slot_unlock(owner);
+	up_read(&ptsm_tsm_rwsem);
+	ptsm_pdev_put(pd);
+}
+
+/**
+ * ptsm_pci_tdi_bind() - bind TDI @pdev through link TSM @tsm
+ * @tsm: the link TSM its DSM is connected through
+ * @pdev: PF0 or a function it manages
+ *
+ * Context: process context, may sleep; not from a TSM op.
+ * Return: 0, -ENXIO (not connected through @tsm), -EBUSY (already bound),
+ * -EINTR, or the TSM's error.
+ */
+int ptsm_pci_tdi_bind(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	struct ptsm_pdev *pd, *owner;
+	int rc;
+
+	rc = ptsm_tdi_enter(tsm, pdev, &pd, &owner);
+	if (rc)
+		return rc;
+	if (pd->bound_tsm)
+		rc = -EBUSY;
+	else if (tsm->ops->link.bind)
+		rc = tsm->ops->link.bind(tsm, pdev);
+	if (!rc && !pd->bound_tsm)
+		pd->bound_tsm = tsm;
+	ptsm_tdi_exit(pd, owner);
+	return rc;
+}
+
+PTSM_EXPORT(ptsm_pci_tdi_bind);
+
+/**
+ * ptsm_pci_tdi_unbind() - undo ptsm_pci_tdi_bind()
+ * @tsm: the link TSM
+ * @pdev: the bound TDI
+ *
+ * Context: as ptsm_pci_tdi_bind().
+ * Return: 0, -ENXIO (not connected through @tsm, or not bound), -EINTR.
+ */
+int ptsm_pci_tdi_unbind(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	struct ptsm_pdev *pd, *owner;
+	int rc;
+
+	rc = ptsm_tdi_enter(tsm, pdev, &pd, &owner);
+	if (rc)
+		return rc;
+	if (pd->bound_tsm != tsm)
+		rc = -ENXIO;
+	else
+		__ptsm_tdi_unbind(pd);
+	ptsm_tdi_exit(pd, owner);
+	return rc;
+}
+
+PTSM_EXPORT(ptsm_pci_tdi_unbind);
+
+/**
+ * ptsm_pci_guest_req() - relay a read-only guest request for TDI @pdev
+ * @tsm: the link TSM the TDI is bound through
+ * @pdev: the TDI
+ * @req: request, @req_len bytes
+ * @req_len: request length
+ * @resp: response buffer, @resp_len bytes
+ * @resp_len: response buffer size
+ *
+ * Context: as ptsm_pci_tdi_bind().
+ * Return: the response length, -ENXIO (not bound through @tsm),
+ * -EOPNOTSUPP (the TSM has no guest_req op), -EINTR, or the TSM's error.
+ */
+ssize_t ptsm_pci_guest_req(struct ptsm_dev *tsm, struct pci_dev *pdev,
+			   const void *req, size_t req_len,
+			   void *resp, size_t resp_len)
+{
+	struct ptsm_pdev *pd, *owner;
+	ssize_t rc;
+	int err;
+
+	err = ptsm_tdi_enter(tsm, pdev, &pd, &owner);
+	if (err)
+		return err;
+	if (pd->bound_tsm != tsm)
+		rc = -ENXIO;
+	else if (!tsm->ops->link.guest_req)
+		rc = -EOPNOTSUPP;
+	else
+		rc = tsm->ops->link.guest_req(tsm, pdev, req, req_len, resp,
+					      resp_len);
+	ptsm_tdi_exit(pd, owner);
+	return rc;
+}
+
+PTSM_EXPORT(ptsm_pci_guest_req);
+
+/**
+ * ptsm_pci_dsm() - the PF0 managing @pdev while connected
+ * @pdev: a PCI device
+ *
+ * Context: any; the result is not referenced and only stable while the
+ * caller holds off teardown (from a TSM op of that slot).
+ * Return: the PF0, or NULL when @pdev is not managed.
+ */
+struct pci_dev *ptsm_pci_dsm(struct pci_dev *pdev)
+{
+	struct ptsm_pdev *pd, *dsm;
+	struct pci_dev *ret = NULL;
+
+	rcu_read_lock();
+	pd = ptsm_pdev_peek(pdev);
+	if (pd) {
+		dsm = READ_ONCE(pd->dsm);
+		if (dsm)
+			ret = dsm->pdev;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+PTSM_EXPORT(ptsm_pci_dsm);
