@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests: chain validation (SPDM profile), MEASUREMENTS signatures, nonce. */
+#include <openssl/pem.h>
+
+#include "testlib.h"
+
+static STACK_OF(X509) *anchors_of(X509 *a)
+{
+	STACK_OF(X509) *s = sk_X509_new_null();
+
+	assert_non_null(s);
+	if (a) {
+		X509_up_ref(a);
+		sk_X509_push(s, a);
+	}
+	return s;
+}
+
+static void parse(const struct tl_evidence *e, struct tsm_parsed *p)
+{
+	struct tsm_evidence v = tl_evidence_view(e);
+	struct tsm_error err;
+
+	if (tsm_evidence_parse(&v, p, &err))
+		fail_msg("parse: %s", err.reason);
+}
+
+static void signatures(void **state)
+{
+	static const struct {
+		enum tl_key k;
+		enum tsm_hash h;
+		bool pss;
+	} t[] = {
+		{ TL_P256, TSM_HASH_SHA256, false },
+		{ TL_P384, TSM_HASH_SHA384, false },
+		{ TL_P521, TSM_HASH_SHA512, false },
+		{ TL_RSA2048, TSM_HASH_SHA384, true },
+		{ TL_RSA2048, TSM_HASH_SHA256, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tsm_verify_opts opts = { .check_time = true };
+		struct tl_evidence e;
+		struct tsm_parsed p;
+		struct tsm_error err;
+		STACK_OF(X509) *a;
+
+		tl_evidence_init(&e, t[i].k, t[i].h, t[i].pss);
+		parse(&e, &p);
+		a = anchors_of(e.pki.root);
+		if (tsm_verify_chain(&p.chain, a, &opts, &err))
+			fail_msg("chain %zu: %s", i, err.reason);
+		if (tsm_verify_measurements(&p, &err))
+			fail_msg("signature %zu: %s", i, err.reason);
+		assert_int_equal(tsm_verify_nonce(&p, e.nonce, 32, &err), 0);
+		tsm_parsed_free(&p);
+
+		/* one flipped bit anywhere in the signed response or signature */
+		for (size_t off = 37; off < e.meas.len; off += 7) {
+			e.meas.p[off] ^= 0x10;
+			if (!tsm_evidence_parse(&(struct tsm_evidence){
+					.cert = e.cert.p, .cert_len = e.cert.len,
+					.vca = e.vca.p, .vca_len = e.vca.len,
+					.meas = e.meas.p, .meas_len = e.meas.len }, &p, NULL)) {
+				assert_int_equal(tsm_verify_measurements(&p, &err),
+						 -TSM_E_SIGNATURE);
+				tsm_parsed_free(&p);
+			}
+			e.meas.p[off] ^= 0x10;
+		}
+		/* a changed VCA byte (CAPABILITIES flags) breaks the signature */
+		e.vca.p[12 + 20 + 8] ^= 1;
+		parse(&e, &p);
+		assert_int_equal(tsm_verify_measurements(&p, &err), -TSM_E_SIGNATURE);
+		assert_non_null(strstr(err.reason, "does not verify"));
+		tsm_parsed_free(&p);
+		sk_X509_pop_free(a, X509_free);
+		tl_evidence_fini(&e);
+	}
+}
+
+static void key_mismatch(void **state)
+{
+	struct tl_evidence e;
+	struct tsm_parsed p;
+	struct tsm_error err;
+
+	(void)state;
+	tl_evidence_init(&e, TL_P256, TSM_HASH_SHA256, false);
+	/* VCA claims P-384 (sig size 96): re-sign with that size via a P-384 key */
+	{
+		EVP_PKEY *k = tl_key_new(TL_P384);
+		struct tl_block blocks[3];
+
+		tl_vca(&e.vca, 0x12, TSM_SPDM_HASH_SHA256, TSM_SPDM_ASYM_ECDSA_P384, 0);
+		tl_evidence_blocks(&e, blocks);
+		tl_meas(&e.meas, 0x12, e.nonce, blocks, 3, &e.vca, TSM_HASH_SHA256,
+			TSM_SPDM_ASYM_ECDSA_P384, k);
+		EVP_PKEY_free(k);
+	}
+	parse(&e, &p);
+	assert_int_equal(tsm_verify_measurements(&p, &err), -TSM_E_SIGNATURE);
+	assert_non_null(strstr(err.reason, "does not match the negotiated ECDSA-P384"));
+	tsm_parsed_free(&p);
+	tl_evidence_fini(&e);
+}
+
+static void nonce(void **state)
+{
+	struct tl_evidence e;
+	struct tsm_parsed p;
+	struct tsm_error err;
+	uint8_t other[32];
+
+	(void)state;
+	tl_evidence_init(&e, TL_P256, TSM_HASH_SHA256, false);
+	parse(&e, &p);
+	memcpy(other, e.nonce, 32);
+	other[31] ^= 1;
+	assert_int_equal(tsm_verify_nonce(&p, other, 32, &err), -TSM_E_NONCE);
+	assert_non_null(strstr(err.reason, "stale nonce"));
+	assert_int_equal(tsm_verify_nonce(&p, e.nonce, 16, &err), -TSM_E_NONCE);
+	assert_int_equal(tsm_verify_nonce(&p, NULL, 0, &err), -TSM_E_NONCE);
+	tsm_parsed_free(&p);
+	tl_evidence_fini(&e);
+}
+
+static void prefix(void **state)
+{
+	uint8_t out[TSM_SPDM_SIGN_PREFIX_LEN];
+
+	(void)state;
+	assert_int_equal(tsm_spdm_sign_prefix(0x13, "responder-measurements signing", out), 100);
+	assert_memory_equal(out, "dmtf-spdm-v1.3.*dmtf-spdm-v1.3.*dmtf-spdm-v1.3.*dmtf-spdm-v1.3.*",
+			    64);
+	assert_memory_equal(out + 64, "\0\0\0\0\0\0responder-measurements signing", 36);
+	assert_int_equal(tsm_spdm_sign_prefix(0x11, "x", out), -TSM_E_UNSUPPORTED);
+}
+
+/* chain validation: the SPDM profile */
+struct chain_case {
+	struct tl_pki pki;
+	struct tsm_chain chain;
+	struct tl_buf buf;
+};
+
+static void chain_build(struct chain_case *c, const struct tl_cert_opts *leaf, bool with_root)
+{
+	tl_pki_init(&c->pki, TL_P256, leaf);
+	memset(&c->buf, 0, sizeof(c->buf));
+	tl_chain(&c->buf, &c->pki, TSM_HASH_SHA384, with_root);
+	assert_int_equal(tsm_chain_parse(c->buf.p, c->buf.len, TSM_HASH_SHA384, &c->chain,
+					 NULL), 0);
+}
+
+static void chain_done(struct chain_case *c)
+{
+	tsm_chain_free(&c->chain);
+	tl_free(&c->buf);
+	tl_pki_fini(&c->pki);
+}
+
+static int verify_with(struct chain_case *c, X509 *anchor, const struct tsm_verify_opts *o,
+		       struct tsm_error *err)
+{
+	STACK_OF(X509) *a = anchors_of(anchor);
+	int rc = tsm_verify_chain(&c->chain, a, o, err);
+
+	sk_X509_pop_free(a, X509_free);
+	return rc;
+}
+
+static void chains(void **state)
+{
+	struct tsm_verify_opts on = { .check_time = true }, off = { .check_time = false };
+	struct chain_case c, other;
+	struct tsm_error err;
+
+	(void)state;
+	chain_build(&c, NULL, true);
+	chain_build(&other, NULL, true);
+	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), 0);
+	/* wrong root */
+	assert_int_equal(verify_with(&c, other.pki.root, &on, &err), -TSM_E_CHAIN);
+	assert_string_equal(err.check, "chain.path");
+	assert_non_null(strstr(err.reason, "certificate 0"));
+	/* no anchors at all */
+	assert_int_equal(verify_with(&c, NULL, &on, &err), -TSM_E_CHAIN);
+	/* an intermediate as anchor (partial chain): the root hash then cannot match */
+	assert_int_equal(verify_with(&c, c.pki.inter, &on, &err), -TSM_E_CHAIN);
+	assert_string_equal(err.check, "chain.root-hash");
+	chain_done(&other);
+	chain_done(&c);
+
+	/* a chain that starts at the intermediate, anchored at its issuer */
+	chain_build(&c, NULL, false);
+	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), 0);
+	/* ... whose header names another root */
+	c.buf.p[5] ^= 1;
+	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), -TSM_E_CHAIN);
+	assert_string_equal(err.check, "chain.root-hash");
+	chain_done(&c);
+
+	/* an expired leaf: rejected with time checks, accepted without */
+	chain_build(&c, &(struct tl_cert_opts){ .cn = "old", .not_before_days = -30,
+						.not_after_days = -10 }, true);
+	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), -TSM_E_CHAIN);
+	assert_non_null(strstr(err.reason, "expired"));
+	assert_non_null(strstr(err.reason, "certificate 2"));
+	assert_int_equal(verify_with(&c, c.pki.root, &off, &err), 0);
+	/* the check uses the chosen time: 20 days ago the CAs were not yet valid */
+	on.now = time(NULL) - 20 * 86400;
+	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), -TSM_E_CHAIN);
+	assert_non_null(strstr(err.reason, "not yet valid"));
+	on.now = 0;
+	chain_done(&c);
+
+	/* the leaf must be allowed to sign */
+	chain_build(&c, &(struct tl_cert_opts){ .cn = "nosig", .no_digital_signature = true },
+		    true);
+	assert_int_equal(verify_with(&c, c.pki.root, &off, &err), -TSM_E_CHAIN);
+	assert_string_equal(err.check, "chain.key-usage");
+	chain_done(&c);
+	chain_build(&c, &(struct tl_cert_opts){ .cn = "noku", .no_key_usage = true }, true);
+	assert_int_equal(verify_with(&c, c.pki.root, &off, &err), -TSM_E_CHAIN);
+	chain_done(&c);
+}
+
+static void crls(void **state)
+{
+	struct tsm_verify_opts o = { .check_time = true };
+	struct chain_case c;
+	struct tsm_error err;
+	X509_CRL *crl, *crl2;
+
+	(void)state;
+	chain_build(&c, NULL, true);
+	o.crls = sk_X509_CRL_new_null();
+	/* CRLs from root (empty) and intermediate (revoking the leaf) */
+	for (int i = 0; i < 2; i++) {
+		X509 *issuer = i ? c.pki.inter : c.pki.root;
+		EVP_PKEY *key = i ? c.pki.inter_key : c.pki.root_key;
+		X509_CRL *l = X509_CRL_new();
+		ASN1_TIME *t = ASN1_TIME_new();
+
+		X509_CRL_set_version(l, 1);
+		X509_CRL_set_issuer_name(l, X509_get_subject_name(issuer));
+		X509_gmtime_adj(t, -3600);
+		X509_CRL_set1_lastUpdate(l, t);
+		X509_gmtime_adj(t, 86400);
+		X509_CRL_set1_nextUpdate(l, t);
+		if (i) {
+			X509_REVOKED *r = X509_REVOKED_new();
+
+			X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(c.pki.leaf));
+			X509_gmtime_adj(t, -60);
+			X509_REVOKED_set_revocationDate(r, t);
+			X509_CRL_add0_revoked(l, r);
+		}
+		X509_CRL_sort(l);
+		X509_CRL_sign(l, key, EVP_sha256());
+		ASN1_TIME_free(t);
+		sk_X509_CRL_push(o.crls, l);
+	}
+	assert_int_equal(verify_with(&c, c.pki.root, &o, &err), -TSM_E_CHAIN);
+	assert_non_null(strstr(err.reason, "revoked"));
+	/* without the revoking CRL, but CRL checking on: the intermediate's CRL is missing */
+	crl = sk_X509_CRL_pop(o.crls);
+	assert_int_equal(verify_with(&c, c.pki.root, &o, &err), -TSM_E_CHAIN);
+	X509_CRL_free(crl);
+	/* PEM loader */
+	{
+		const char *path = tl_write_tmp("crl.pem", "");
+		FILE *f = fopen(path, "w");
+		STACK_OF(X509_CRL) *s = sk_X509_CRL_new_null();
+
+		crl2 = sk_X509_CRL_value(o.crls, 0);
+		PEM_write_X509_CRL(f, crl2);
+		fclose(f);
+		assert_int_equal(tsm_load_pem_crls(path, s, &err), 0);
+		assert_int_equal(sk_X509_CRL_num(s), 1);
+		assert_int_equal(tsm_load_pem_crls(tl_write_tmp("empty.pem", ""), s, &err),
+				 -TSM_E_CONFIG);
+		assert_int_equal(tsm_load_pem_crls("/nonexistent/x.pem", s, &err), -TSM_E_IO);
+		sk_X509_CRL_pop_free(s, X509_CRL_free);
+	}
+	sk_X509_CRL_pop_free(o.crls, X509_CRL_free);
+	chain_done(&c);
+}
+
+static void evidence_errors(void **state)
+{
+	struct tl_evidence e;
+	struct tsm_evidence v;
+	struct tsm_parsed p;
+	struct tsm_error err;
+
+	(void)state;
+	tl_evidence_init(&e, TL_P256, TSM_HASH_SHA256, false);
+	v = tl_evidence_view(&e);
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), 0);
+	assert_true(p.has_report);
+	tsm_parsed_free(&p);
+	v.vca_len = 0;
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), -TSM_E_PARSE);
+	assert_string_equal(err.reason, "vca: object missing");
+	v = tl_evidence_view(&e);
+	v.meas_len -= 1;
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), -TSM_E_PARSE);
+	assert_non_null(strstr(err.reason, "measurements: response:"));
+	v = tl_evidence_view(&e);
+	v.report_len -= 1;
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), -TSM_E_PARSE);
+	assert_non_null(strstr(err.reason, "report: "));
+	v = tl_evidence_view(&e);
+	v.cert_len -= 1;
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), -TSM_E_PARSE);
+	assert_non_null(strstr(err.reason, "chain: length field"));
+	tl_evidence_fini(&e);
+}
+
+static int cleanup(void **state)
+{
+	(void)state;
+	tl_tmpdir_cleanup();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(signatures),
+		cmocka_unit_test(key_mismatch),
+		cmocka_unit_test(nonce),
+		cmocka_unit_test(prefix),
+		cmocka_unit_test(chains),
+		cmocka_unit_test(crls),
+		cmocka_unit_test(evidence_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, cleanup);
+}
