@@ -168,6 +168,8 @@ static bool handle(struct vd_client *c, struct json_object *req)
 		c->wait_accept = !strcmp(cmd, "accept");
 		return true;
 	}
+	if (d && d->decision != (!strcmp(cmd, "accept") ? VD_ACCEPTED : VD_DENIED))
+		return reply_error(c, EPERM, d->reason);
 	return reply_ok(c, "device", d ? device_to_json(d, true) : NULL);
 }
 
