@@ -16,7 +16,7 @@ UDEVRULESDIR  ?= $(LIBDIR_SYS)/udev/rules.d
 DKMS_SRCDIR   ?= /usr/src/pci-tsm-$(PTSM_VERSION)
 
 DAEMON_BIN    ?= daemon/tsm-verifierd
-TSMCTL_BIN    ?= daemon/tsmctl
+TSMCTL_BIN    ?= daemon/tsmctl/tsmctl
 MAN_PAGES     ?= daemon/man/tsm-verifierd.8 daemon/man/tsmctl.8 daemon/man/tsm-policy.5
 
 # What the DKMS tree holds: the module sources and the uapi headers they use.
