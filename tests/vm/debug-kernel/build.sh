@@ -26,7 +26,9 @@ done
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 	die "cannot read the version of package linux-source-6.12"
-key=$(printf '%s\n' "$srcver" | cat - "$here/debug.config" "$0" | sha256sum | cut -c1-16)
+# Bump layout when this script changes what it leaves in the cache.
+layout=1
+key=$(printf '%s\n%s\n' "$srcver" "$layout" | cat - "$here/debug.config" | sha256sum | cut -c1-16)
 dir=$cache/$key
 tree=$dir/linux-source-6.12
 image=$tree/arch/x86/boot/bzImage
@@ -48,7 +50,9 @@ if [ -e "$dir/.done" ]; then
 	exit 0
 fi
 
-rm -rf "$dir"
+# One lane at a time: drop builds for older sources or fragments (each is
+# a full kernel tree).
+find "$cache" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 mkdir -p "$dir"
 start=$(date +%s)
 say "extracting $tarball (linux-source-6.12 $srcver) ..."
@@ -56,10 +60,12 @@ tar -xJf "$tarball" -C "$dir"
 [ -d "$tree" ] || die "unexpected tarball layout: no $tree"
 
 say "configuring: tinyconfig + debug.config ..."
-make -C "$tree" -s tinyconfig >&2
-KCONFIG_CONFIG=.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" \
-	"$tree/.config" "$here/debug.config" >&2
-make -C "$tree" -s olddefconfig >&2
+(
+	cd "$tree"
+	make -s tinyconfig
+	scripts/kconfig/merge_config.sh -m .config "$here/debug.config"
+	make -s olddefconfig
+) >&2
 
 # merge_config only warns when Kconfig drops an option: fail instead, so a
 # lane that silently lost KASAN or lockdep cannot pass.
@@ -68,8 +74,9 @@ while IFS= read -r line; do
 	case "$line" in
 	CONFIG_*=y)
 		grep -qx "$line" "$tree/.config" || { say "option not set: $line"; missing=1; } ;;
-	CONFIG_*=n)
-		opt=${line%=n}
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }
+		opt=${opt%% *}
 		if grep -q "^$opt=y" "$tree/.config"; then say "option still set: $opt"; missing=1; fi ;;
 	esac
 done < "$here/debug.config"
