@@ -72,6 +72,8 @@ static void device_abort(struct vd_device *d)
 		d->job = NULL;
 	}
 	d->timer = sd_event_source_disable_unref(d->timer);
+	d->retry = sd_event_source_disable_unref(d->retry);
+	d->retries = 0;
 	d->seq = 0;
 }
 
@@ -113,8 +115,11 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 	va_end(ap);
 	d->state = sysfs_dev_state(d->bdf);
 	d->decided_usec = now_realtime_usec();
-	if (dec != VD_PENDING)
+	if (dec != VD_PENDING) {
 		d->timer = sd_event_source_disable_unref(d->timer);
+		d->retry = sd_event_source_disable_unref(d->retry);
+		d->retries = 0;
+	}
 	audit_decision(m, d);
 	state_save(m);
 	control_broadcast(m, d);
@@ -222,6 +227,34 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	job_submit(m, job);
 }
 
+static void maybe_start_job(struct manager *m, struct vd_device *d);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct vd_device *d = data;
+
+	(void)s;
+	(void)usec;
+	d->retry = sd_event_source_disable_unref(d->retry);
+	maybe_start_job(d->mgr, d);
+	return 0;
+}
+
+static void arm_retry(struct vd_device *d)
+{
+	struct manager *m = d->mgr;
+	uint64_t now, delay;
+
+	if (d->retry)
+		return;
+	delay = 100000ULL << (d->retries < 5 ? d->retries : 5);	/* 0.1 .. 3.2 s */
+	d->retries++;
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (sd_event_add_time(m->event, &d->retry, CLOCK_MONOTONIC, now + delay, 10000,
+			      on_retry, d) >= 0)
+		sd_event_source_set_description(d->retry, "evidence-retry");
+}
+
 /* Evidence is there when the generation is non-zero; else wait for a uevent. */
 static void maybe_start_job(struct manager *m, struct vd_device *d)
 {
@@ -230,7 +263,13 @@ static void maybe_start_job(struct manager *m, struct vd_device *d)
 	if (d->decision != VD_PENDING || d->job)
 		return;
 	if (!d->host_role && sysfs_dev_generation(d->bdf, &gen) == 0 && gen == 0) {
+		/*
+		 * A change uevent normally announces the evidence; a short
+		 * backoff covers a TSM that publishes without one. The
+		 * device's deadline bounds both.
+		 */
 		log_debug("%s: locked, waiting for evidence", d->bdf);
+		arm_retry(d);
 		return;
 	}
 	submit_job(m, d, VD_JOB_VERIFY);

@@ -111,6 +111,8 @@ struct vd_device {
 	unsigned int attempts;
 	struct vd_job *job;	/* in flight, or NULL */
 	sd_event_source *timer;	/* deadline of the current pipeline run */
+	sd_event_source *retry;	/* backoff while waiting for evidence */
+	unsigned int retries;
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
 	struct vd_device *next;
 };
