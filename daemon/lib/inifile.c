@@ -81,6 +81,7 @@ static int section_line(struct stream *s, char *p)
 static char *reader(char *str, int num, void *stream)
 {
 	struct stream *s = stream;
+	char line[TSM_INI_MAX_LINE];
 	struct tsm_error e;
 	const char *start, *nl;
 	size_t n, adv;
@@ -93,40 +94,49 @@ static char *reader(char *str, int num, void *stream)
 	n = nl ? (size_t)(nl - start) : s->len - s->off;
 	adv = nl ? n + 1 : n;
 	s->line++;
+	s->off += adv;
 	if (memchr(start, '\0', n)) {
 		tsm_fail(&e, TSM_E_CONFIG, "config", "NUL byte in line");
 		fail_at(s, -TSM_E_CONFIG, &e);
 		return NULL;
 	}
-	if (num < 4 || n > (size_t)num - 3 || n >= TSM_INI_MAX_LINE) {
-		tsm_fail(&e, TSM_E_CONFIG, "config", "line longer than %d characters",
-			 num - 3 < TSM_INI_MAX_LINE ? num - 3 : TSM_INI_MAX_LINE);
-		fail_at(s, -TSM_E_CONFIG, &e);
-		return NULL;
-	}
-	s->off += adv;
 	if (n && start[n - 1] == '\r')
 		n--;
 	if (s->line == 1 && n >= 3 && !memcmp(start, "\xef\xbb\xbf", 3)) {
 		start += 3;	/* UTF-8 byte order mark */
 		n -= 3;
 	}
-	p = str;
-	memcpy(p, start, n);
-	p[n] = '\0';
-	strip_comment(p);
+	if (n >= sizeof(line)) {
+		tsm_fail(&e, TSM_E_CONFIG, "config", "line longer than %zu characters",
+			 sizeof(line) - 1);
+		fail_at(s, -TSM_E_CONFIG, &e);
+		return NULL;
+	}
+	memcpy(line, start, n);
+	line[n] = '\0';
+	strip_comment(line);
+	p = line;
 	while (isspace((unsigned char)*p))
 		p++;
 	trim_right(p);
-	memmove(str, p, strlen(p) + 1);
-	if (str[0] == '[') {
-		/* validate and report it, then let inih see it unchanged */
-		char copy[TSM_INI_MAX_LINE];
-
-		memcpy(copy, str, strlen(str) + 1);
-		if (section_line(s, copy))
-			return NULL;
+	/* inih's own buffer holds num - 3 characters (plus CR, LF, NUL) */
+	if (num < 4 || strlen(p) > (size_t)num - 3) {
+		tsm_fail(&e, TSM_E_CONFIG, "config",
+			 "line longer than %d characters (without comments)", num - 3);
+		fail_at(s, -TSM_E_CONFIG, &e);
+		return NULL;
 	}
+	if (p[0] == '[' && section_line(s, p))
+		return NULL;
+	/* section_line() may have cut the copy; hand inih the line afresh */
+	memcpy(line, start, n);
+	line[n] = '\0';
+	strip_comment(line);
+	p = line;
+	while (isspace((unsigned char)*p))
+		p++;
+	trim_right(p);
+	memcpy(str, p, strlen(p) + 1);
 	return str;
 }
 

@@ -63,7 +63,7 @@ static void good_corpus(void **state)
 	snprintf(path, sizeof(path), "%s/good", corpus);
 	if (tsm_policy_load_dir(path, trust, &pol, &err))
 		fail_msg("dir: %s", err.reason);
-	assert_int_equal(pol->nrules, 7);
+	assert_int_equal(pol->nrules, 8);
 	assert_string_equal(pol->rules[0].name, "acme-accelerator");
 	assert_string_equal(pol->rules[6].name, "no-newline-at-end");
 	assert_true(pol->has_default);
