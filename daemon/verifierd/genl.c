@@ -261,6 +261,12 @@ static int finish_object(struct dump_ctx *c)
 			  c->want);
 		return -EPROTO;
 	}
+	/* every requested type is answered; an empty one means "absent" */
+	if (!o->len) {
+		free(o->data);
+		o->data = NULL;
+		o->present = false;
+	}
 	return 0;
 }
 
