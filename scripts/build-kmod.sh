@@ -9,6 +9,7 @@
 # Extra arguments go to kbuild (W=1, C=2, TSM_MODULES="...").
 # --selftest builds the harness self-test module (tests/vm/selftest/) instead,
 # into build/kmod/<kver>/tests/vm/selftest/.
+# KVER may also be a label (debug-6.12) when PTSM_KDIR names the kernel tree.
 # Concurrent callers for the same kernel are serialised with a lock file.
 set -euo pipefail
 
@@ -23,7 +24,8 @@ fi
 [ $# -ge 1 ] || { echo "usage: $0 [--selftest] KVER [KBUILD ARGS...]" >&2; exit 2; }
 KVER=$1
 shift
-KDIR=/lib/modules/$KVER/build
+# PTSM_KDIR overrides the tree (the debug-kernel lane builds against its own)
+KDIR=${PTSM_KDIR:-/lib/modules/$KVER/build}
 [ -d "$KDIR" ] || { echo "build-kmod: no headers for $KVER at $KDIR" >&2; exit 1; }
 
 OUT=$BUILD/kmod/$KVER

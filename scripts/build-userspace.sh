@@ -7,8 +7,11 @@
 # daemon/, tests/tools/ and tests/tools/nlclient/. A component without a
 # Makefile is reported as "not built" (not an error); a Makefile that fails is.
 # --list FILE     write the ELF executables produced (one path per line) to
-#                 FILE: everything executable under those directories except
-#                 unit tests and fuzzers (daemon/tests, daemon/fuzz).
+#                 FILE: the executables in each component directory and its
+#                 direct subdirectories (daemon/tsm-verifierd,
+#                 daemon/tsmctl/tsmctl, tests/tools/*, tests/tools/nlclient/*),
+#                 except under tests/, fuzz/, build/ and hidden directories
+#                 (unit tests, fuzzers, sanitizer builds).
 # --fixtures DIR  if tests/tools/Makefile has a "fixtures" target, run it with
 #                 FIXTURES_DIR=DIR (the VM sees DIR as /ptsm/fixtures).
 # --no-build      do not run make, only collect what is already built.
@@ -66,16 +69,15 @@ if [ -n "$fixtures" ] && [ $build = 1 ] && [ -f "$TOP/tests/tools/Makefile" ] &&
 fi
 
 if [ -n "$list" ]; then
-	: > "$list"
-	for c in daemon tests/tools; do
+	for c in $COMPONENTS; do
 		[ -d "$TOP/$c" ] || continue
-		find "$TOP/$c" -type f -perm -u+x \
-			! -path "$TOP/daemon/tests/*" ! -path "$TOP/daemon/fuzz/*" \
-			! -name '*.so' ! -name '*.so.*' ! -name '*.o' ! -name '*.sh' \
-			! -name '*.py' |
-		while read -r f; do
-			file -b "$f" | grep -q -E '^ELF .*(pie )?executable' && echo "$f"
-		done >> "$list"
-	done
+		(cd "$TOP/$c" && find . -maxdepth 2 -type f -perm -u+x \
+			! -path './tests/*' ! -path './fuzz/*' ! -path './build/*' \
+			! -path './.*/*' ! -name '*.so*' ! -name '*.sh' ! -name '*.py') |
+			sed "s|^\./|$TOP/$c/|"
+	done | sort -u |
+	while read -r f; do
+		file -b "$f" | grep -q -E '^ELF .*(pie )?executable' && echo "$f"
+	done > "$list"
 fi
 exit $rc
