@@ -623,16 +623,6 @@ static struct ptsm_subscriber ptsm_pci_subscriber = {
 
 /* ---- module ---- */
 
-/* Stand-ins until the netlink families are linked in (netlink_*.c). */
-int __weak ptsm_netlink_init(void)
-{
-	return 0;
-}
-
-void __weak ptsm_netlink_exit(void)
-{
-}
-
 static int ptsm_add_existing_fn(struct device *dev, void *data)
 {
 	__ptsm_pdev_add(to_pci_dev(dev), false);
