@@ -32,7 +32,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: devsec-responder [--dev PATH | --tsm N | --fd N]\n"
+		"usage: devsec-responder [--dev|--device PATH | --tsm N | --fd N]\n"
 		"                        (--fixture DIR | --key PEM --vca FILE [--values FILE])\n"
 		"                        [--measurement IDX=HEX|IDX=@TEXT]... [--svn N] [--slot N]\n"
 		"                        [--sign-wrong-nonce] [--echo-wrong-nonce] [--wrong-id]\n"
@@ -99,6 +99,7 @@ enum {
 
 static const struct option opts[] = {
 	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "device", required_argument, NULL, OPT_DEV },
 	{ "tsm", required_argument, NULL, OPT_TSM },
 	{ "fd", required_argument, NULL, OPT_FD },
 	{ "fixture", required_argument, NULL, OPT_FIXTURE },
