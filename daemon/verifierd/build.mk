@@ -53,14 +53,26 @@ $(VD_BUILD)/test-%: verifierd/tests/test-%.c $(VD_TEST_OBJS)
 
 VD_TEST_BINS := $(patsubst verifierd/tests/%.c,$(VD_BUILD)/%,$(wildcard verifierd/tests/test-*.c))
 
-# Unit tests of the sysfs edge and the daemon run with --once on a mock
-# sysfs tree (no kernel modules needed).
-check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl
+# Fixtures from tests/tools' generator (when it is built) for test-fixtures.
+VD_FIXTURE_GEN := ../tests/tools/spdm-fixture
+VD_FIXTURES    := $(VD_BUILD)/fixtures
+
+$(VD_FIXTURES)/manifest.txt: $(wildcard $(VD_FIXTURE_GEN))
+	@rm -rf $(VD_FIXTURES)
+	@if [ -x $(VD_FIXTURE_GEN) ]; then \
+		$(VD_FIXTURE_GEN) gen --out $(VD_FIXTURES) --alg p384,p256 >/dev/null; \
+	else mkdir -p $(VD_FIXTURES); fi
+
+# Unit tests of the sysfs edge, the daemon run with --once on a mock sysfs
+# tree, and the judging step on every generated fixture (no kernel needed).
+check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl $(VD_FIXTURES)/manifest.txt
 	@set -e; for t in $(VD_TEST_BINS); do \
 		echo "== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		VD_DAEMON=$(CURDIR)/$(VD_ASAN_BIN) VD_TSMCTL=$(CURDIR)/tsmctl/tsmctl $$t; \
+		VD_DAEMON=$(CURDIR)/$(VD_ASAN_BIN) VD_TSMCTL=$(CURDIR)/tsmctl/tsmctl \
+		env $$( [ -s $(VD_FIXTURES)/manifest.txt ] && echo VD_FIXTURES=$(CURDIR)/$(VD_FIXTURES) ) \
+		$$t; \
 	done
 
 CHECK_TARGETS += check-verifierd

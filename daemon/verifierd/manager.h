@@ -182,6 +182,8 @@ void job_cancel(struct vd_job *job);
 int job_submit(struct manager *m, struct vd_job *job);
 void jobs_dispatch(struct manager *m);
 int jobs_setup(struct manager *m);
+/* Parse, verify and evaluate |raw| into job->v (no I/O; tests call it). */
+void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce);
 void jobs_shutdown(struct manager *m);
 
 /* udev.c */

@@ -167,7 +167,7 @@ static void hash_objects(const struct tsm_nl_evidence *raw, struct vd_verdict *v
 	}
 }
 
-static void judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
+void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
 {
 	struct vd_verdict *v = &job->v;
 	struct tsm_evidence ev;
@@ -237,7 +237,7 @@ static void run_job(struct vd_job *job)
 		snprintf(v->rule, sizeof(v->rule), "admin");
 		snprintf(v->reason, sizeof(v->reason), "accepted by the administrator");
 	} else {
-		judge(job, &raw, nonce);
+		job_judge(job, &raw, nonce);
 	}
 	if (atomic_load(&job->cancelled))
 		goto out;

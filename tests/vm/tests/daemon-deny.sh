@@ -58,7 +58,8 @@ while read -r kind dir expect code check needs; do
 	if [ "$why" != "$check" ]; then
 		# same failing object, possibly a more specific check id
 		case "$why" in
-		"${check%%.*}".*|"$code"*) log "$name: check $why (fixture says $check)" ;;
+		"${check%%.*}"|"${check%%.*}".*|"$code"*)
+			log "$name: check $why (fixture says $check)" ;;
 		*) fail "$name: denied for '$why' ($reason), expected $check" ;;
 		esac
 	fi
