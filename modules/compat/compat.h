@@ -91,4 +91,14 @@
 	((pdev)->driver_override && !strcmp((pdev)->driver_override, (s)))
 #endif
 
+/*
+ * shim helper: is @paddr inside @dev's swiotlb pool? Expands where
+ * <linux/swiotlb.h> is included (devsec_pci self-test).
+ */
+#ifdef COMPAT_HAVE_SWIOTLB_FIND_POOL
+#define compat_is_swiotlb_buffer(dev, paddr) (swiotlb_find_pool((dev), (paddr)) != NULL)
+#else
+#define compat_is_swiotlb_buffer(dev, paddr) is_swiotlb_buffer((dev), (paddr))
+#endif
+
 #endif /* PTSM_COMPAT_H */

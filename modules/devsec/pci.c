@@ -11,7 +11,8 @@
  * is set.
  *
  * /sys/kernel/debug/devsec_pci/<device>/
- *	selftest  write 1: map a 4 KiB buffer for streaming DMA, allocate
+ *	selftest  write 1: map a 4 KiB buffer for streaming DMA (is the
+ *		  address in the swiotlb pool?), allocate
  *		  coherent memory, ioremap BAR0 and the MSI-X table range;
  *		  read: the outcome of the last run as key=value lines
  *	hammer    write N: a kernel thread maps and unmaps a 4 KiB buffer N
@@ -29,11 +30,13 @@
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/mem_encrypt.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
-#include <linux/slab.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
@@ -105,8 +108,9 @@ static void selftest_streaming(struct devsec_pci *dp, struct devsec_out *o)
 		out(o, "dma=error\nphys=0x%llx\n", (u64)phys);
 		return;
 	}
-	out(o, "dma=ok\ndma_addr=0x%llx\nphys=0x%llx\nbounced=%d\n",
-	    (u64)addr, (u64)phys, addr != phys);
+	out(o, "dma=ok\ndma_addr=0x%llx\nphys=0x%llx\nbounced=%d\nin_swiotlb=%d\n",
+	    (u64)addr, (u64)phys, addr != phys,
+	    compat_is_swiotlb_buffer(dev, __sme_clr(addr)));
 	dma_unmap_single(dev, addr, SZ_4K, DMA_BIDIRECTIONAL);
 }
 
