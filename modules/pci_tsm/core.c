@@ -322,9 +322,13 @@ static unsigned long ptsm_files_wanted(struct ptsm_pdev *pd, bool *group)
 		if (READ_ONCE(pd->dsm))
 			want |= BIT(PTSM_F_DSM) | BIT(PTSM_F_BOUND);
 	}
+	/*
+	 * dsm and bound belong to the link side: upstream shows neither on an
+	 * unmanaged function (bound still names a devsec TSM where visible).
+	 */
 	if (devsec && pd->tee)
 		want |= BIT(PTSM_F_LOCK) | BIT(PTSM_F_UNLOCK) |
-			BIT(PTSM_F_ACCEPT) | BIT(PTSM_F_BOUND);
+			BIT(PTSM_F_ACCEPT);
 	if (want & (BIT(PTSM_F_NR_GROUP) - 1))
 		want |= BIT(PTSM_F_EVGEN);
 	/*
