@@ -65,7 +65,7 @@ static const struct case_def cases[C_COUNT] = {
 				  "chain.length", "-" },
 	[C_CHAIN_LENGTH_SHORT] = { "chain-length-short", "deny", "parse",
 				   "chain.length", "-" },
-	[C_ROOT_HASH_MISMATCH] = { "root-hash-mismatch", "deny", "parse",
+	[C_ROOT_HASH_MISMATCH] = { "root-hash-mismatch", "deny", "chain",
 				   "chain.root-hash", "-" },
 	[C_OVERSIZED_CHAIN] = { "oversized-chain", "deny", "parse", "chain.length",
 				"big-object" },

@@ -236,7 +236,7 @@ static enum check_code parse_chain(const uint8_t *d, size_t len,
 		return fail(r, CHECK_PARSE, "chain.count", "no certificates");
 	if (X509_check_issued(ch->c[0], ch->c[0]) == X509_V_OK) {
 		if (!cert_hash_eq(a->md, ch->c[0], d + 4, a->hash_len))
-			return fail(r, CHECK_PARSE, "chain.root-hash",
+			return fail(r, CHECK_CHAIN, "chain.root-hash",
 				    "root hash is not H(root certificate)");
 	} else if (!cert_hash_eq(a->md, anchor, d + 4, a->hash_len)) {
 		return fail(r, CHECK_CHAIN, "chain.root-hash",

@@ -22,7 +22,7 @@
 enum check_code {
 	CHECK_OK = 0,
 	CHECK_PARSE,		/* "parse": malformed object */
-	CHECK_CHAIN,		/* "chain": path, validity, key usage */
+	CHECK_CHAIN,		/* "chain": path, validity, key usage, root hash */
 	CHECK_SIGNATURE,	/* "signature" */
 	CHECK_NONCE,		/* "nonce" */
 	CHECK_MEASUREMENT,	/* "measurement": reference digest or SVN */
