@@ -140,6 +140,9 @@ static int ptsm_nl_refresh(struct ptsm_pdev *pd, const struct nlattr *attr,
 	case -ETIMEDOUT:
 		NL_SET_ERR_MSG(extack, "evidence refresh timed out");
 		break;
+	case -ENXIO:
+		NL_SET_ERR_MSG(extack, "no TSM owns the device's evidence");
+		break;
 	case -EINTR:
 	case -ERESTARTSYS:
 		/* -EINTR from a dump start means "started, no ack" to the core */

@@ -15,26 +15,23 @@
 
 #include "netlink_common.h"
 
-/* Longest SUBSYS accepted; only "pci" is known today. */
-#define PTSM_NL_SUBSYS_MAX	15
-
 static const struct nla_policy
 ptsm_nl_devev_read_policy[DEVICE_EVIDENCE_A_NONCE + 1] = {
 	[DEVICE_EVIDENCE_A_TYPE_MASK]	= { .type = NLA_U32 },
 	[DEVICE_EVIDENCE_A_FLAGS]	= { .type = NLA_U32 },
 	[DEVICE_EVIDENCE_A_SUBSYS]	= { .type = NLA_NUL_STRING,
-					    .len = PTSM_NL_SUBSYS_MAX },
+					    .len = DEVICE_EVIDENCE_SUBSYS_MAX },
 	[DEVICE_EVIDENCE_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
-					    .len = PCI_TSM_DEV_NAME_MAX },
-	[DEVICE_EVIDENCE_A_NONCE]	= NLA_POLICY_EXACT_LEN(PCI_TSM_NONCE_SIZE),
+					    .len = DEVICE_EVIDENCE_DEV_NAME_MAX },
+	[DEVICE_EVIDENCE_A_NONCE]	= NLA_POLICY_EXACT_LEN(DEVICE_EVIDENCE_NONCE_SIZE),
 };
 
 static const struct nla_policy
 ptsm_nl_devev_validate_policy[DEVICE_EVIDENCE_A_GENERATION + 1] = {
 	[DEVICE_EVIDENCE_A_SUBSYS]	= { .type = NLA_NUL_STRING,
-					    .len = PTSM_NL_SUBSYS_MAX },
+					    .len = DEVICE_EVIDENCE_SUBSYS_MAX },
 	[DEVICE_EVIDENCE_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
-					    .len = PCI_TSM_DEV_NAME_MAX },
+					    .len = DEVICE_EVIDENCE_DEV_NAME_MAX },
 	[DEVICE_EVIDENCE_A_GENERATION]	= { .type = NLA_U32 },
 };
 

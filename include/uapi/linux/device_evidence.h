@@ -11,6 +11,12 @@
 
 #define DEVICE_EVIDENCE_SUBSYS_PCI	"pci"
 
+/* Longest SUBSYS and DEV_NAME accepted, without the NUL. */
+#define DEVICE_EVIDENCE_SUBSYS_MAX	15
+#define DEVICE_EVIDENCE_DEV_NAME_MAX	31
+/* NONCE length (exactly). */
+#define DEVICE_EVIDENCE_NONCE_SIZE	32
+
 enum {
 	DEVICE_EVIDENCE_A_TYPE = 1,		/* u32, reply */
 	DEVICE_EVIDENCE_A_TYPE_MASK,		/* u32, READ request, required */
@@ -19,8 +25,8 @@ enum {
 	DEVICE_EVIDENCE_A_DEV_NAME,		/* string, request, required */
 	DEVICE_EVIDENCE_A_NONCE,		/* binary, exactly 32 bytes */
 	DEVICE_EVIDENCE_A_GENERATION,		/* u32 */
-	DEVICE_EVIDENCE_A_COUNT,		/* u64 */
-	DEVICE_EVIDENCE_A_LENGTH,		/* u32, total object length */
+	DEVICE_EVIDENCE_A_COUNT,		/* u64, reserved: not sent by v1 */
+	DEVICE_EVIDENCE_A_LENGTH,		/* u32, VAL bytes of the object */
 	DEVICE_EVIDENCE_A_VAL,			/* binary, reply */
 
 	__DEVICE_EVIDENCE_A_MAX,
