@@ -303,10 +303,14 @@ static int parse_target(const char *v, enum tsm_target *t, struct tsm_error *err
 	return 0;
 }
 
-/* "alg:HEX" with the right length for alg. */
+/*
+ * "alg:HEX" with the right length for alg. @out receives tsm_hash_len(alg)
+ * bytes (32 when @only is TSM_HASH_SHA256), never more.
+ */
 static int parse_digest(const char *key, const char *v, enum tsm_hash only,
 			enum tsm_hash *alg, uint8_t *out, struct tsm_error *err)
 {
+	uint8_t tmp[TSM_HASH_MAX_LEN];
 	const char *colon = strchr(v, ':');
 	char name[16];
 	long n;
@@ -318,11 +322,12 @@ static int parse_digest(const char *key, const char *v, enum tsm_hash only,
 	*alg = tsm_hash_from_name(name);
 	if (*alg == TSM_HASH_NONE || (only != TSM_HASH_NONE && *alg != only))
 		goto bad;
-	n = tsm_unhex(colon + 1, out, TSM_HASH_MAX_LEN);
+	n = tsm_unhex(colon + 1, tmp, sizeof(tmp));
 	if (n != (long)tsm_hash_len(*alg))
 		return tsm_fail(err, TSM_E_CONFIG, CHECK,
 				"%s: %s digest needs %zu hex digits", key, name,
 				2 * tsm_hash_len(*alg));
+	memcpy(out, tmp, (size_t)n);
 	return 0;
 bad:
 	return tsm_fail(err, TSM_E_CONFIG, CHECK, "%s: bad value \"%s\" (expected %s:HEX)",
