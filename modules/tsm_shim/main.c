@@ -91,7 +91,7 @@ static void shim_attach(void)
 		if (sp->required && !failed) {
 			failed = true;
 			snprintf(shim_why, sizeof(shim_why),
-				 "tsm_shim: kprobe on %s failed (%d): no %s",
+				 "kprobe on %s failed (%d): no %s",
 				 sp->kp.symbol_name, sp->err, sp->role);
 		}
 	}
@@ -151,7 +151,7 @@ bool shim_is_ready(const char **why)
 		return false;
 	}
 	if (!shim_ioremap_canary()) {
-		*why = "tsm_shim: kprobes attached but not firing (debugfs kprobes/enabled=0?)";
+		*why = "kprobes attached but not firing (debugfs kprobes/enabled=0?)";
 		return false;
 	}
 	return true;

@@ -20,7 +20,8 @@ shim_stack noshim
 expect_ok "$PCI/$ACC/tsm/lock" "$TSM"
 expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
 expect_eq 0 "$(cat "$PCI/$ACC/tsm/accept")" "$ACC not accepted without tsm_shim"
-dmesg | grep -qi "$ACC.*shim" || fail "no log line naming the missing shim"
+dmesg | grep -q "$ACC: .*accept refused: .*tsm_shim" ||
+	fail "no log line naming the missing shim"
 
 ptsm_load tsm_shim testing=1
 expect_eq 1 "$(shim_status ready)" "tsm_shim ready"
@@ -30,6 +31,8 @@ echo 0 > $KPROBES_ON
 expect_eq 0 "$(shim_status ready)" "tsm_shim ready with kprobes disarmed"
 log "not ready: $(shim_status reason)"
 expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
+dmesg | grep -q "$ACC: .*tsm_shim not ready: kprobes attached but not firing" ||
+	fail "no log line saying the shim's probes are not firing"
 echo 1 > $KPROBES_ON
 
 expect_ok "$PCI/$ACC/tsm/accept" 1
