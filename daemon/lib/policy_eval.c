@@ -114,7 +114,7 @@ static void describe_block(const struct tsm_meas_block *b, enum tsm_hash ref_alg
 static int check_measurements(const struct tsm_rule *r, const struct tsm_parsed *ev,
 			      struct tsm_error *err)
 {
-	char check[TSM_CHECK_MAX];
+	static const char check[] = "measurement.value";
 
 	for (size_t i = 0; i < r->nmeas; i++) {
 		const struct tsm_meas_ref *m = &r->meas[i];
@@ -128,7 +128,6 @@ static int check_measurements(const struct tsm_rule *r, const struct tsm_parsed 
 				first = false;
 		if (!first)
 			continue;
-		snprintf(check, sizeof(check), "measurement.%u", m->index);
 		b = tsm_meas_find(&ev->meas, m->index);
 		if (!b || !b->dmtf)
 			return tsm_fail(err, TSM_E_MEASUREMENT, check,
@@ -150,10 +149,10 @@ static int check_measurements(const struct tsm_rule *r, const struct tsm_parsed 
 		uint64_t svn;
 
 		if (!tsm_meas_svn(&ev->meas, &svn))
-			return tsm_fail(err, TSM_E_MEASUREMENT, "measurement.svn-min",
+			return tsm_fail(err, TSM_E_MEASUREMENT, "measurement.svn",
 					"no security version (SVN) measurement block");
 		if (svn < r->svn_min)
-			return tsm_fail(err, TSM_E_MEASUREMENT, "measurement.svn-min",
+			return tsm_fail(err, TSM_E_MEASUREMENT, "measurement.svn",
 					"security version %llu below the minimum %llu",
 					(unsigned long long)svn, (unsigned long long)r->svn_min);
 	}
@@ -206,7 +205,7 @@ static int check_requirements(const struct tsm_rule *r, const struct tsm_parsed 
 		if (opts->nonce)
 			rc = tsm_verify_nonce(ev, opts->nonce, opts->nonce_len, err);
 		else if (opts->nonce_required)
-			rc = tsm_fail(err, TSM_E_NONCE, "nonce",
+			rc = tsm_fail(err, TSM_E_NONCE, "measurements.nonce",
 				      "no fresh nonce for this device and nonce = required");
 	}
 	if (!rc)

@@ -8,7 +8,6 @@
 
 #include "spdm_chain.h"
 
-#define CHECK "chain"
 
 void tsm_chain_free(struct tsm_chain *c)
 {
@@ -55,20 +54,20 @@ static int split_certs(struct tsm_chain *c, const uint8_t *data, size_t len,
 		X509 *x;
 
 		if (!n)
-			return tsm_fail(err, TSM_E_PARSE, CHECK,
+			return tsm_fail(err, TSM_E_PARSE, "chain.der",
 					"certificate %zu at offset %zu: bad DER header or length past the end (%zu bytes left)",
 					c->ncerts, off, len - off);
 		if (c->ncerts == TSM_CHAIN_MAX_CERTS)
-			return tsm_fail(err, TSM_E_PARSE, CHECK,
+			return tsm_fail(err, TSM_E_PARSE, "chain.length",
 					"more than %d certificates", TSM_CHAIN_MAX_CERTS);
 		x = d2i_X509(NULL, &p, (long)n);
 		if (!x)
-			return tsm_fail(err, TSM_E_PARSE, CHECK,
+			return tsm_fail(err, TSM_E_PARSE, "chain.der",
 					"certificate %zu at offset %zu: not a valid X.509 certificate",
 					c->ncerts, off);
 		if ((size_t)(p - (data + off)) != n) {
 			X509_free(x);
-			return tsm_fail(err, TSM_E_PARSE, CHECK,
+			return tsm_fail(err, TSM_E_PARSE, "chain.der",
 					"certificate %zu at offset %zu: DER length disagrees with content",
 					c->ncerts, off);
 		}
@@ -78,7 +77,7 @@ static int split_certs(struct tsm_chain *c, const uint8_t *data, size_t len,
 		off += n;
 	}
 	if (!c->ncerts)
-		return tsm_fail(err, TSM_E_PARSE, CHECK, "no certificates after the root hash");
+		return tsm_fail(err, TSM_E_PARSE, "chain.der", "no certificates after the root hash");
 	return 0;
 }
 
@@ -95,7 +94,7 @@ static int try_hash(struct tsm_chain *c, const uint8_t *data, size_t len,
 	c->hash = h;
 	c->hash_len = hl;
 	if (len < TSM_CHAIN_HDR_LEN + hl)
-		return tsm_fail(err, TSM_E_PARSE, CHECK,
+		return tsm_fail(err, TSM_E_PARSE, "chain.length",
 				"%zu bytes: too short for the header and a %s root hash",
 				len, tsm_hash_name(h));
 	c->root_hash = data + TSM_CHAIN_HDR_LEN;
@@ -107,7 +106,7 @@ static int try_hash(struct tsm_chain *c, const uint8_t *data, size_t len,
 	if (!c->first_is_root)
 		return 0;
 	if (tsm_digest(h, c->der[0], c->der_len[0], digest))
-		return tsm_fail(err, TSM_E_NOMEM, CHECK, "digest failed");
+		return tsm_fail(err, TSM_E_NOMEM, "chain", "digest failed");
 	if (memcmp(digest, c->root_hash, hl)) {
 		char want[2 * TSM_HASH_MAX_LEN + 1], got[2 * TSM_HASH_MAX_LEN + 1];
 
@@ -131,11 +130,11 @@ int tsm_chain_parse(const uint8_t *data, size_t len, enum tsm_hash hash,
 
 	memset(out, 0, sizeof(*out));
 	if (!data || len < TSM_CHAIN_HDR_LEN)
-		return tsm_fail(err, TSM_E_PARSE, CHECK,
+		return tsm_fail(err, TSM_E_PARSE, "chain.length",
 				"%zu bytes: shorter than the 4-byte header", data ? len : 0);
 	total = (uint16_t)(data[0] | data[1] << 8);
 	if (total != len)
-		return tsm_fail(err, TSM_E_PARSE, CHECK,
+		return tsm_fail(err, TSM_E_PARSE, "chain.length",
 				"length field says %u bytes, object has %zu", total, len);
 	if (hash != TSM_HASH_NONE) {
 		rc = try_hash(out, data, len, hash, err);

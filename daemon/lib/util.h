@@ -5,8 +5,16 @@
  * Every libtsm function that can fail takes a struct tsm_error * (may be NULL)
  * and returns 0 on success or a negative enum tsm_rc value. On failure the
  * error carries the code, a short machine-readable name of the failing check
- * ("chain.root-hash", "measurements.signature", "policy.measurement.1", ...)
  * and a human-readable reason sentence without a trailing newline.
+ *
+ * Check ids (the same names tests/tools' fixture manifest uses):
+ *   vca; chain.length, chain.der, chain.root-hash, chain.untrusted,
+ *   chain.expired, chain.revoked, chain.signature, chain.path,
+ *   chain.key-usage, chain.trust-anchor; measurements.request,
+ *   measurements.record-length, measurements.block, measurements.length,
+ *   measurements, measurements.signature, measurements.nonce;
+ *   measurement.value, measurement.svn; report, report.require,
+ *   report.forbid; root-fingerprint; evidence; config, policy, io.
  */
 #ifndef TSM_UTIL_H
 #define TSM_UTIL_H

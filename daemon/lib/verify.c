@@ -119,6 +119,35 @@ static int check_root_hash(const struct tsm_chain *chain, X509_STORE_CTX *ctx,
 	return 0;
 }
 
+/* Check id for an OpenSSL verify error: why the path failed, in brief. */
+static const char *path_check(int e)
+{
+	switch (e) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+		return "chain.expired";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		return "chain.untrusted";
+	case X509_V_ERR_CERT_REVOKED:
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+		return "chain.revoked";
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		return "chain.signature";
+	default:
+		return "chain.path";
+	}
+}
+
 static int path_error(X509_STORE_CTX *ctx, const struct tsm_chain *chain,
 		      struct tsm_error *err)
 {
@@ -131,10 +160,10 @@ static int path_error(X509_STORE_CTX *ctx, const struct tsm_chain *chain,
 	if (cur)
 		subject_of(cur, subj, sizeof(subj));
 	if (idx >= 0)
-		return tsm_fail(err, TSM_E_CHAIN, "chain.path",
+		return tsm_fail(err, TSM_E_CHAIN, path_check(e),
 				"certificate %ld (%s): %s", idx, subj,
 				X509_verify_cert_error_string(e));
-	return tsm_fail(err, TSM_E_CHAIN, "chain.path", "trust anchor (%s): %s", subj,
+	return tsm_fail(err, TSM_E_CHAIN, path_check(e), "trust anchor (%s): %s", subj,
 			X509_verify_cert_error_string(e));
 }
 
@@ -361,12 +390,12 @@ int tsm_verify_nonce(const struct tsm_parsed *p, const uint8_t *nonce,
 	char want[65], got[65];
 
 	if (!nonce || nonce_len != TSM_SPDM_NONCE_LEN)
-		return tsm_fail(err, TSM_E_NONCE, "nonce",
+		return tsm_fail(err, TSM_E_NONCE, "measurements.nonce",
 				"no %d-byte nonce supplied", TSM_SPDM_NONCE_LEN);
 	if (!p->meas.req_nonce)
-		return tsm_fail(err, TSM_E_NONCE, "nonce", "evidence carries no nonce");
+		return tsm_fail(err, TSM_E_NONCE, "measurements.nonce", "evidence carries no nonce");
 	if (CRYPTO_memcmp(p->meas.req_nonce, nonce, TSM_SPDM_NONCE_LEN))
-		return tsm_fail(err, TSM_E_NONCE, "nonce",
+		return tsm_fail(err, TSM_E_NONCE, "measurements.nonce",
 				"stale nonce: evidence was requested with %s, expected %s",
 				tsm_hex(p->meas.req_nonce, TSM_SPDM_NONCE_LEN, got, sizeof(got)),
 				tsm_hex(nonce, TSM_SPDM_NONCE_LEN, want, sizeof(want)));

@@ -351,7 +351,7 @@ static void evaluate(void **state)
 		 "[rule \"m\"]\ntrust-anchor = root.pem\nmeasurement.2 = sha384:%s\ntarget = accept\n"
 		 "[rule \"later\"]\ntrust-anchor = root.pem\ntarget = accept\n", d1);
 	d = decide(text);
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "m", "measurement.2");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "m", "measurement.value");
 	{
 		char want[512];
 
@@ -379,17 +379,17 @@ static void evaluate(void **state)
 		 "[rule \"m9\"]\ntrust-anchor = root.pem\nmeasurement.9 = sha384:%s\ntarget = accept\n",
 		 d1);
 	d = decide(text);
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "m9", "measurement.9");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "m9", "measurement.value");
 	assert_non_null(strstr(d.reason, "measurement 9 missing"));
 
 	/* SVN below minimum */
 	d = decide("[rule \"svn\"]\ntrust-anchor = root.pem\nmeasurement.svn-min = 6\ntarget = accept\n");
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "svn", "measurement.svn-min");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "svn", "measurement.svn");
 	assert_string_equal(d.reason, "security version 5 below the minimum 6");
 
 	/* wrong trust anchor */
 	d = decide("[rule \"a\"]\ntrust-anchor = other.pem\ntarget = accept\n");
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "a", "chain.path");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "a", "chain.untrusted");
 	assert_int_equal(d.code, TSM_E_CHAIN);
 	/* either of two anchors */
 	ASSERT_DECISION(decide("[rule \"a\"]\ntrust-anchor = other.pem\ntrust-anchor = root.pem\n"
@@ -397,7 +397,7 @@ static void evaluate(void **state)
 
 	/* audit: failures are reported but the target is audit */
 	d = decide("[rule \"au\"]\ntrust-anchor = other.pem\ntarget = audit\n");
-	ASSERT_DECISION(d, TSM_TARGET_AUDIT, "au", "chain.path");
+	ASSERT_DECISION(d, TSM_TARGET_AUDIT, "au", "chain.untrusted");
 	assert_false(d.requirements_met);
 	d = decide("[rule \"au\"]\ntrust-anchor = root.pem\ntarget = audit\n");
 	ASSERT_DECISION(d, TSM_TARGET_AUDIT, "au", "");
@@ -422,7 +422,7 @@ static void evaluate_nonce_and_layout(void **state)
 
 	(void)state;
 	d = decide_opts(rule, &dev, &o);
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "n", "nonce");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "n", "measurements.nonce");
 	o.nonce_required = false;
 	ASSERT_DECISION(decide_opts(rule, &dev, &o), TSM_TARGET_ACCEPT, "n", "");
 	memcpy(stale, ev.nonce, 32);
@@ -430,7 +430,7 @@ static void evaluate_nonce_and_layout(void **state)
 	o.nonce = stale;
 	o.nonce_len = 32;
 	d = decide_opts(rule, &dev, &o);
-	ASSERT_DECISION(d, TSM_TARGET_DENY, "n", "nonce");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "n", "measurements.nonce");
 	assert_non_null(strstr(d.reason, "stale nonce"));
 	o.nonce = ev.nonce;
 	o.layout = &lay;

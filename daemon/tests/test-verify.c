@@ -184,7 +184,7 @@ static void chains(void **state)
 	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), 0);
 	/* wrong root */
 	assert_int_equal(verify_with(&c, other.pki.root, &on, &err), -TSM_E_CHAIN);
-	assert_string_equal(err.check, "chain.path");
+	assert_string_equal(err.check, "chain.untrusted");
 	assert_non_null(strstr(err.reason, "certificate 0"));
 	/* no anchors at all */
 	assert_int_equal(verify_with(&c, NULL, &on, &err), -TSM_E_CHAIN);
@@ -209,6 +209,7 @@ static void chains(void **state)
 	assert_int_equal(verify_with(&c, c.pki.root, &on, &err), -TSM_E_CHAIN);
 	assert_non_null(strstr(err.reason, "expired"));
 	assert_non_null(strstr(err.reason, "certificate 2"));
+	assert_string_equal(err.check, "chain.expired");
 	assert_int_equal(verify_with(&c, c.pki.root, &off, &err), 0);
 	/* the check uses the chosen time: 20 days ago the CAs were not yet valid */
 	on.now = time(NULL) - 20 * 86400;
@@ -266,6 +267,7 @@ static void crls(void **state)
 	}
 	assert_int_equal(verify_with(&c, c.pki.root, &o, &err), -TSM_E_CHAIN);
 	assert_non_null(strstr(err.reason, "revoked"));
+	assert_string_equal(err.check, "chain.revoked");
 	/* without the revoking CRL, but CRL checking on: the intermediate's CRL is missing */
 	crl = sk_X509_CRL_pop(o.crls);
 	assert_int_equal(verify_with(&c, c.pki.root, &o, &err), -TSM_E_CHAIN);
