@@ -511,6 +511,27 @@ static void test_responder_binary(const char *fx)
 	evidence_free(&e);
 }
 
+/* spdm-fixture measure / verify on the command line */
+static void test_cli(const char *fx)
+{
+	char dir[4200], cmd[40000], exe[4200];
+	const char *nonce = "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5";
+
+	FMT(exe, "%s/spdm-fixture", bin_dir);
+	FMT(dir, "%s/p256/good", fx);
+	FMT(cmd, "%s measure --key %s/leaf.key --vca %s/vca.bin --values %s/values.txt "
+	    "--nonce %s --out %s/m.bin && %s verify --anchor %s/anchor.pem "
+	    "--chain %s/cert0.bin --vca %s/vca.bin --measurements %s/m.bin --nonce %s "
+	    "--reference %s/reference.txt >/dev/null",
+	    exe, dir, dir, dir, nonce, work, exe, dir, dir, dir, work, nonce, dir);
+	result(system(cmd) == 0, "spdm-fixture measure + verify: fresh object over a given nonce",
+	       NULL);
+	FMT(cmd, "%s verify --anchor %s/anchor.pem --chain %s/cert0.bin --vca %s/vca.bin "
+	    "--measurements %s/m.bin --nonce %.63s0 >/dev/null",
+	    exe, dir, dir, dir, work, nonce);
+	result(WEXITSTATUS(system(cmd)) == 1, "spdm-fixture verify: wrong nonce exits 1", NULL);
+}
+
 /* ---- report --------------------------------------------------------------- */
 
 static void test_report(void)
@@ -721,6 +742,7 @@ int main(int argc, char **argv)
 	test_options();
 	test_responder(fx);
 	test_responder_binary(fx);
+	test_cli(fx);
 	test_report();
 	test_captures(cap);
 	printf("%d passed, %d failed%s\n", passes, failures,
