@@ -38,6 +38,10 @@ mkdir -p "$BUILD"
 exec 9>"$BUILD/.userspace.lock"
 flock 9
 
+# Under a parallel make, share its job server instead of forcing -j.
+jobs=(-j"$(nproc)")
+case "${MAKEFLAGS:-}" in *jobserver*) jobs=() ;; esac
+
 rc=0
 for c in $COMPONENTS; do
 	if [ ! -f "$TOP/$c/Makefile" ]; then
@@ -45,7 +49,7 @@ for c in $COMPONENTS; do
 		continue
 	fi
 	if [ $build = 1 ]; then
-		if make -C "$TOP/$c" -j"$(nproc)"; then
+		if make -C "$TOP/$c" ${jobs[@]+"${jobs[@]}"}; then
 			echo "built: $c"
 		else
 			echo "FAILED: make -C $c" >&2
