@@ -40,10 +40,10 @@ modules: $(addprefix modules-,$(KVERS))
 	done
 
 modules-%:
-	scripts/build-kmod.sh $*
+	+scripts/build-kmod.sh $*
 
 userspace:
-	scripts/build-userspace.sh
+	+scripts/build-userspace.sh
 
 deps:
 	scripts/install-deps.sh

@@ -1,0 +1,225 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tests/check.sh: everything `make check` runs, in order:
+#   1. tools        every tool the suite needs is installed (fails loudly)
+#   2. unit tests   make -C daemon check, make -C tests/tools check,
+#                   make -C tests/tools/nlclient check (those that exist)
+#   3. captures     make -C daemon check-captures CAPTURES=DIR with
+#                   --captures DIR (LIBSPDM_CAPTURES=DIR for make check);
+#                   without it the test is NOT RUN (counted as skipped)
+#   4. matrix       scripts/build-matrix.sh (W=1, sparse, checkpatch, exports,
+#                   module names) on both kernels
+#   5. harness      tests/vm/selftest/check.sh (the harness catches a WARN,
+#                   a hung test, a hung VM, and passes a clean module)
+#   6. vm           tests/vm/run all on the stock 6.1 and 6.12 kernels (booted
+#                   in parallel, tests grouped by boot options)
+#   7. debug lane   tests/vm/run -k debug-6.12 all (KASAN/lockdep/kmemleak
+#                   kernel built by tests/vm/debug-kernel/build.sh; the build
+#                   starts in the background at step 1)
+# Each item prints PASS or FAIL; the last line is exactly
+# "N passed, N failed, N skipped" (skipped = not run, listed above it).
+# Exit status non-zero if anything failed. Logs: build/check/.
+#
+# options: --captures DIR   libspdm capture directory
+#          --no-debug-lane  skip step 7 (reported as not run)
+#          -k SPEC          stock kernel(s) for steps 4-6 (default: all supported)
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${PTSM_BUILD_DIR:-$TOP/build}
+LOGS=$BUILD/check
+captures=""
+debug_lane=${PTSM_CHECK_DEBUG_LANE:-1}
+kargs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--captures) captures=$2; shift ;;
+	--no-debug-lane) debug_lane=0 ;;
+	-k) kargs+=(-k "$2"); shift ;;
+	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [-k SPEC]..." >&2; exit 2 ;;
+	esac
+	shift
+done
+
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+T0=$(date +%s)
+npass=0
+nfail=0
+failed_items=()
+skipped_items=()
+
+elapsed() {
+	local s=$(( $(date +%s) - T0 ))
+
+	printf '%02d:%02d' $((s / 60)) $((s % 60))
+}
+step() {
+	echo
+	echo "==> [$(elapsed)] step $1/7: $2"
+}
+pass() {
+	echo "PASS $1"
+	npass=$((npass + 1))
+}
+fail() {
+	echo "FAIL $1"
+	nfail=$((nfail + 1))
+	failed_items+=("$1")
+}
+notrun() {
+	echo "NOT RUN $1"
+	skipped_items+=("$1")
+}
+# count FILE: add the PASS/FAIL/SKIP lines a sub-suite printed to the totals
+count() {
+	local line
+
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) npass=$((npass + 1)) ;;
+		"FAIL "*) nfail=$((nfail + 1)); failed_items+=("${line#FAIL }") ;;
+		"SKIP "*) skipped_items+=("${line#SKIP }") ;;
+		esac
+	done < <(grep -E '^(PASS|FAIL|SKIP) ' "$1")
+}
+# make_check NAME DIR [MAKE ARGS...]: one item per make target
+make_check() {
+	local name=$1 dir=$2 log
+
+	shift 2
+	log=$LOGS/$(echo "$name" | tr ' /' '__').log
+	if make -C "$TOP/$dir" "$@" > "$log" 2>&1; then
+		pass "$name"
+	else
+		fail "$name"
+		echo "  ---- last 60 lines of ${log#$TOP/} ----"
+		tail -n 60 "$log" | sed 's/^/  | /'
+	fi
+}
+has_target() {
+	[ -f "$TOP/$1/Makefile" ] && make -n -C "$TOP/$1" "$2" >/dev/null 2>&1
+}
+
+# ------------------------------------------------------------------ 1 tools
+step 1 "tools"
+missing=()
+for tool in make gcc cc perl sparse qemu-system-x86_64 busybox cpio gzip xz modinfo insmod \
+	    ldd file flock timeout pkg-config clang-14 git tar; do
+	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+[ -e /usr/src/linux-source-6.1.tar.xz ] || missing+=("/usr/src/linux-source-6.1.tar.xz")
+if [ ${#missing[@]} -eq 0 ]; then
+	pass "tools (all present)"
+else
+	fail "tools: missing ${missing[*]} (run scripts/install-deps.sh as root)"
+fi
+mapfile -t kernels < <("$TOP/scripts/kernels.sh" $(printf '%s\n' ${kargs[@]+"${kargs[@]}"} | grep -v '^-k$'))
+if [ ${#kernels[@]} -ge 1 ]; then
+	echo "kernels: ${kernels[*]}"
+else
+	fail "kernels: no supported kernel installed (need 6.1 and 6.12 images and headers)"
+fi
+[ ${#kargs[@]} -eq 0 ] && [ ${#kernels[@]} -lt 2 ] && fail "kernels: both 6.1 and 6.12 are required"
+
+# The debug kernel takes minutes to build the first time: start it now.
+debug_pid=""
+if [ "$debug_lane" = 1 ] && [ -x "$TOP/tests/vm/debug-kernel/build.sh" ]; then
+	echo "starting the debug-6.12 kernel build in the background (log: ${LOGS#$TOP/}/debug-kernel.log)"
+	(nice -n 5 "$TOP/tests/vm/debug-kernel/build.sh" > "$LOGS/debug-kernel.out" \
+		2> "$LOGS/debug-kernel.log"; echo $? > "$LOGS/debug-kernel.rc") &
+	debug_pid=$!
+fi
+
+# ------------------------------------------------------------- 2 unit tests
+step 2 "unit tests"
+if [ -f "$TOP/daemon/Makefile" ]; then
+	make_check "unit daemon (make -C daemon check)" daemon check
+else
+	notrun "unit daemon: no daemon/Makefile"
+fi
+if [ -f "$TOP/tests/tools/Makefile" ]; then
+	make_check "unit tests/tools (make -C tests/tools check)" tests/tools check \
+		${captures:+SPDM_CAPTURE_DIR="$captures"}
+else
+	notrun "unit tests/tools: no tests/tools/Makefile"
+fi
+if has_target tests/tools/nlclient check; then
+	make_check "unit nlclient (make -C tests/tools/nlclient check)" tests/tools/nlclient check
+elif [ -f "$TOP/tests/tools/nlclient/Makefile" ]; then
+	notrun "unit nlclient: tests/tools/nlclient/Makefile has no check target"
+fi
+
+# -------------------------------------------------------------- 3 captures
+step 3 "libspdm captures"
+if [ -z "$captures" ]; then
+	notrun "libspdm captures: no LIBSPDM_CAPTURES=DIR given"
+elif [ ! -d "$captures" ]; then
+	fail "libspdm captures: $captures is not a directory"
+elif ! has_target daemon check-captures; then
+	fail "libspdm captures: daemon/Makefile has no check-captures target"
+else
+	make_check "libspdm captures (make -C daemon check-captures)" daemon check-captures \
+		CAPTURES="$(cd "$captures" && pwd)"
+fi
+
+# ---------------------------------------------------------------- 4 matrix
+step 4 "module build matrix"
+"$TOP/scripts/build-matrix.sh" "${kernels[@]}" 2>&1 | tee "$LOGS/matrix.log"
+count "$LOGS/matrix.log"
+grep -q -E '^(PASS|FAIL) ' "$LOGS/matrix.log" || fail "matrix: scripts/build-matrix.sh reported nothing"
+
+# --------------------------------------------------------------- 5 harness
+step 5 "VM harness self-test"
+"$TOP/tests/vm/selftest/check.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/harness.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$LOGS/harness.log"
+count "$LOGS/harness.log"
+if grep -q '^FAIL ' "$LOGS/harness.log"; then
+	sed -n '/---- tests\/vm\/run output ----/,$p' "$LOGS/harness.log" | sed 's/^/  | /'
+fi
+grep -q -E '^(PASS|FAIL) ' "$LOGS/harness.log" || {
+	fail "harness: tests/vm/selftest/check.sh reported nothing"
+	tail -n 40 "$LOGS/harness.log" | sed 's/^/  | /'
+}
+
+# -------------------------------------------------------------------- 6 vm
+step 6 "VM tests on ${kernels[*]}"
+"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all 2>&1 | tee "$LOGS/vm.log"
+count "$LOGS/vm.log"
+grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
+
+# ------------------------------------------------------------ 7 debug lane
+step 7 "VM tests on the debug-6.12 lane"
+if [ "$debug_lane" != 1 ]; then
+	notrun "debug-6.12 lane: disabled (--no-debug-lane)"
+elif [ -z "$debug_pid" ]; then
+	fail "debug-6.12 lane: tests/vm/debug-kernel/build.sh is missing"
+else
+	echo "waiting for the debug kernel build ..."
+	wait "$debug_pid"
+	if [ "$(cat "$LOGS/debug-kernel.rc" 2>/dev/null)" != 0 ]; then
+		fail "debug-6.12 lane: kernel build failed (${LOGS#$TOP/}/debug-kernel.log)"
+		tail -n 30 "$LOGS/debug-kernel.log" | sed 's/^/  | /'
+	else
+		"$TOP/tests/vm/run" -k debug-6.12 all 2>&1 | tee "$LOGS/vm-debug.log"
+		count "$LOGS/vm-debug.log"
+		grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
+			fail "debug-6.12 lane: tests/vm/run reported nothing"
+	fi
+fi
+
+# ---------------------------------------------------------------- summary
+echo
+echo "==> [$(elapsed)] done"
+if [ ${#failed_items[@]} -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failed_items[@]}"
+fi
+if [ ${#skipped_items[@]} -gt 0 ]; then
+	echo "not run (counted as skipped):"
+	printf '  %s\n' "${skipped_items[@]}"
+fi
+echo "$npass passed, $nfail failed, ${#skipped_items[@]} skipped"
+[ $nfail = 0 ]
