@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * devsec_tsm: the sample guest-side ("devsec") TSM. lock moves a devsec_bus
+ * function to TDISP LOCKED and publishes its DSM's CERT0/VCA/MEASUREMENTS
+ * (this TSM's blobs) plus a REPORT built from its BARs; accept moves it to
+ * RUN and registers the reported TEE MMIO; unlock returns it to UNLOCKED.
+ * The emulated device is driven through config space only (devsec.h).
+ */
+#define dev_fmt(fmt) "devsec_tsm: " fmt
+
+#include <linux/cleanup.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <ptsm/tsm_core.h>
+
+#include "common.h"
+#include "report.h"
+#include "tdisp.h"
+
+PTSM_IMPORT_NS();
+
+static struct platform_device *devsec_tsm_pdev;
+
+static u64 reporting_offset(struct pci_dev *pdev, u16 dvsec)
+{
+	u32 lo = 0, hi = 0;
+
+	pci_read_config_dword(pdev, dvsec + DEVSEC_TDISP_REPORT_OFFSET_LO, &lo);
+	pci_read_config_dword(pdev, dvsec + DEVSEC_TDISP_REPORT_OFFSET_HI, &hi);
+	return (u64)hi << 32 | lo;
+}
+
+/* LOCK the TDI, then build and publish its evidence; c->lock held */
+static int lock_tdi(struct devsec_common *c, struct devsec_tdi *tdi, u16 dvsec)
+{
+	struct pci_dev *pdev = tdi->pdev;
+	struct devsec_report rep = {};
+	int rc;
+
+	rc = devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_LOCK,
+				  PCI_TSM_TDISP_LOCKED);
+	if (rc)
+		return rc;
+	rc = devsec_report_build(pdev, reporting_offset(pdev, dvsec), &rep);
+	if (rc)
+		return rc;
+	tdi->report = rep.data;
+	tdi->report_len = rep.len;
+	tdi->ranges = rep.ranges;
+	tdi->nr_ranges = rep.nr_ranges;
+	return devsec_publish(c, pdev, NULL, 0, tdi->report, tdi->report_len);
+}
+
+static int devsec_tsm_lock(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	struct devsec_common *c = tsm->drvdata;
+	u16 dvsec = devsec_tdisp_dvsec(pdev);
+	struct devsec_tdi *tdi;
+	int rc;
+
+	if (!dvsec)
+		return -ENXIO;
+
+	guard(mutex)(&c->lock);
+	if (devsec_tdi_find(c, pdev))
+		return -EBUSY;
+	tdi = devsec_tdi_add(c, pdev);
+	if (!tdi)
+		return -ENOMEM;
+	rc = lock_tdi(c, tdi, dvsec);
+	if (rc) {
+		devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_STOP,
+				     PCI_TSM_TDISP_UNLOCKED);
+		devsec_tdi_del(c, tdi);
+		pci_dbg(pdev, "lock failed: %d\n", rc);
+	}
+	return rc;
+}
+
+static int devsec_tsm_accept(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	struct devsec_common *c = tsm->drvdata;
+	u16 dvsec = devsec_tdisp_dvsec(pdev);
+	struct devsec_tdi *tdi;
+	int rc;
+
+	guard(mutex)(&c->lock);
+	tdi = devsec_tdi_find(c, pdev);
+	if (!tdi || !dvsec)
+		return -ENXIO;
+	/* refused if the device left LOCKED (ERROR after a config change) */
+	rc = devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_START,
+				  PCI_TSM_TDISP_RUN);
+	if (rc)
+		return rc;
+	rc = ptsm_pci_set_tee_mmio(pdev, tdi->ranges, tdi->nr_ranges);
+	if (rc) {
+		/* back to LOCKED: TDISP has no RUN -> LOCKED, so stop + lock */
+		devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_STOP,
+				     PCI_TSM_TDISP_UNLOCKED);
+		devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_LOCK,
+				     PCI_TSM_TDISP_LOCKED);
+	}
+	return rc;
+}
+
+static void devsec_tsm_unlock(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	struct devsec_common *c = tsm->drvdata;
+	u16 dvsec = devsec_tdisp_dvsec(pdev);
+	struct devsec_tdi *tdi;
+
+	guard(mutex)(&c->lock);
+	tdi = devsec_tdi_find(c, pdev);
+	if (!tdi)
+		return;
+	if (dvsec)
+		devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_STOP,
+				     PCI_TSM_TDISP_UNLOCKED);
+	devsec_tdi_del(c, tdi);
+}
+
+static int devsec_tsm_refresh(struct ptsm_dev *tsm, struct pci_dev *pdev,
+			      const u8 *nonce, size_t nonce_len)
+{
+	return devsec_refresh(tsm->drvdata, pdev, nonce, nonce_len);
+}
+
+static const struct ptsm_ops devsec_tsm_ops = {
+	.devsec = {
+		.lock = devsec_tsm_lock,
+		.unlock = devsec_tsm_unlock,
+		.accept = devsec_tsm_accept,
+	},
+	.refresh = devsec_tsm_refresh,
+};
+
+static void devsec_tsm_unregister(void *tsm)
+{
+	ptsm_unregister(tsm);
+}
+
+static int __init devsec_tsm_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct devsec_common *c = devm_kzalloc(dev, sizeof(*c), GFP_KERNEL);
+	struct ptsm_dev *tsm;
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	rc = devsec_common_init(c, dev);
+	if (rc)
+		return rc;
+	tsm = ptsm_register(dev, &devsec_tsm_ops, c);
+	if (IS_ERR(tsm))
+		return PTR_ERR(tsm);
+	c->tsm = tsm;
+	rc = devm_add_action_or_reset(dev, devsec_tsm_unregister, tsm);
+	if (rc)
+		return rc;
+	return devsec_responder_register(c);
+}
+
+static const struct attribute_group *devsec_tsm_groups[] = {
+	&devsec_blob_group,
+	NULL,
+};
+
+static struct platform_driver devsec_tsm_driver = {
+	.driver = {
+		.name = "devsec_tsm",
+		.dev_groups = devsec_tsm_groups,
+	},
+};
+
+static int __init devsec_tsm_init(void)
+{
+	struct platform_device *pdev;
+
+	pdev = platform_create_bundle(&devsec_tsm_driver, devsec_tsm_probe,
+				      NULL, 0, NULL, 0);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	devsec_tsm_pdev = pdev;
+	return 0;
+}
+module_init(devsec_tsm_init);
+
+static void __exit devsec_tsm_exit(void)
+{
+	platform_device_unregister(devsec_tsm_pdev);
+	platform_driver_unregister(&devsec_tsm_driver);
+}
+module_exit(devsec_tsm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pci-tsm devsec sample: guest-side (devsec) TSM");
