@@ -239,10 +239,52 @@ static int read_bars(const char *bdf, struct tsm_device_layout *l)
 	return 0;
 }
 
-/* Finds the MSI-X capability in the first 256 bytes of config space. */
+#define DEVSEC_DVSEC_VENDOR	0x8086
+#define DEVSEC_DVSEC_ID		0xd5ec
+#define DEVSEC_REPORT_OFFSET	0x14	/* 64 bits, lo then hi */
+
+static uint32_t cfg32(const uint8_t *cfg, unsigned int pos)
+{
+	uint32_t v;
+
+	memcpy(&v, cfg + pos, 4);
+	return le32toh(v);
+}
+
+/*
+ * The MMIO reporting offset a TDI adds to the addresses in its report.
+ * TDISP returns it to the TSM at LOCK_INTERFACE; the kernel may publish it
+ * as tsm/mmio_reporting_offset. Without that attribute, the devsec sample
+ * exposes it in its DVSEC (vendor 0x8086, id 0xd5ec, offset 0x14), which
+ * is read here; for any other device it is taken as 0.
+ */
+static void read_reporting_offset(const char *bdf, const uint8_t *cfg, size_t n,
+				  struct tsm_device_layout *l)
+{
+	unsigned int pos = 0x100, guard = 0;
+	uint64_t v;
+
+	if (!sysfs_dev_read_u64(bdf, "tsm/mmio_reporting_offset", &v)) {
+		l->mmio_offset = v;
+		return;
+	}
+	while (pos >= 0x100 && pos + DEVSEC_REPORT_OFFSET + 8 <= n && guard++ < 64) {
+		uint32_t hdr = cfg32(cfg, pos);
+
+		if ((hdr & 0xffff) == 0x23 && (cfg32(cfg, pos + 4) & 0xffff) == DEVSEC_DVSEC_VENDOR &&
+		    (cfg32(cfg, pos + 8) & 0xffff) == DEVSEC_DVSEC_ID) {
+			l->mmio_offset = cfg32(cfg, pos + DEVSEC_REPORT_OFFSET) |
+					 (uint64_t)cfg32(cfg, pos + DEVSEC_REPORT_OFFSET + 4) << 32;
+			return;
+		}
+		pos = hdr >> 20;
+	}
+}
+
+/* Finds the MSI-X capability in config space, and the reporting offset. */
 static int read_msix(const char *bdf, struct tsm_device_layout *l)
 {
-	uint8_t cfg[256];
+	uint8_t cfg[4096];
 	char p[PATH_MAX];
 	unsigned int pos, guard = 0;
 	ssize_t n;
@@ -255,9 +297,12 @@ static int read_msix(const char *bdf, struct tsm_device_layout *l)
 		return -errno;
 	n = pread(fd, cfg, sizeof(cfg), 0);
 	close(fd);
-	if (n < 64 || !(cfg[0x06] & 0x10))	/* no capability list */
+	if (n < 64)
 		return 0;
-	for (pos = cfg[0x34] & ~3U; pos >= 0x40 && pos + 12 <= (size_t)n && guard < 48;
+	read_reporting_offset(bdf, cfg, n, l);
+	if (!(cfg[0x06] & 0x10))	/* no capability list */
+		return 0;
+	for (pos = cfg[0x34] & ~3U; pos >= 0x40 && pos + 12 <= 256 && guard < 48;
 	     pos = cfg[pos + 1] & ~3U, guard++) {
 		uint32_t tbl, pba;
 		uint16_t ctrl;

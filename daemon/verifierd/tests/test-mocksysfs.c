@@ -72,7 +72,7 @@ static char *get(const char *rel)
 /* A TEE device with one 1 MiB memory BAR and MSI-X (table in BAR0 at 0x2000). */
 static void mock_device(const char *bdf, const char *devid, const char *gen)
 {
-	uint8_t cfg[256] = { 0 };
+	uint8_t cfg[4096] = { 0 };
 	char p[256];
 
 	cfg[0x06] = 0x10;			/* capability list */
@@ -82,6 +82,11 @@ static void mock_device(const char *bdf, const char *devid, const char *gen)
 	cfg[0x42] = 0x07;			/* table size 8 */
 	cfg[0x44] = 0x00; cfg[0x45] = 0x20;	/* table BIR 0, offset 0x2000 */
 	cfg[0x48] = 0x00; cfg[0x49] = 0x30;	/* PBA BIR 0, offset 0x3000 */
+	/* devsec sample DVSEC at 0x100: reporting offset 1 << 44 */
+	cfg[0x100] = 0x23;			/* DVSEC, next 0 */
+	cfg[0x104] = 0x86; cfg[0x105] = 0x80;	/* vendor 0x8086 */
+	cfg[0x108] = 0xec; cfg[0x109] = 0xd5;	/* id 0xd5ec */
+	cfg[0x100 + 0x18 + 1] = 0x10;		/* hi dword: 0x1000 */
 #define F(attr) (snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr), p)
 	puts_file(F("vendor"), "0x8086\n");
 	puts_file(F("device"), devid);
@@ -192,6 +197,7 @@ static void test_layout(void **state)
 	assert_int_equal(l.msix_table_size, 8 * 16);
 	assert_int_equal(l.msix_pba_offset, 0x3000);
 	assert_int_equal(l.msix_pba_size, 8);
+	assert_int_equal(l.mmio_offset, 1ULL << 44);
 }
 
 static int run(const char *prog, const char *const argv[], const char *out_path)
