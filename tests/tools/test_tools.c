@@ -164,7 +164,34 @@ static void mutation_test(const char *name, struct evidence *e)
 		if (run_check(e, nonce, &res) == CHECK_OK && !accepted++)
 			FMT(where, "nonce byte %zu", i);
 	}
-	result(!accepted, name, "%zu of %zu single-byte changes accepted (first: %s)",
+	/* every truncation of the chain and of MEASUREMENTS (ASan watches reads) */
+	for (size_t cut = 0; cut < e->meas_len; cut++, tried++) {
+		uint8_t *keep = e->meas, *copy = malloc(cut ? cut : 1);
+		size_t keep_len = e->meas_len;
+
+		memcpy(copy, keep, cut);	/* exact size: ASan sees overreads */
+		e->meas = copy;
+		e->meas_len = cut;
+		if (run_check(e, e->nonce, &res) == CHECK_OK && !accepted++)
+			snprintf(where, sizeof(where), "measurements cut to %zu", cut);
+		e->meas = keep;
+		e->meas_len = keep_len;
+		free(copy);
+	}
+	for (size_t cut = 0; cut < e->chain_len; cut += 7, tried++) {
+		uint8_t *keep = e->chain, *copy = malloc(cut ? cut : 1);
+		size_t keep_len = e->chain_len;
+
+		memcpy(copy, keep, cut);
+		e->chain = copy;
+		e->chain_len = cut;
+		if (run_check(e, e->nonce, &res) == CHECK_OK && !accepted++)
+			snprintf(where, sizeof(where), "chain cut to %zu", cut);
+		e->chain = keep;
+		e->chain_len = keep_len;
+		free(copy);
+	}
+	result(!accepted, name, "%zu of %zu single-byte changes or truncations accepted (first: %s)",
 	       accepted, tried, where);
 }
 
