@@ -142,7 +142,7 @@ static int parse_response(struct tsm_reader *r, struct tsm_meas *m,
 			return rc;
 	}
 	if (tsm_reader_left(&rec))
-		return tsm_fail(err, TSM_E_PARSE, "measurements.block",
+		return tsm_fail(err, TSM_E_PARSE, "measurements.record-length",
 				"response: record length %u leaves %zu bytes after %u blocks",
 				m->record_len, tsm_reader_left(&rec), m->nblocks);
 	if (!tsm_get_bytes(r, TSM_SPDM_NONCE_LEN, &m->rsp_nonce) ||
