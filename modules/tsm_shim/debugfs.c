@@ -47,6 +47,7 @@ static DEFINE_MUTEX(shim_devs_lock);
 static atomic_t shim_total[SHIM_NR_COUNTERS];
 static struct dentry *shim_root;
 
+/* Context: rcu_read_lock() held (kprobe handlers: any context) */
 static struct shim_dev *shim_find(struct device *dev)
 {
 	struct shim_dev *sd;
@@ -58,6 +59,17 @@ static struct shim_dev *shim_find(struct device *dev)
 }
 
 NOKPROBE_SYMBOL(shim_find);
+
+static struct shim_dev *__shim_find(struct device *dev)
+{
+	struct shim_dev *sd;
+
+	lockdep_assert_held(&shim_devs_lock);
+	hash_for_each_possible(shim_devs, sd, node, (unsigned long)dev)
+		if (sd->dev == dev)
+			return sd;
+	return NULL;
+}
 
 /*
  * shim_count() - count one decision for @dev (NULL: only the total)
@@ -98,7 +110,7 @@ static void shim_dev_add(struct device *dev)
 	int i;
 
 	guard(mutex)(&shim_devs_lock);
-	if (shim_find(dev))
+	if (__shim_find(dev))
 		return;
 	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
 	if (!sd)
@@ -125,7 +137,7 @@ static void shim_dev_del(struct device *dev)
 	struct shim_dev *sd;
 
 	guard(mutex)(&shim_devs_lock);
-	sd = shim_find(dev);
+	sd = __shim_find(dev);
 	if (sd)
 		__shim_dev_del(sd);
 }

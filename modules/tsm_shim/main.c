@@ -70,6 +70,23 @@ static struct shim_probe shim_probes[] = {
 /* Why accept must fail; written once at load, before registering. */
 static char shim_why[160];
 
+/* Unregister all attached probes at once, then wait out the return stub. */
+static void shim_detach(void)
+{
+	struct kprobe *kps[ARRAY_SIZE(shim_probes)];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(shim_probes); i++)
+		if (shim_probes[i].attached) {
+			kps[n++] = &shim_probes[i].kp;
+			shim_probes[i].attached = false;
+		}
+	if (!n)
+		return;
+	unregister_kprobes(kps, n);
+	shim_quiesce();		/* see stub.c */
+}
+
 /*
  * Register every probe. If a required one fails, remember the first
  * failure as the reason and take the others down again: a partial shim
@@ -95,35 +112,13 @@ static void shim_attach(void)
 				 sp->kp.symbol_name, sp->err, sp->role);
 		}
 	}
-	if (!failed)
-		return;
-	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++)
-		if (sp->attached) {
-			unregister_kprobe(&sp->kp);
-			sp->attached = false;
-		}
+	if (failed)
+		shim_detach();
 }
 
 static bool shim_attached(void)
 {
 	return !shim_why[0];
-}
-
-/* Unregister all attached probes at once, then wait out the return stub. */
-static void shim_detach(void)
-{
-	struct kprobe *kps[ARRAY_SIZE(shim_probes)];
-	unsigned int i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(shim_probes); i++)
-		if (shim_probes[i].attached) {
-			kps[n++] = &shim_probes[i].kp;
-			shim_probes[i].attached = false;
-		}
-	if (!n)
-		return;
-	unregister_kprobes(kps, n);
-	shim_quiesce();		/* see stub.c */
 }
 
 void shim_show_probes(struct seq_file *m)

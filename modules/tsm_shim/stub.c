@@ -41,11 +41,13 @@
  *  - Tasks RCU does not look at idle tasks, and an interrupt handler (a
  *    driver mapping DMA from hard or soft irq on an idle CPU) runs with
  *    preemption disabled: a further synchronize_rcu() covers those.
- * In practice the window is already closed by pci_tsm, which pins this
- * module while any device is accepted and only accepted devices are ever
- * redirected; the two grace periods make unload safe without relying on
- * that. A built-in landing pad would avoid the question, but the only
- * exported candidate, __x86_return_thunk, warns when used unpatched on
+ * Outside testing mode only accepted devices are ever redirected and
+ * pci_tsm pins this module while any device is accepted, so the window is
+ * closed already; in testing mode force_dma_unencrypted() is answered for
+ * every device, and the two grace periods are what make unload safe.
+ *
+ * A built-in landing pad would avoid the question, but the only exported
+ * candidate, __x86_return_thunk, warns when it is reached unpatched on
  * 6.12, and borrowing an unrelated exported function is more fragile than
  * waiting twice at unload.
  */
