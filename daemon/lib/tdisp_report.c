@@ -102,35 +102,70 @@ static bool msix_span(const struct tsm_device_layout *dev, uint8_t bir,
 	return true;
 }
 
-/*
- * Ranges flagged @flag must lie within @want, and together cover all of it.
- */
-static int check_msix_flag(const struct span *spans, const struct tsm_report *r,
-			   uint16_t flag, const char *what, const struct span *want,
-			   struct tsm_error *err)
+static uint64_t overlap(const struct span *a, const struct span *b)
 {
-	uint64_t covered = 0;
+	uint64_t lo = a->start > b->start ? a->start : b->start;
+	uint64_t hi = a->end < b->end ? a->end : b->end;
+
+	return hi > lo ? hi - lo : 0;
+}
+
+/*
+ * Every range flagged MSI-X table or PBA lies within the pages of what it
+ * flags (within both when it carries both flags, as when table and PBA
+ * share pages and the device reports them as one range), and the flagged
+ * ranges together cover the table's and the PBA's pages.
+ */
+static int check_msix(const struct span *spans, const struct tsm_report *r,
+		      const struct span *table, const struct span *pba,
+		      struct tsm_error *err)
+{
+	struct span hull = {
+		.start = table->start < pba->start ? table->start : pba->start,
+		.end = table->end > pba->end ? table->end : pba->end,
+	};
+	uint64_t cov_table = 0, cov_pba = 0;
+	bool shared = overlap(table, pba) > 0;
 
 	for (uint32_t i = 0; i < r->nranges; i++) {
 		const struct span *s = &spans[i];
+		uint16_t a = r->ranges[s->idx].attributes;
+		const struct span *want;
+		const char *what;
 
-		if (!(r->ranges[s->idx].attributes & flag))
+		a &= TSM_RANGE_MSIX_TABLE | TSM_RANGE_MSIX_PBA;
+		if (!a)
 			continue;
+		if (a == (TSM_RANGE_MSIX_TABLE | TSM_RANGE_MSIX_PBA))
+			want = shared ? &hull : table, what = "MSI-X table and PBA";
+		else if (a & TSM_RANGE_MSIX_TABLE)
+			want = table, what = "MSI-X table";
+		else
+			want = pba, what = "MSI-X PBA";
 		if (s->start < want->start || s->end > want->end)
-			return tsm_fail(err, TSM_E_REPORT, CHECK,
+			return tsm_fail(err, TSM_E_REPORT, "report",
 					"range %u [0x%llx-0x%llx) is flagged %s but lies outside it [0x%llx-0x%llx)",
 					s->idx, (unsigned long long)s->start,
 					(unsigned long long)s->end, what,
 					(unsigned long long)want->start,
 					(unsigned long long)want->end);
-		covered += s->end - s->start;
+		if (a & TSM_RANGE_MSIX_TABLE)
+			cov_table += overlap(s, table);
+		if (a & TSM_RANGE_MSIX_PBA)
+			cov_pba += overlap(s, pba);
 	}
-	if (covered != want->end - want->start)
-		return tsm_fail(err, TSM_E_REPORT, CHECK,
-				"%s at [0x%llx-0x%llx) is not fully reported as such (%llu of %llu bytes flagged)",
-				what, (unsigned long long)want->start,
-				(unsigned long long)want->end, (unsigned long long)covered,
-				(unsigned long long)(want->end - want->start));
+	if (cov_table != table->end - table->start)
+		return tsm_fail(err, TSM_E_REPORT, "report",
+				"MSI-X table at [0x%llx-0x%llx) is not fully reported as such (%llu of %llu bytes flagged)",
+				(unsigned long long)table->start, (unsigned long long)table->end,
+				(unsigned long long)cov_table,
+				(unsigned long long)(table->end - table->start));
+	if (cov_pba != pba->end - pba->start)
+		return tsm_fail(err, TSM_E_REPORT, "report",
+				"MSI-X PBA at [0x%llx-0x%llx) is not fully reported as such (%llu of %llu bytes flagged)",
+				(unsigned long long)pba->start, (unsigned long long)pba->end,
+				(unsigned long long)cov_pba,
+				(unsigned long long)(pba->end - pba->start));
 	return 0;
 }
 
@@ -211,10 +246,7 @@ static int check_all(const struct tsm_report *r, const struct tsm_device_layout 
 		       dev->msix_pba_size, &pba))
 		return tsm_fail(err, TSM_E_INVAL, CHECK,
 				"MSI-X table/PBA location is not inside a BAR of the device");
-	rc = check_msix_flag(spans, r, TSM_RANGE_MSIX_TABLE, "MSI-X table", &table, err);
-	if (!rc)
-		rc = check_msix_flag(spans, r, TSM_RANGE_MSIX_PBA, "MSI-X PBA", &pba, err);
-	return rc;
+	return check_msix(spans, r, &table, &pba, err);
 }
 
 int tsm_report_check(const struct tsm_report *r,

@@ -84,7 +84,8 @@ struct tsm_device_layout {
  * the BAR named by its range_id (when < 6) or inside some BAR, no two
  * ranges overlapping; with MSI-X, the pages
  * of the table carry MSIX_TABLE and those of the PBA carry MSIX_PBA, and
- * no other range claims either flag; without MSI-X no range carries them;
+ * no other range claims either flag (a range with both flags may span both
+ * when they share a page); without MSI-X no range carries them;
  * no reserved interface_info bits. Returns 0 or -TSM_E_REPORT with a
  * reason naming the range ("range 2 (BAR 0) ends at 0x..., past BAR 0 end
  * 0x...").

@@ -93,6 +93,22 @@ static void good(void **state)
 		shifted[i].first_page += PG(d.mmio_offset);
 	assert_int_equal(check(shifted, 5, &d, &err), 0);
 	assert_int_equal(check(good_ranges, 5, &d, &err), -TSM_E_REPORT);
+
+	/* table and PBA sharing one page, reported as one range with both flags */
+	{
+		struct tsm_device_layout s = dev;
+		static const struct tl_range r[] = {
+			{ PG(BAR0), 8, 0, 0 },
+			{ PG(BAR0) + 8, 1, TSM_RANGE_MSIX_TABLE | TSM_RANGE_MSIX_PBA |
+					   TSM_RANGE_NON_TEE, 0 },
+			{ PG(BAR0) + 9, 7, 0, 0 },
+		};
+
+		s.msix_pba_offset = 0x8800;
+		assert_int_equal(check(r, 3, &s, &err), 0);
+		/* but a both-flagged range must not stretch past the shared page */
+		assert_int_equal(check(good_ranges, 5, &s, &err), -TSM_E_REPORT);
+	}
 }
 
 static void expect(const struct tl_range *r, size_t n, const struct tsm_device_layout *d,
