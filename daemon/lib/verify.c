@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libtsm: evidence bundle parsing, chain validation, SPDM signatures. */
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -405,12 +406,17 @@ int tsm_verify_nonce(const struct tsm_parsed *p, const uint8_t *nonce,
 int tsm_load_pem_certs(const char *path, STACK_OF(X509) *anchors,
 		       struct tsm_error *err)
 {
-	BIO *bio = BIO_new_file(path, "r");
+	BIO *bio;
 	X509 *x;
+	unsigned long e;
 	int n = 0;
 
+	ERR_clear_error();
+	errno = 0;
+	bio = BIO_new_file(path, "r");
 	if (!bio)
-		return tsm_fail(err, TSM_E_IO, "trust-anchor", "%s: cannot open", path);
+		return tsm_fail(err, TSM_E_IO, "trust-anchor", "%s: cannot open: %s", path,
+				errno ? strerror(errno) : "unknown error");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
 		if (!sk_X509_push(anchors, x)) {
 			X509_free(x);
@@ -419,8 +425,13 @@ int tsm_load_pem_certs(const char *path, STACK_OF(X509) *anchors,
 		}
 		n++;
 	}
+	/* the loop ends at "no start line" (end of file) or at a broken PEM block */
+	e = ERR_peek_last_error();
 	ERR_clear_error();
 	BIO_free(bio);
+	if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
+		return tsm_fail(err, TSM_E_CONFIG, "trust-anchor",
+				"%s: certificate %d is not valid PEM/X.509", path, n + 1);
 	if (!n)
 		return tsm_fail(err, TSM_E_CONFIG, "trust-anchor",
 				"%s: no PEM certificate", path);
