@@ -16,18 +16,15 @@ trap shim_cleanup EXIT
 shim_stack noshim
 bind "$OTHER"
 
-# bench_run: "NS_4K NS_64K", best of three runs of N map+unmap each
-bench_run() {
-	local b4=0 b64=0 v _
+# bench_once: "NS_4K NS_64K" of one run of N map+unmap each
+bench_once() {
+	expect_ok "$DPCI/$OTHER/bench" "$N"
+	echo "$(sed -n 's/^ns_4k=//p' "$DPCI/$OTHER/bench") $(sed -n 's/^ns_64k=//p' "$DPCI/$OTHER/bench")"
+}
 
-	for _ in 1 2 3; do
-		expect_ok "$DPCI/$OTHER/bench" "$N"
-		v=$(sed -n 's/^ns_4k=//p' "$DPCI/$OTHER/bench")
-		if [ "$b4" = 0 ] || [ "$v" -lt "$b4" ]; then b4=$v; fi
-		v=$(sed -n 's/^ns_64k=//p' "$DPCI/$OTHER/bench")
-		if [ "$b64" = 0 ] || [ "$v" -lt "$b64" ]; then b64=$v; fi
-	done
-	echo "$b4 $b64"
+# min A B: the smaller (0 counts as unset)
+min() {
+	if [ "$1" = 0 ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi
 }
 
 # ratio A B: A/B with three decimals
@@ -35,11 +32,16 @@ ratio() {
 	echo "$(($1 / $2)).$(printf '%03d' $((($1 * 1000 / $2) % 1000)))"
 }
 
-r=$(bench_run)
-off4=${r% *} off64=${r#* }
-ptsm_load tsm_shim testing=1
-r=$(bench_run)
-on4=${r% *} on64=${r#* }
-ptsm_unload tsm_shim
+# Alternate without and with the shim so drift on the host hits both
+# sides alike; keep the best run of each.
+off4=0 off64=0 on4=0 on64=0
+for _ in 1 2 3; do
+	r=$(bench_once)
+	off4=$(min "$off4" "${r% *}") off64=$(min "$off64" "${r#* }")
+	ptsm_load tsm_shim testing=1
+	r=$(bench_once)
+	on4=$(min "$on4" "${r% *}") on64=$(min "$on64" "${r#* }")
+	ptsm_unload tsm_shim
+done
 
 echo "BENCH shim-dma-map-unmap kernel=$(uname -r) n=$N 4k_ns_without=$off4 4k_ns_with=$on4 4k_ratio=$(ratio "$on4" "$off4") 64k_ns_without=$off64 64k_ns_with=$on64 64k_ratio=$(ratio "$on64" "$off64")"
