@@ -142,6 +142,8 @@ static const char *errname(int r)
 		return "ENOENT";
 	case ENODEV:
 		return "ENODEV";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
 	default:
 		return strerror(-r);
 	}
@@ -503,7 +505,8 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 		char why[TSM_REASON_MAX];
 
 		snprintf(why, sizeof(why), "accept refused by the kernel: %s%s", errname(r),
-			 r == -EPERM ? " (generation not validated; require_validate=1)" : "");
+			 r == -EPERM ? " (generation not validated; require_validate=1)" :
+			 r == -EOPNOTSUPP ? " (no ready tsm_shim; see the kernel log)" : "");
 		deny(m, d, v->rule, "accept", why);
 		return;
 	}

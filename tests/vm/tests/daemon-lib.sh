@@ -22,10 +22,14 @@ export TSM_UDEV_SOURCE=kernel
 DPID=""
 RPID=""
 
-# daemon_modules: the whole stack, pci_tsm with require_validate=1 as packaged
+# daemon_modules: the whole stack, pci_tsm with require_validate=1 as packaged,
+# tsm_shim in testing mode
 daemon_modules() {
 	ptsm_load tsm_core
 	ptsm_load pci_tsm require_validate=1
+	# accept needs a ready shim; testing=1 lets devsec_pci map its TEE
+	# BAR in this plain (non-confidential) VM
+	ptsm_load tsm_shim testing=1
 	ptsm_load devsec_bus
 	ptsm_load devsec_tsm
 	ptsm_load devsec_pci
