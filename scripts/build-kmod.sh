@@ -11,6 +11,8 @@
 # into build/kmod/<kver>/tests/vm/selftest/.
 # KVER may also be a label (debug-6.12) when PTSM_KDIR names the kernel tree.
 # Concurrent callers for the same kernel are serialised with a lock file.
+# PTSM_KO_EXPORT=DIR: after a successful build, copy the .ko files into DIR
+# while still holding the lock (a concurrent rebuild cannot tear them).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,11 +59,16 @@ flock 9
 
 if [ $selftest = 1 ]; then
 	mirror tests/vm/selftest
-	make -C "$KDIR" M="$OUT/tests/vm/selftest" "$@" modules
+	make -C "$KDIR" M="$OUT/tests/vm/selftest" "$@" modules || exit
+	[ -z "${PTSM_KO_EXPORT:-}" ] ||
+		find "$OUT/tests/vm/selftest" -name '*.ko' -exec cp {} "$PTSM_KO_EXPORT/" \;
 	exit 0
 fi
 
 mirror modules
 mirror include
 cp -p "$TOP/VERSION" "$OUT/VERSION" 2>/dev/null || echo 0 > "$OUT/VERSION"
-make -C "$KDIR" M="$OUT/modules" PTSM_VERSION="$(cat "$OUT/VERSION")" "$@" modules
+make -C "$KDIR" M="$OUT/modules" PTSM_VERSION="$(cat "$OUT/VERSION")" "$@" modules || exit
+[ -z "${PTSM_KO_EXPORT:-}" ] ||
+	find "$OUT/modules" -name '*.ko' -exec cp {} "$PTSM_KO_EXPORT/" \;
+exit 0

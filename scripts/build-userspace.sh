@@ -12,6 +12,8 @@
 #                 daemon/tsmctl/tsmctl, tests/tools/*, tests/tools/nlclient/*),
 #                 except under tests/, fuzz/, build/ and hidden directories
 #                 (unit tests, fuzzers, sanitizer builds).
+# --copy-to DIR   copy those executables into DIR (under the build lock, so a
+#                 concurrent rebuild cannot hand out a half-written binary).
 # --fixtures DIR  if tests/tools/Makefile has a "fixtures" target, run it with
 #                 FIXTURES_DIR=DIR (the VM sees DIR as /ptsm/fixtures).
 # --no-build      do not run make, only collect what is already built.
@@ -23,13 +25,15 @@ COMPONENTS="daemon tests/tools tests/tools/nlclient"
 
 build=1
 list=""
+copyto=""
 fixtures=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-build) build=0 ;;
 	--list) list=$2; shift ;;
 	--fixtures) fixtures=$2; shift ;;
-	*) echo "usage: $0 [--no-build] [--list FILE] [--fixtures DIR]" >&2; exit 2 ;;
+	--copy-to) copyto=$2; shift ;;
+	*) echo "usage: $0 [--no-build] [--list FILE] [--copy-to DIR] [--fixtures DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -72,6 +76,7 @@ if [ -n "$fixtures" ] && [ $build = 1 ] && [ -f "$TOP/tests/tools/Makefile" ] &&
 	fi
 fi
 
+[ -n "$copyto" ] && [ -z "$list" ] && list=$BUILD/.userspace.list
 if [ -n "$list" ]; then
 	for c in $COMPONENTS; do
 		[ -d "$TOP/$c" ] || continue
@@ -83,5 +88,9 @@ if [ -n "$list" ]; then
 	while read -r f; do
 		file -b "$f" | grep -q -E '^ELF .*(pie )?executable' && echo "$f"
 	done > "$list"
+fi
+if [ -n "$copyto" ]; then
+	mkdir -p "$copyto"
+	xargs -r cp -p -t "$copyto" < "$list" || rc=1
 fi
 exit $rc

@@ -6,6 +6,7 @@
 # never part of "all". One kernel is enough.
 # vm: timeout=5
 # vm: kernel=6.12
+# vm: append=ptsm_selftest=vmhang
 . /ptsm/lib.sh
 
 ptsm_load ptsm_selftest_hang
