@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include <ptsm/pci_tsm.h>
 
@@ -26,6 +27,11 @@ MODULE_PARM_DESC(testing,
 		 "Decide as in a confidential guest, for tests in a plain VM (default: off)");
 
 bool shim_confidential;
+
+static char *shim_fail_probe;
+module_param_named(fail_probe, shim_fail_probe, charp, 0444);
+MODULE_PARM_DESC(fail_probe,
+		 "Test hook: treat the probe on this symbol as unable to attach");
 
 /**
  * struct shim_probe - one kprobe and what depends on it
@@ -98,7 +104,10 @@ static void shim_attach(void)
 	bool failed = false;
 
 	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
-		sp->err = register_kprobe(&sp->kp);
+		if (shim_fail_probe && !strcmp(shim_fail_probe, sp->kp.symbol_name))
+			sp->err = -ENOENT;
+		else
+			sp->err = register_kprobe(&sp->kp);
 		if (!sp->err) {
 			sp->attached = true;
 			continue;

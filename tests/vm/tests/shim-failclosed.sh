@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Fail closed (issue 5, docs/ABI.md section 6): accept fails with
-# EOPNOTSUPP while tsm_shim is not loaded, and while its probes are
-# attached but disarmed (kprobes/enabled = 0); it works once the shim is
-# loaded and firing.
+# EOPNOTSUPP while tsm_shim is not loaded, while a required probe cannot
+# attach (simulated with the fail_probe= test hook: the shim still loads,
+# says which probe and why), and while its probes are attached but
+# disarmed (kprobes/enabled = 0); it works once the shim is loaded and
+# firing.
 # vm: timeout=120
 . /ptsm/tests/shim-lib.sh
 
@@ -22,6 +24,20 @@ expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
 expect_eq 0 "$(cat "$PCI/$ACC/tsm/accept")" "$ACC not accepted without tsm_shim"
 dmesg | grep -q "$ACC: .*accept refused: .*tsm_shim" ||
 	fail "no log line naming the missing shim"
+
+# a required probe that cannot attach: loads, not ready, names the probe
+ptsm_load tsm_shim fail_probe=force_dma_unencrypted
+expect_eq 0 "$(shim_status ready)" "tsm_shim ready without force_dma_unencrypted"
+shim_status reason | grep -q 'force_dma_unencrypted' ||
+	fail "reason does not name the probe: $(shim_status reason)"
+dmesg | grep -q 'tsm_shim: cannot probe force_dma_unencrypted' ||
+	fail "no load-time line naming the failed probe"
+dmesg | grep -q 'tsm_shim: loaded but NOT ready' || fail "no 'NOT ready' line at load"
+expect_eq detached "$(shim_status probe.swiotlb_map)" "other probes taken down"
+expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
+dmesg | grep -q "$ACC: .*tsm_shim not ready: kprobe on force_dma_unencrypted failed" ||
+	fail "pci_tsm's refusal does not carry the shim's reason"
+ptsm_unload tsm_shim
 
 ptsm_load tsm_shim testing=1
 expect_eq 1 "$(shim_status ready)" "tsm_shim ready"
