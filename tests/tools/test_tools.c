@@ -566,7 +566,7 @@ static void test_report(void)
 	static struct report rep;
 	uint8_t out[256], *d = NULL;
 	size_t len;
-	char exe[4200], path[4200], cmd[9000];
+	char exe[4200], path[4200], cmd[20000];
 	static const uint8_t want[] = {
 		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
@@ -598,6 +598,30 @@ static void test_report(void)
 	FMT(cmd, "%s --out %s --range 0:0xfe000001:0x1000 2>/dev/null",
 		 exe, path);
 	result(system(cmd) != 0, "report-gen: refuses an unaligned range", NULL);
+
+	/* --bars: one range per memory BAR of a sysfs resource file */
+	{
+		static const char res[] =
+			"0x00000000fe000000 0x00000000fe00ffff 0x0000000000040200\n"
+			"0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+			"0x000000000000e000 0x000000000000e01f 0x0000000000040101\n"
+			"0x00000000fd000000 0x00000000fd003fff 0x0000000000140204\n";
+		char rp[4300];
+		bool ok;
+
+		FMT(rp, "%s/resource", work);
+		FMT(cmd, "%s --out %s --bars %s --offset-pages 2 --count-delta -1", exe,
+		    path, rp);
+		ok = !file_write(rp, res, strlen(res)) && system(cmd) == 0 &&
+		     !file_read(path, &d, &len) && len == 16 + 2 * 16 + 4 &&
+		     d[12] == 1 &&				/* count 2 - 1 */
+		     d[16] == 0x02 && d[17] == 0xe0 && d[18] == 0x0f &&	/* 0xfe000 + 2 */
+		     d[24] == 16 && d[30] == 0 &&			/* 16 pages, BAR 0 */
+		     d[32] == 0x02 && d[33] == 0xd0 && d[34] == 0x0f &&
+		     d[40] == 4 && d[46] == 3;			/* 4 pages, BAR 3 */
+		free(d);
+		result(ok, "report-gen: --bars, --offset-pages, --count-delta", NULL);
+	}
 }
 
 /* ---- libspdm captures ------------------------------------------------------ */
