@@ -88,6 +88,7 @@ struct vd_job {
 	/* output */
 	struct vd_verdict v;
 	struct vd_job *next;	/* queue of jobs waiting for a worker slot */
+	struct vd_job *run_next; /* jobs on a worker thread (loop side) */
 };
 
 struct vd_device {
@@ -146,6 +147,7 @@ struct manager {
 	sd_event_source *result_src;
 	struct vd_job *queue_head, *queue_tail;
 	unsigned int running;	/* jobs on a worker thread */
+	struct vd_job *running_jobs;
 	pthread_mutex_t lock;	/* protects |live_threads| */
 	pthread_cond_t idle;
 	unsigned int live_threads;

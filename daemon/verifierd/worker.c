@@ -316,15 +316,61 @@ static int start_worker(struct manager *m, struct vd_job *job)
 	return r;
 }
 
+/*
+ * Functions of one device share its DSM and its evidence: a nonce refresh
+ * for one function publishes a new generation for its siblings, which
+ * would make their VALIDATE or accept fail with ESTALE. Jobs for the same
+ * bus (domain:bus) therefore run one at a time; different devices run in
+ * parallel.
+ */
+/* "DDDD:BB" of a PCI name: its domain and bus */
+static size_t bus_len(const char *bdf)
+{
+	const char *colon = strrchr(bdf, ':');
+
+	return colon ? (size_t)(colon - bdf) : strlen(bdf);
+}
+
+static bool dsm_busy(struct manager *m, const struct vd_job *job)
+{
+	size_t n = bus_len(job->bdf);
+	const struct vd_job *r;
+
+	for (r = m->running_jobs; r; r = r->run_next)
+		if (bus_len(r->bdf) == n && !strncmp(r->bdf, job->bdf, n))
+			return true;
+	return false;
+}
+
+static void run_list_del(struct manager *m, struct vd_job *job)
+{
+	struct vd_job **pp;
+
+	for (pp = &m->running_jobs; *pp; pp = &(*pp)->run_next) {
+		if (*pp == job) {
+			*pp = job->run_next;
+			job->run_next = NULL;
+			return;
+		}
+	}
+}
+
 void jobs_dispatch(struct manager *m)
 {
-	while (m->running < VD_MAX_WORKERS && m->queue_head && !m->quitting) {
-		struct vd_job *job = m->queue_head;
+	struct vd_job **pp = &m->queue_head, *prev = NULL;
+
+	while (m->running < VD_MAX_WORKERS && *pp && !m->quitting) {
+		struct vd_job *job = *pp;
 		int r;
 
-		m->queue_head = job->next;
-		if (!m->queue_head)
-			m->queue_tail = NULL;
+		if (dsm_busy(m, job)) {
+			prev = job;
+			pp = &job->next;
+			continue;
+		}
+		*pp = job->next;
+		if (m->queue_tail == job)
+			m->queue_tail = prev;
 		job->next = NULL;
 		r = start_worker(m, job);
 		if (r < 0) {
@@ -335,6 +381,8 @@ void jobs_dispatch(struct manager *m)
 			job_unref(job);
 			continue;
 		}
+		job->run_next = m->running_jobs;
+		m->running_jobs = job;
 		m->running++;
 	}
 }
@@ -362,6 +410,7 @@ static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
 	(void)revents;
 	while ((n = read(fd, &job, sizeof(job))) == sizeof(job)) {
 		m->running--;
+		run_list_del(m, job);
 		device_job_done(m, job);
 		job_unref(job);
 	}
@@ -396,6 +445,7 @@ void jobs_shutdown(struct manager *m)
 		job_unref(job);
 	}
 	m->queue_tail = NULL;
+	m->running_jobs = NULL;
 	for (d = m->devices; d; d = d->next)
 		job_cancel(d->job);
 	/* Cancelled jobs return within one poll; do not hang shutdown on a stuck one. */
