@@ -599,13 +599,14 @@ static int cmd_read(const struct opts *o, const char *dev)
 		rc = EXIT_LOCAL;
 		goto out;
 	}
-	obj_close(d);
 	if (d->err) {
+		/* an object cut short by the error is expected, not reported */
 		if (d->proto[0])
 			fprintf(stderr, "ptsm-nl: PROTOCOL: %s\n", d->proto);
 		rc = report_kernel_error(d);
 		goto out;
 	}
+	obj_close(d);
 	rc = summarize(d);
 out:
 	for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++)
