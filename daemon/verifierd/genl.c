@@ -259,7 +259,7 @@ static int finish_object(struct dump_ctx *c)
 	if (c->devev && o->len != c->want) {
 		log_debug("netlink: %s: got %zu of %zu bytes", type_names[c->cur], o->len,
 			  c->want);
-		return -EPROTO;
+		return -EBADMSG;
 	}
 	/* every requested type is answered; an empty one means "absent" */
 	if (!o->len) {
@@ -312,7 +312,7 @@ static int handle_evidence_msg(struct dump_ctx *c, struct nlmsghdr *h)
 			return r;
 		/* ascending order, each type once */
 		if (t >= PCI_TSM_EVIDENCE_TYPE_NR || (int)t <= c->cur)
-			return -EPROTO;
+			return -EBADMSG;
 		c->cur = t;
 		c->cap = 0;
 		c->ev->obj[t].present = true;
@@ -322,7 +322,7 @@ static int handle_evidence_msg(struct dump_ctx *c, struct nlmsghdr *h)
 			if (!tb[DEVICE_EVIDENCE_A_LENGTH] || !tb[DEVICE_EVIDENCE_A_GENERATION] ||
 			    nla_len(tb[DEVICE_EVIDENCE_A_LENGTH]) != 4 ||
 			    nla_len(tb[DEVICE_EVIDENCE_A_GENERATION]) != 4)
-				return -EPROTO;
+				return -EBADMSG;
 			c->want = nla_get_u32(tb[DEVICE_EVIDENCE_A_LENGTH]);
 			if (c->want > PCI_TSM_EVIDENCE_MAX_SIZE)
 				return -EFBIG;
@@ -333,14 +333,14 @@ static int handle_evidence_msg(struct dump_ctx *c, struct nlmsghdr *h)
 			c->ev->has_generation = true;
 		}
 	} else if (c->cur < 0) {
-		return -EPROTO;		/* VAL before any TYPE */
+		return -EBADMSG;		/* VAL before any TYPE */
 	}
 	if (tb[a_val]) {
 		struct tsm_object *o = &c->ev->obj[c->cur];
 		size_t n = nla_len(tb[a_val]);
 
 		if (c->devev && n > c->want - o->len)
-			return -EPROTO;	/* more than LENGTH announced */
+			return -EBADMSG;	/* more than LENGTH announced */
 		r = append_val(o, &c->cap, nla_data(tb[a_val]), n);
 		if (r)
 			return r;

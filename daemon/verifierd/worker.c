@@ -93,13 +93,13 @@ static const char *read_error(int r)
 	case EOPNOTSUPP:
 		return "the TSM cannot refresh signed evidence with a nonce";
 	case EPROTO:
-		return "malformed or truncated evidence dump (object length mismatch)";
+		return "the TSM reported a protocol error";
 	case EFBIG:
 		return "evidence object larger than the 16 MiB limit";
 	case EAGAIN:
 		return "the evidence kept changing during the read";
 	case EBADMSG:
-		return "malformed netlink message";
+		return "malformed or truncated evidence dump (objects out of order, or not the announced length)";
 	default:
 		return strerror(-r);
 	}

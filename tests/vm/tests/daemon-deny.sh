@@ -41,8 +41,21 @@ while read -r kind dir expect code check needs; do
 		config_write nonce=optional
 		;;
 	stale-nonce)
+		# A responder answering over another nonce: the sample TSM
+		# itself refuses to publish that (EPROTO), or the daemon's
+		# nonce/signature check catches it. Either way: denied.
 		config_write
-		responder_start good --echo-wrong-nonce
+		for how in --echo-wrong-nonce --sign-wrong-nonce; do
+			wait_all_decided 120
+			responder_start good $how
+			tsmctl reload || fail "reload for $name refused"
+			got=$(wait_decided $EP0 120)
+			log "$name $how: $got, check '$(field $EP0 Check)': $(field $EP0 Reason)"
+			expect_eq denied "$got" "decision for $name $how"
+			expect_held_unbound $EP0
+		done
+		tested=$((tested + 1))
+		continue
 		;;
 	*)
 		config_write
