@@ -8,9 +8,11 @@
 DRV=/sys/bus/pci/drivers
 CLASS=/sys/class/tsm
 
-# core_stack [bus-last] [noshim]: load tsm_core, pci_tsm, tsm_shim and the
-# devsec sample. bus-last: the TSM modules before devsec_bus (the other load
-# order). Sets LINK and SEC to the names of the link and devsec TSMs.
+# core_stack [bus-last] [noshim] [testing]: load tsm_core, pci_tsm, tsm_shim
+# and the devsec sample. bus-last: the TSM modules before devsec_bus (the
+# other load order); testing: tsm_shim in testing mode (a plain VM behaves
+# as a confidential guest, so a driver can map an accepted device's TEE
+# MMIO). Sets LINK and SEC to the names of the link and devsec TSMs.
 core_stack() {
 	local order=bus-first shim=yes a
 
@@ -18,11 +20,15 @@ core_stack() {
 		case $a in
 		bus-last) order=bus-last ;;
 		noshim) shim=no ;;
+		testing) shim=testing ;;
 		esac
 	done
 	ptsm_load tsm_core
 	ptsm_load pci_tsm
-	[ $shim = yes ] && ptsm_load tsm_shim
+	case $shim in
+	yes) ptsm_load tsm_shim ;;
+	testing) ptsm_load tsm_shim testing=1 ;;
+	esac
 	if [ $order = bus-last ]; then
 		ptsm_load devsec_link_tsm
 		ptsm_load devsec_tsm
