@@ -9,12 +9,14 @@
 #   1 modules    load tsm_core pci_tsm tsm_shim devsec_bus devsec_link_tsm devsec_tsm
 #   2 TSMs       the registered TSMs and their roles
 #   3 devices    the emulated devices that got a tsm/ directory
-#   4 connect    link TSM: SPDM session + IDE stream per PF0
-#   5 verifier   THE RELYING PARTY: tsm-verifierd decides per device (when built)
-#   6 by hand    without the daemon: lock, read evidence, accept
+#   4 verifier   THE RELYING PARTY: daemon/verifierd/demo-run.sh (when the
+#                daemon is built) runs tsm-verifierd on the sample devices
+#   5 connect    without the daemon, by hand: link TSM connect per PF0
+#   6 lock       without the daemon, by hand: lock, evidence, accept
 #   7 summary    per device: state, decision
 #   8 teardown   unload everything
-# To extend the demo, add to section 5 (or a new section): use say/show/step.
+# To extend the demo, add a section (section/say/step helpers below); the
+# daemon's narration belongs in daemon/verifierd/demo-run.sh.
 # vm: timeout=300
 . /ptsm/lib.sh
 
@@ -42,6 +44,18 @@ attr() {
 	v=$(cat "$1" 2>/dev/null) || v="-"
 	[ -n "$v" ] || v='""'
 	echo "$v"
+}
+# host_bridge_of DEV: the sysfs directory of DEV's host bridge (pciDDDD:BB)
+host_bridge_of() {
+	local p
+
+	p=$(readlink -f "$PCI/$1")
+	while [ "$p" != / ] && [ -n "$p" ]; do
+		case "$(basename "$p")" in
+		pci[0-9a-f]*:[0-9a-f]*) echo "$p"; return 0 ;;
+		esac
+		p=$(dirname "$p")
+	done
 }
 tsm_of_mode() {
 	local t
@@ -81,39 +95,45 @@ for d in $PCI/*; do
 done
 [ -n "$DEVS" ] || say "no device has a tsm/ directory"
 
-# ------------------------------------------------------------ 4 connect
-section "4. link TSM: connect (SPDM session + IDE stream) on each PF0"
-for n in $DEVS; do
-	[ -e "$PCI/$n/tsm/connect" ] || continue
-	[ -n "$LINK" ] || { say "no link TSM"; break; }
-	step "$n" "connect $LINK" "$PCI/$n/tsm/connect" "$LINK" || continue
-	say "               dsm=$(attr "$PCI/$n/tsm/dsm") authenticated=$(attr "$PCI/$n/authenticated")"
-done
-for hb in /sys/devices/*/pci10*; do
-	[ -d "$hb" ] || continue
-	say "host bridge $(basename "$hb"): streams: $(ls "$hb" | grep '^stream' | tr '\n' ' ')" \
-	    "available_secure_streams=$(attr "$hb/available_secure_streams")"
-done
-
-# ----------------------------------------------------------- 5 verifier
+# ----------------------------------------------------------- 4 verifier
 # THE RELYING PARTY. tsm-verifierd watches devices, locks them, fetches
 # fresh evidence, judges it against /etc/tsm policy and accepts or denies.
-# daemon/verifierd/demo-run.sh (copied to /ptsm/demo/) narrates its run.
-section "5. relying party: tsm-verifierd"
+# daemon/verifierd/demo-run.sh (copied to /ptsm/demo/) narrates its run; it
+# loads the stack itself (pci_tsm require_validate=1), so start from clean.
+section "4. relying party: tsm-verifierd"
 DAEMON_RAN=0
-if [ -x "$DEMO_DIR/demo-run.sh" ] && command -v tsm-verifierd > /dev/null; then
+if grep -q 'ptsm_demo=manual' /proc/cmdline; then
+	say "skipped (tests/vm/demo/run --manual): the flows by hand follow"
+elif [ -f "$DEMO_DIR/demo-run.sh" ] && command -v tsm-verifierd > /dev/null; then
+	out=$(ptsm_unload_all) || { echo "$out"; exit 1; }
 	say "running daemon/verifierd/demo-run.sh"
-	LINK_TSM=$LINK DEVSEC_TSM=$DEVSEC DEVICES="$DEVS" sh "$DEMO_DIR/demo-run.sh" ||
-		say "demo-run.sh exited with status $?"
+	sh "$DEMO_DIR/demo-run.sh" || say "demo-run.sh exited with status $?"
 	DAEMON_RAN=1
 elif command -v tsm-verifierd > /dev/null; then
 	say "tsm-verifierd is built but daemon/verifierd/demo-run.sh is missing"
 else
-	say "tsm-verifierd is not built yet: continuing by hand (section 6)"
+	say "tsm-verifierd is not built yet: the flows by hand follow (sections 5 and 6)"
 fi
 
-# ------------------------------------------------------------ 6 by hand
 if [ $DAEMON_RAN = 0 ]; then
+	# ------------------------------------------------------ 5 connect
+	section "5. link TSM by hand: connect (SPDM session + IDE stream) on each PF0"
+	for n in $DEVS; do
+		[ -e "$PCI/$n/tsm/connect" ] || continue
+		[ -n "$LINK" ] || { say "no link TSM"; break; }
+		step "$n" "connect $LINK" "$PCI/$n/tsm/connect" "$LINK" || continue
+		say "               dsm=$(attr "$PCI/$n/tsm/dsm")" \
+		    "authenticated=$(attr "$PCI/$n/authenticated")" \
+		    "evidence_generation=$(attr "$PCI/$n/tsm/evidence_generation")"
+		hb=$(host_bridge_of "$n")
+		[ -n "$hb" ] &&
+			say "               host bridge $(basename "$hb"):" \
+			    "$(ls "$hb" | grep '^stream' | tr '\n' ' ')" \
+			    "available_secure_streams=$(attr "$hb/available_secure_streams")"
+		step "$n" "disconnect $LINK" "$PCI/$n/tsm/disconnect" "$LINK"
+	done
+
+	# ------------------------------------------------------ 6 lock/accept
 	section "6. devsec TSM by hand: lock, evidence, accept (what the daemon automates)"
 	for n in $DEVS; do
 		[ -e "$PCI/$n/tsm/lock" ] || continue
@@ -121,10 +141,7 @@ if [ $DAEMON_RAN = 0 ]; then
 		step "$n" "lock $DEVSEC" "$PCI/$n/tsm/lock" "$DEVSEC" || continue
 		say "               evidence_generation=$(attr "$PCI/$n/tsm/evidence_generation")" \
 		    "bound=$(attr "$PCI/$n/tsm/bound")"
-		if command -v ptsm-nl > /dev/null; then
-			say "               evidence: $(ptsm-nl list "$n" 2>&1 | tr '\n' ' ' | cut -c1-100)"
-		fi
-		step "$n" "accept 1 (no verifier!)" "$PCI/$n/tsm/accept" 1
+		step "$n" "accept 1 (unverified!)" "$PCI/$n/tsm/accept" 1
 		say "               accept=$(attr "$PCI/$n/tsm/accept")"
 	done
 fi
@@ -138,9 +155,6 @@ for n in $DEVS; do
 		"$(attr "$PCI/$n/tsm/accept")" "$(attr "$PCI/$n/tsm/bound")" \
 		"$(attr "$PCI/$n/tsm/evidence_generation")"
 done
-if command -v tsmctl > /dev/null && [ $DAEMON_RAN = 1 ]; then
-	tsmctl list 2>&1 | sed 's/^/    /'
-fi
 
 # ------------------------------------------------------------ 8 teardown
 section "8. teardown: unloading with devices connected/locked/accepted"
