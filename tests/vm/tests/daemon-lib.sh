@@ -98,24 +98,27 @@ policy_none() {
 # config_write [KEY=VALUE...]: daemon config with test paths (and a
 # timeout generous enough for TCG)
 config_write() {
-	local kv
+	local kv timeout=30s
 
 	mkdir -p $TSMETC/policy.d $TSMETC/trust $TSMETC/state
 	{
 		echo "[daemon]"
-		echo "timeout = 30s"
 		echo "policy-dir = $TSMETC/policy.d"
 		echo "trust-dir = $TSMETC/trust"
 		echo "state-dir = $TSMETC/state"
 		for kv in "$@"; do
-			echo "${kv%%=*} = ${kv#*=}"
+			case "$kv" in
+			timeout=*) timeout=${kv#*=} ;;
+			*) echo "${kv%%=*} = ${kv#*=}" ;;
+			esac
 		done
+		echo "timeout = $timeout"
 	} > $DCONF
 }
 
 # responder_start CASE [FLAGS...]: devsec-responder for fixture CASE
 responder_start() {
-	local d=$FIX/$ALG/$1 n=${DEVSEC_TSM#tsm}
+	local d=$FIX/$ALG/$1 n=${DEVSEC_TSM#tsm} what=$1
 
 	shift
 	responder_stop
@@ -124,7 +127,7 @@ responder_start() {
 		> /tmp/responder.log 2>&1 &
 	RPID=$!
 	wait_for /tmp/responder.ready 10
-	log "responder for $1 started $*"
+	log "responder for $what started $*"
 }
 
 responder_stop() {
