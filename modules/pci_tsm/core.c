@@ -275,15 +275,23 @@ struct ptsm_dev *ptsm_live_tsm(const char *buf, enum ptsm_pci_mode mode,
 
 /**
  * ptsm_tsm_is_live() - may verbs use @tsm?
- * @tsm: a TSM
+ * @tsm: a TSM pointer, possibly of a TSM already unregistered and freed
+ *	(never dereferenced)
  *
  * Context: ptsm_tsm_rwsem held.
  * Return: true while @tsm is registered with pci_tsm.
  */
 bool ptsm_tsm_is_live(struct ptsm_dev *tsm)
 {
+	struct ptsm_dev *t;
+	unsigned long id;
+
 	lockdep_assert_held(&ptsm_tsm_rwsem);
-	return tsm && xa_load(&ptsm_live, tsm->id) == tsm;
+	/* compare pointers only: a caller may hold a stale one */
+	xa_for_each(&ptsm_live, id, t)
+		if (t == tsm)
+			return true;
+	return false;
 }
 
 /* ---- sysfs files ---- */
@@ -537,6 +545,9 @@ static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 	ptsm_evidence_clear(pd);
 	ptsm_hold_forget(pd);
 	xa_erase(&ptsm_pdevs, pd->key);
+	/* a function 0 that goes takes dsm/bound/authenticated of its slot */
+	if (!PCI_FUNC(pd->pdev->devfn))
+		ptsm_sync_files_slot(pd);
 	ptsm_pdev_put(pd);
 }
 
