@@ -118,6 +118,7 @@ struct tsm_eval_opts {
 	bool nonce_required;		/* deny when nonce == NULL */
 	struct tsm_verify_opts verify;	/* time check, CRLs */
 	const struct tsm_device_layout *layout;	/* NULL: skip report range checks */
+	struct tsm_verify_cache *cache;	/* NULL: validate every chain afresh */
 };
 
 struct tsm_decision {

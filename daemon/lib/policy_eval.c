@@ -47,7 +47,8 @@ static int check_anchors(const struct tsm_rule *r, const struct tsm_parsed *ev,
 	int rc;
 
 	if (r->nanchors)
-		return tsm_verify_chain(&ev->chain, r->anchors, &opts->verify, err);
+		return tsm_verify_chain_cached(opts->cache, &ev->chain, r->anchors,
+					       &opts->verify, err);
 	/* root-fingerprint only: the chain's own root, once pinned, is the anchor */
 	if (!ev->chain.first_is_root || !ev->chain.root_hash_ok)
 		return tsm_fail(err, TSM_E_CHAIN, "chain.trust-anchor",
@@ -57,7 +58,7 @@ static int check_anchors(const struct tsm_rule *r, const struct tsm_parsed *ev,
 		sk_X509_free(self);
 		return tsm_fail(err, TSM_E_NOMEM, "chain.path", "out of memory");
 	}
-	rc = tsm_verify_chain(&ev->chain, self, &opts->verify, err);
+	rc = tsm_verify_chain_cached(opts->cache, &ev->chain, self, &opts->verify, err);
 	sk_X509_free(self);
 	return rc;
 }

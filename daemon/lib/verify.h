@@ -78,6 +78,31 @@ int tsm_verify_chain(const struct tsm_chain *chain,
 		     struct tsm_error *err);
 
 /*
+ * Cache of successful path validations, for devices (functions) that share
+ * one certificate chain. Thread-safe. An entry is keyed by the chain
+ * object's bytes, the DER of the anchors and the options; it is used only
+ * while younger than @ttl_seconds and, with time checks on, before the
+ * earliest notAfter of its validated path. Failures are never cached.
+ * Drop the cache (or clear it) when anchors or CRLs change.
+ */
+struct tsm_verify_cache;
+
+struct tsm_verify_cache *tsm_verify_cache_new(unsigned int max_entries,
+					      unsigned int ttl_seconds);
+void tsm_verify_cache_free(struct tsm_verify_cache *cache);
+void tsm_verify_cache_clear(struct tsm_verify_cache *cache);
+/* Hits and misses so far (for benchmarks and tsmctl). */
+void tsm_verify_cache_stats(struct tsm_verify_cache *cache,
+			    unsigned long *hits, unsigned long *misses);
+
+/* tsm_verify_chain() through @cache (NULL: no caching). */
+int tsm_verify_chain_cached(struct tsm_verify_cache *cache,
+			    const struct tsm_chain *chain,
+			    STACK_OF(X509) *anchors,
+			    const struct tsm_verify_opts *opts,
+			    struct tsm_error *err);
+
+/*
  * Build the SPDM 1.2+ signing-context prefix for @version (0x12, 0x13):
  * "dmtf-spdm-v1.N.*" x4 || zero padding || @context, 100 bytes in all,
  * written to @out (needs 100 bytes). Returns the length or -TSM_E_*.

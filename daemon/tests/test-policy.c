@@ -498,6 +498,29 @@ static void matching(void **state)
 	ASSERT_DECISION(decide_opts(text, &dev, &o), TSM_TARGET_DENY, "pin", "root-fingerprint");
 }
 
+static void cached(void **state)
+{
+	static const char rule[] = "[rule \"c\"]\ntrust-anchor = root.pem\ntarget = accept\n";
+	struct tsm_verify_cache *vc = tsm_verify_cache_new(8, 60);
+	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32, .cache = vc,
+				   .verify = { .check_time = true } };
+	struct tsm_policy *pol = tsm_policy_new(tdir);
+	struct tsm_decision d;
+	unsigned long hits, misses;
+
+	(void)state;
+	assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", rule, sizeof(rule) - 1, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		tsm_policy_evaluate(pol, &dev, &parsed, &o, &d);
+		ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "c", "");
+	}
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 2);
+	assert_int_equal(misses, 1);
+	tsm_policy_free(pol);
+	tsm_verify_cache_free(vc);
+}
+
 static void generate(void **state)
 {
 	struct tsm_policy *pol = tsm_policy_new(tdir), *back;
@@ -540,6 +563,7 @@ int main(void)
 		cmocka_unit_test(evaluate),
 		cmocka_unit_test(evaluate_nonce_and_layout),
 		cmocka_unit_test(matching),
+		cmocka_unit_test(cached),
 		cmocka_unit_test(generate),
 	};
 	int rc = cmocka_run_group_tests_name("corpus", corpus_tests, setup, teardown);

@@ -292,6 +292,60 @@ static void crls(void **state)
 	chain_done(&c);
 }
 
+static void cache(void **state)
+{
+	struct tsm_verify_opts on = { .check_time = true }, off = { .check_time = false };
+	struct tsm_verify_cache *vc = tsm_verify_cache_new(4, 3600);
+	struct chain_case c, other;
+	STACK_OF(X509) *a, *b;
+	struct tsm_error err;
+	unsigned long hits, misses;
+
+	(void)state;
+	assert_non_null(vc);
+	chain_build(&c, NULL, true);
+	chain_build(&other, NULL, true);
+	a = anchors_of(c.pki.root);
+	b = anchors_of(other.pki.root);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &on, &err), 0);
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 4);
+	assert_int_equal(misses, 1);
+	/* other anchors or options are other entries; failures are not cached */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, b, &on, &err),
+				 -TSM_E_CHAIN);
+	assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &off, &err), 0);
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 4);
+	assert_int_equal(misses, 4);
+	/* more chains than entries: the oldest is replaced, results stay right */
+	assert_int_equal(tsm_verify_chain_cached(vc, &other.chain, b, &on, &err), 0);
+	assert_int_equal(tsm_verify_chain_cached(vc, &other.chain, a, &on, &err), -TSM_E_CHAIN);
+	tsm_verify_cache_clear(vc);
+	assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &on, &err), 0);
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 4);
+	/* NULL cache: plain verification */
+	assert_int_equal(tsm_verify_chain_cached(NULL, &c.chain, a, &on, &err), 0);
+	sk_X509_pop_free(a, X509_free);
+	sk_X509_pop_free(b, X509_free);
+	chain_done(&other);
+	chain_done(&c);
+
+	/* an expired chain is never served from the cache once time checks are on */
+	chain_build(&c, &(struct tl_cert_opts){ .cn = "old", .not_before_days = -30,
+						.not_after_days = -10 }, true);
+	a = anchors_of(c.pki.root);
+	assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &off, &err), 0);
+	assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &on, &err), -TSM_E_CHAIN);
+	assert_int_equal(tsm_verify_chain_cached(vc, &c.chain, a, &on, &err), -TSM_E_CHAIN);
+	sk_X509_pop_free(a, X509_free);
+	chain_done(&c);
+	tsm_verify_cache_free(vc);
+}
+
 static void evidence_errors(void **state)
 {
 	struct tl_evidence e;
@@ -339,6 +393,7 @@ int main(void)
 		cmocka_unit_test(prefix),
 		cmocka_unit_test(chains),
 		cmocka_unit_test(crls),
+		cmocka_unit_test(cache),
 		cmocka_unit_test(evidence_errors),
 	};
 
