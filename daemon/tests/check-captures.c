@@ -117,6 +117,7 @@ static int via_policy(const struct capture *c, struct tsm_decision *d)
 	struct tsm_parsed p;
 	int rc;
 
+	memset(d, 0, sizeof(*d));
 	if (!pol)
 		return -1;
 	rc = tsm_policy_parse_buffer(pol, "capture.conf", rule, sizeof(rule) - 1, &err);
