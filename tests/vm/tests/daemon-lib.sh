@@ -14,11 +14,13 @@ ALG=${DAEMON_ALG:-p384}
 TSMETC=/tmp/tsm
 DCONF=$TSMETC/tsm-verifierd.conf
 DSOCK=/run/tsm-verifierd/control.sock
-DLOG=/tmp/tsm-verifierd.log
+DLOG=/tmp/tsm-verifierd-$PTSM_TEST.log
 EP0=10000:01:00.0
 PCI=/sys/bus/pci/devices
 # the VM has no udevd: the daemon listens to kernel uevents
 export TSM_UDEV_SOURCE=kernel
+# every test starts without configuration, state or log of an earlier one
+rm -rf $TSMETC $DLOG /run/tsm-verifierd
 DPID=""
 RPID=""
 
@@ -212,7 +214,7 @@ daemon_cleanup() {
 	responder_stop
 	if [ -f $DLOG ]; then
 		echo "---- tsm-verifierd log"
-		tail -n 60 $DLOG
+		tail -n 150 $DLOG
 	fi
 }
 
