@@ -49,6 +49,17 @@ static void seeds(void **state)
 		put("chain", t[i].n, NULL, 0, &e.cert);
 		put("vca", t[i].n, NULL, 0, &e.vca);
 		put("measurements", t[i].n, &t[i].sel, 1, &e.meas);
+		{
+			struct tl_buf bundle = { 0 };
+			const struct tl_buf *parts[] = { &e.cert, &e.vca, &e.meas };
+
+			for (int j = 0; j < 3; j++) {
+				tl_le16(&bundle, (uint16_t)parts[j]->len);
+				tl_put(&bundle, parts[j]->p, parts[j]->len);
+			}
+			put("evidence", t[i].n, NULL, 0, &bundle);
+			tl_free(&bundle);
+		}
 		tl_chain(&b, &e.pki, t[i].h, false);
 		put("chain", "no-root", NULL, 0, &b);
 		tl_evidence_blocks(&e, blocks);
