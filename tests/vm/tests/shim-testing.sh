@@ -5,7 +5,8 @@
 # guest would. Coherent memory of the accepted function is private, of any
 # other device shared; the accepted function's BAR0 is mapped encrypted
 # while its MSI-X table range stays a plain mapping; a mapping straddling
-# TEE MMIO and memory outside the device's report is refused.
+# TEE MMIO and memory outside the device's report is refused; with MSI-X
+# enabled, the PCI core's own mapping of the table is not encrypted.
 # vm: swiotlb=force
 # vm: timeout=150
 . /ptsm/tests/shim-lib.sh
@@ -54,6 +55,20 @@ grep -q '^range_ioremap=refused$' "$DPCI/$ACC/ioremap" ||
 	fail "a mapping straddling the end of BAR0 was not refused"
 expect_eq $((r0 + 1)) "$(counter "$ACC" refused_ioremaps)" "refused_ioremaps after straddle"
 dmesg | grep -q "tsm_shim: $ACC: refused ioremap" || fail "no refusal line in the log"
+
+# with MSI-X enabled by the PCI core: its own table mapping stays plain
+unbind "$ACC"
+ptsm_unload devsec_pci
+e1=$(counter "$ACC" encrypted_ioremaps)
+r1=$(counter "$ACC" refused_ioremaps)
+# driver_override still names devsec_pci: loading it binds $ACC at once
+ptsm_load devsec_pci msix=1
+[ "$(driver_of "$ACC")" = devsec_pci ] || bind "$ACC"
+expect_eq $((e1 + 1)) "$(counter "$ACC" encrypted_ioremaps)" \
+	"encrypted_ioremaps of $ACC: BAR0 at probe only, the PCI core's MSI-X table mapping plain"
+expect_eq "$r1" "$(counter "$ACC" refused_ioremaps)" "refused_ioremaps with MSI-X on"
+selftest "$ACC"
+expect_eq 1 "$(kv msix_enabled)" "MSI-X enabled on accepted $ACC"
 
 unbind "$ACC"
 unlock "$ACC"
