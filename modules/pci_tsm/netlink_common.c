@@ -143,6 +143,9 @@ static int ptsm_nl_refresh(struct ptsm_pdev *pd, const struct nlattr *attr,
 	case -ENXIO:
 		NL_SET_ERR_MSG(extack, "no TSM owns the device's evidence");
 		break;
+	case -EPROTO:
+		NL_SET_ERR_MSG(extack, "TSM answered with evidence not over the nonce");
+		break;
 	case -EINTR:
 	case -ERESTARTSYS:
 		/* -EINTR from a dump start means "started, no ack" to the core */

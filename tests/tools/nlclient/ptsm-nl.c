@@ -9,8 +9,9 @@
  * It checks the framing strictly (types ascending and requested, every
  * requested type present, VAL after TYPE, one generation per dump, LENGTH
  * met exactly, no stray attributes) and reports kernel errors as
- * "ptsm-nl: ERRNO: extack message", exiting with the errno value.
- * Framing violations exit with 100 ("PROTOCOL"). Usage errors exit 2.
+ * "ptsm-nl: ERRNO: extack message", exiting with the errno value (when it
+ * is below 126 and not one of the two codes below). Framing violations
+ * exit with 100 ("PROTOCOL"), local failures 101, usage errors 2.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -469,7 +470,10 @@ static int report_kernel_error(const struct dump *d)
 {
 	fprintf(stderr, "ptsm-nl: %s: %s\n", errno_name(d->err),
 		d->errmsg[0] ? d->errmsg : "(no message)");
-	return d->err > 0 && d->err < EXIT_PROTOCOL ? d->err : EXIT_LOCAL;
+	if (d->err <= 0 || d->err > 125 || d->err == EXIT_PROTOCOL ||
+	    d->err == EXIT_LOCAL)
+		return EXIT_LOCAL;
+	return d->err;
 }
 
 /* Send @msg and process replies until DONE, an error or an ack. */

@@ -12,7 +12,7 @@
 
 # request nonce of the MEASUREMENTS object FILE (bytes 4..35), as hex
 meas_nonce() {
-	od -An -tx1 -j4 -N32 "$1" | tr -d ' \n'
+	od -v -An -tx1 -j4 -N32 "$1" | tr -d ' \n'
 }
 
 # responder ARGS...: start devsec-responder for $LINK; sets RPID
@@ -22,6 +22,12 @@ responder() {
 		--ready-file $W/ready "$@" > $W/resp.log 2>&1 &
 	RPID=$!
 	wait_for $W/ready 20
+}
+
+# fail with the responder's log
+rfail() {
+	log "responder log: $(cat $W/resp.log)"
+	fail "$@"
 }
 
 stop_responder() {
@@ -42,6 +48,9 @@ N2=f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f
 
 core_stack noshim
 mkdir -p $W/o
+# generous: the responder signs under TCG
+TMO=/sys/module/devsec_link_tsm/parameters/responder_timeout_ms
+echo 20000 > $TMO || fail "set responder_timeout_ms"
 set_blob "$LINK" certs "$FX/cert0.bin"
 set_blob "$LINK" vca "$FX/vca.bin"
 set_blob "$LINK" transcript "$FX/measurements.bin"
@@ -56,7 +65,9 @@ responder
 for fam in device-evidence pci-tsm; do
 	for n in $N1 $N2; do
 		g=$(gen $EP0)
-		nl_ok $W/n.txt --family $fam --mask 301 --nonce $n --out $W/o $EP0
+		ptsm-nl read --family $fam --mask 301 --nonce $n --out $W/o $EP0 \
+			> $W/n.txt 2> $W/n.err ||
+			rfail "$fam nonce read: $(cat $W/n.err)"
 		expect_eq "$n" "$(meas_nonce $W/o/measurements.bin)" "$fam: nonce in MEASUREMENTS"
 		[ "$(gen $EP0)" -gt "$g" ] || fail "$fam: refresh did not move the generation"
 		cmp "$FX/cert0.bin" $W/o/cert0.bin || fail "$fam: CERT0 changed by a refresh"
@@ -80,8 +91,7 @@ for bad in --echo-wrong-nonce --refuse --garbage; do
 	log "responder $bad: $(cat $W/b.err)"
 	stop_responder
 done
-echo 500 > /sys/module/devsec_link_tsm/parameters/responder_timeout_ms ||
-	fail "set responder_timeout_ms"
+echo 500 > $TMO || fail "set responder_timeout_ms"
 responder --delay-ms 3000
 expect_nl_err ETIMEDOUT "timed out" read --family device-evidence --nonce $N1 $EP0
 stop_responder
