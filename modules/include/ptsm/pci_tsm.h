@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pci_tsm: the per-PCI-device TSM context, evidence store and the queries
- * tsm_shim needs. Exports are prefixed ptsm_ in namespace PCI_TSM_OOT.
+ * tsm_shim needs. Exports are prefixed ptsm_ in namespace PCI_TSM_OOT. The
+ * kernel-doc of each function (Context, Return) is at its definition.
  */
 #ifndef PTSM_PCI_TSM_H
 #define PTSM_PCI_TSM_H
@@ -24,7 +25,7 @@ struct ptsm_evidence_obj {
 	size_t len;
 };
 
-/**
+/*
  * ptsm_evidence_publish() - atomically replace the evidence set of @pdev
  * @pdev: the device the evidence describes
  * @objs: PCI_TSM_EVIDENCE_TYPE_NR objects indexed by type; empty ones
@@ -45,7 +46,8 @@ int ptsm_evidence_publish(struct pci_dev *pdev,
 
 /**
  * struct ptsm_mmio_range - one MMIO range of a TDI's interface report
- * @start, @end: physical range, inclusive, inside BAR @bar of the device
+ * @start: first byte of the physical range, inside BAR @bar of the device
+ * @end: last byte (inclusive)
  * @bar: BAR index
  * @tee: true for TEE memory (mapped encrypted); false for ranges the report
  *	marks non-TEE (MSI-X table, PBA) which stay plain holes
@@ -57,7 +59,7 @@ struct ptsm_mmio_range {
 	bool tee;
 };
 
-/**
+/*
  * ptsm_pci_set_tee_mmio() - record @pdev's reported MMIO ranges
  *
  * Each @tee range is inserted into the iomem tree as a "PCI MMIO Encrypted"
@@ -69,7 +71,7 @@ struct ptsm_mmio_range {
 int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
 			  const struct ptsm_mmio_range *ranges, unsigned int nr);
 
-/**
+/*
  * ptsm_pci_tdisp_error() - report that @pdev entered TDISP ERROR
  * @pdev: a device locked through a devsec TSM
  *
@@ -82,7 +84,7 @@ void ptsm_pci_tdisp_error(struct pci_dev *pdev);
 
 /* ---- TDI bind and guest requests, entered from a link TSM's own sysfs ---- */
 
-/**
+/*
  * ptsm_pci_tdi_bind() / ptsm_pci_tdi_unbind() - bind or unbind TDI @pdev
  * through @tsm, calling its link bind/unbind op under the device lock.
  * Return: 0, -ENXIO if @pdev is not connected (via its DSM) through @tsm,
@@ -94,7 +96,7 @@ ssize_t ptsm_pci_guest_req(struct ptsm_dev *tsm, struct pci_dev *pdev,
 			   const void *req, size_t req_len,
 			   void *resp, size_t resp_len);
 
-/**
+/*
  * ptsm_pci_dsm() - the PF0 managing @pdev while connected, else NULL.
  * Not referenced; valid while the caller holds off teardown (TSM ops).
  */
@@ -102,7 +104,7 @@ struct pci_dev *ptsm_pci_dsm(struct pci_dev *pdev);
 
 /* ---- queries for tsm_shim: lockless, safe in atomic/kprobe context ---- */
 
-/**
+/*
  * ptsm_dev_accepted() - is @dev an accepted (TDISP RUN) PCI device?
  * Cost for any device when nothing is accepted: one static-branch test.
  */
@@ -122,7 +124,7 @@ enum ptsm_mmio_class {
 	PTSM_MMIO_MIXED,
 };
 
-/**
+/*
  * ptsm_mmio_classify() - classify a physical MMIO range for ioremap
  * @start: first byte; @size: length in bytes (> 0)
  * @owner: if not NULL, set to the accepted device for TEE/MIXED (not

@@ -2,7 +2,8 @@
 /*
  * tsm_core: the "tsm" device class and the registration API for platform
  * TSM drivers. Every export is prefixed ptsm_ and lives in the PCI_TSM_OOT
- * symbol namespace (see compat.h for PTSM_EXPORT / PTSM_IMPORT_NS).
+ * symbol namespace (see compat.h for PTSM_EXPORT / PTSM_IMPORT_NS). The
+ * kernel-doc of each function (Context, Return) is at its definition.
  */
 #ifndef PTSM_TSM_CORE_H
 #define PTSM_TSM_CORE_H
@@ -99,7 +100,7 @@ static inline struct ptsm_dev *to_ptsm_dev(struct device *dev)
 	return container_of(dev, struct ptsm_dev, dev);
 }
 
-/**
+/*
  * ptsm_register() - create /sys/class/tsm/tsmN for a TSM driver
  * @parent: the TSM driver's (platform) device; becomes tsmN/device
  * @ops: operations, exactly one of @ops->link / @ops->devsec filled
@@ -115,14 +116,14 @@ static inline struct ptsm_dev *to_ptsm_dev(struct device *dev)
 struct ptsm_dev *ptsm_register(struct device *parent,
 			       const struct ptsm_ops *ops, void *drvdata);
 
-/**
+/*
  * ptsm_unregister() - remove a TSM; subscribers first tear down every
  * device state it holds (disconnect, unbind, unlock), then tsmN goes away.
  * Context: process context, may sleep.
  */
 void ptsm_unregister(struct ptsm_dev *tsm);
 
-/**
+/*
  * ptsm_find_by_name() - look up a registered TSM by its "tsmN" name
  * Return: a referenced TSM (drop with ptsm_put()) or NULL.
  */
@@ -144,7 +145,7 @@ struct ptsm_subscriber {
 int ptsm_subscribe(struct ptsm_subscriber *sub);
 void ptsm_unsubscribe(struct ptsm_subscriber *sub);
 
-/**
+/*
  * ptsm_bridge_link_get() / ptsm_bridge_link_put() - reference-counted
  * tsmN/pciDDDD:BB symlink to a host bridge, present while at least one IDE
  * stream through @tsm uses @bridge.
