@@ -1,0 +1,125 @@
+#!/bin/bash
+# Runs inside the whole-system VM (ptsm-system-test.service, after
+# multi-user.target). Reports "PTSM-SYSTEM PASS|FAIL <check>" lines on the
+# console, then "PTSM-SYSTEM DONE" and powers off. tests/system/run.sh judges.
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/ptsm-test/bin
+FX=/ptsm-test/fixtures/p384/good
+GOOD=10000:01:00.0	# behind bridge 0: trusted root, no further pins
+BAD=10001:03:00.0	# behind bridge 1: pinned to a measurement it does not have
+nfail=0
+
+pass() { echo "PTSM-SYSTEM PASS $*"; }
+fail() { echo "PTSM-SYSTEM FAIL $*"; nfail=$((nfail + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+finish() {
+	echo "--- tsmctl list ---"; tsmctl list 2>&1
+	echo "--- journal (tsm-verifierd) ---"; journalctl -b -u tsm-verifierd --no-pager 2>&1 | tail -60
+	echo "PTSM-SYSTEM TAINT $(cat /proc/sys/kernel/tainted)"
+	echo "PTSM-SYSTEM DONE failures=$nfail"
+	systemctl --no-block poweroff
+	exit 0
+}
+trap finish EXIT
+
+decision() {	# decision of device $1 per tsmctl list --json
+	tsmctl list --json 2>/dev/null | jq -r --arg d "$1" '.[] | select(.device == $d) | .decision'
+}
+reason() {
+	tsmctl list --json 2>/dev/null | jq -r --arg d "$1" '.[] | select(.device == $d) | .reason'
+}
+wait_decision() {	# device, wanted decision, seconds
+	local i
+	for i in $(seq "$3"); do
+		[ "$(decision "$1")" = "$2" ] && return 0
+		sleep 1
+	done
+	echo "  $1: decision '$(decision "$1")' ($(reason "$1")), wanted '$2'"
+	return 1
+}
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+is_bound_to() { [ "$(driver_of "$1")" = "$2" ]; }
+is_held_unbound() { [ "$(driver_of "$1")" = pci_tsm_hold ] && [ "$(cat "/sys/bus/pci/devices/$1/tsm/accept")" = 0 ]; }
+journal_denied() {
+	journalctl -b -u tsm-verifierd TSM_DEVICE="$1" TSM_DECISION=denied -o verbose --no-pager 2>/dev/null |
+		grep -q "TSM_REASON=.*measurement"
+}
+
+# --- the installation a user made -------------------------------------
+kv=$(uname -r)
+check "dkms installed for the running kernel" \
+	sh -c "dkms status pci-tsm | grep -F '$kv' | grep -q installed"
+for k in /lib/modules/*/build; do
+	k=$(basename "$(dirname "$k")")
+	check "dkms installed for $k" sh -c "dkms status pci-tsm -k '$k' | grep -q installed"
+done
+check "modules-load.d loaded tsm_core pci_tsm tsm_shim" \
+	sh -c 'lsmod | grep -q "^tsm_core " && lsmod | grep -q "^pci_tsm " && lsmod | grep -q "^tsm_shim "'
+check "samples not autoloaded" sh -c '! lsmod | grep -q "^devsec_"'
+check "modprobe.d sets require_validate" \
+	grep -qE '^(1|Y)$' /sys/module/pci_tsm/parameters/require_validate
+check "tsm-verifierd active" systemctl is-active --quiet tsm-verifierd
+
+# --- policy: trust the fixture root; pin bridge 1 to a wrong measurement --
+cp "$FX/anchor.pem" /etc/tsm/trust/test-root.pem
+zeros=$(printf '0%.0s' $(seq 96))
+cat > /etc/tsm/policy.d/10-system-test.conf <<POLICY
+[rule "bridge0"]
+match.address = 10000:*
+trust-anchor = test-root.pem
+target = accept
+
+[rule "bridge1"]
+match.address = 10001:*
+trust-anchor = test-root.pem
+measurement.1 = sha384:$zeros
+target = accept
+POLICY
+check "reload with the test policy" systemctl reload tsm-verifierd
+
+# --- the emulated platform: a devsec TSM with the fixture's evidence -----
+modprobe devsec_tsm || fail "modprobe devsec_tsm"
+tsm=
+for t in /sys/class/tsm/tsm*; do
+	[ "$(cat "$t/pci_mode")" = devsec ] && tsm=$(basename "$t")
+done
+check "devsec TSM registered" test -n "$tsm"
+cat "$FX/cert0.bin" > "/sys/class/tsm/$tsm/device/certs"
+cat "$FX/vca.bin" > "/sys/class/tsm/$tsm/device/vca"
+cat "$FX/measurements.bin" > "/sys/class/tsm/$tsm/device/transcript"
+devsec-responder --device "/dev/devsec-responder-$tsm" --key "$FX/leaf.key" \
+	--vca "$FX/vca.bin" --values "$FX/values.txt" &
+responder=$!
+modprobe devsec_bus || fail "modprobe devsec_bus"
+
+# --- decisions ------------------------------------------------------------
+check "good device accepted" wait_decision "$GOOD" accepted 60
+check "good device bound to devsec_pci" sh -c "sleep 2; [ \"\$(basename \"\$(readlink /sys/bus/pci/devices/$GOOD/driver)\")\" = devsec_pci ]"
+check "bad device denied" wait_decision "$BAD" denied 60
+check "bad device held and unbound" is_held_unbound "$BAD"
+check "denial in the journal with its reason" journal_denied "$BAD"
+check "tsmctl list shows the denial" sh -c "tsmctl list | grep -F '$BAD' | grep -q denied"
+
+# --- restart changes nothing already decided -----------------------------
+gen_before=$(cat "/sys/bus/pci/devices/$GOOD/tsm/evidence_generation")
+check "restart" systemctl restart tsm-verifierd
+sleep 5
+check "after restart: good still accepted and bound" is_bound_to "$GOOD" devsec_pci
+check "after restart: good evidence untouched" \
+	test "$(cat "/sys/bus/pci/devices/$GOOD/tsm/evidence_generation")" = "$gen_before"
+check "after restart: bad still held" is_held_unbound "$BAD"
+
+# --- stopping leaves held devices held ------------------------------------
+check "stop" systemctl stop tsm-verifierd
+sleep 2
+check "stopped: bad still held and unbound" is_held_unbound "$BAD"
+check "stopped: good still bound" is_bound_to "$GOOD" devsec_pci
+check "start" systemctl start tsm-verifierd
+
+# --- fixing the policy lets the held device through -----------------------
+sed -i '/^measurement\.1/d' /etc/tsm/policy.d/10-system-test.conf
+check "reload with the fixed policy" systemctl reload tsm-verifierd
+check "bad device accepted after the policy fix" wait_decision "$BAD" accepted 60
+check "bad device now bound" sh -c "sleep 2; [ \"\$(basename \"\$(readlink /sys/bus/pci/devices/$BAD/driver)\")\" = devsec_pci ]"
+
+kill "$responder" 2>/dev/null
