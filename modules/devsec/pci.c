@@ -16,7 +16,9 @@
  *		  coherent memory, ioremap BAR0 and the MSI-X table range;
  *		  read: the outcome of the last run as key=value lines
  *	hammer    write N: a kernel thread maps and unmaps a 4 KiB buffer N
- *		  times (0 stops it); read: running, done, errors, target
+ *		  times; "N coherent": also allocates and frees 4 KiB of
+ *		  coherent memory each time; 0 stops it; read: running, done,
+ *		  errors, target
  *	bench     write N: time N map+unmap of 4 KiB and of 64 KiB buffers;
  *		  read: nanoseconds per map+unmap pair of the last run
  *	ioremap   write "OFFSET SIZE": ioremap that range, OFFSET relative to
@@ -36,6 +38,7 @@
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/swiotlb.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -67,6 +70,7 @@ struct devsec_pci {
 
 	struct task_struct *hammer;
 	unsigned int hammer_target;
+	bool hammer_coherent;
 	atomic_t hammer_done;
 	atomic_t hammer_errors;
 	bool hammer_running;
@@ -280,6 +284,16 @@ static int devsec_hammer_fn(void *data)
 			atomic_inc(&dp->hammer_errors);
 		else
 			dma_unmap_single(dev, addr, SZ_4K, DMA_TO_DEVICE);
+		if (dp->hammer_coherent) {
+			dma_addr_t handle;
+			void *cpu = dma_alloc_coherent(dev, SZ_4K, &handle,
+						       GFP_KERNEL);
+
+			if (cpu)
+				dma_free_coherent(dev, SZ_4K, cpu, handle);
+			else
+				atomic_inc(&dp->hammer_errors);
+		}
 		atomic_inc(&dp->hammer_done);
 		cond_resched();
 	}
@@ -312,13 +326,26 @@ static ssize_t hammer_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct devsec_pci *dp = file->private_data;
+	bool coherent = false;
 	struct task_struct *t;
+	char buf[32], *mode;
 	unsigned int n;
 	int ret;
 
-	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	mode = strim(buf);
+	ret = kstrtouint(strsep(&mode, " "), 0, &n);
 	if (ret)
 		return ret;
+	if (mode) {
+		if (strcmp(strim(mode), "coherent"))
+			return -EINVAL;
+		coherent = true;
+	}
 	if (n > DEVSEC_HAMMER_MAX)
 		return -ERANGE;
 
@@ -330,6 +357,7 @@ static ssize_t hammer_write(struct file *file, const char __user *ubuf,
 		return count;
 
 	dp->hammer_target = n;
+	dp->hammer_coherent = coherent;
 	atomic_set(&dp->hammer_done, 0);
 	atomic_set(&dp->hammer_errors, 0);
 	WRITE_ONCE(dp->hammer_running, true);
@@ -351,11 +379,12 @@ static ssize_t hammer_read(struct file *file, char __user *ubuf,
 	int len;
 
 	len = scnprintf(buf, sizeof(buf),
-			"running=%d\ndone=%d\nerrors=%d\ntarget=%u\n",
+			"running=%d\ndone=%d\nerrors=%d\ntarget=%u\ncoherent=%d\n",
 			READ_ONCE(dp->hammer_running),
 			atomic_read(&dp->hammer_done),
 			atomic_read(&dp->hammer_errors),
-			READ_ONCE(dp->hammer_target));
+			READ_ONCE(dp->hammer_target),
+			READ_ONCE(dp->hammer_coherent));
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 

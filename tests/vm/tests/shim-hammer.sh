@@ -3,7 +3,8 @@
 #
 # tsm_shim load/unload while DMA is in flight (issue 5): a devsec_pci kernel
 # thread maps and unmaps a buffer 10 000 times on a function that is never
-# accepted while tsm_shim is unloaded and loaded again in a loop. Every map
+# accepted while tsm_shim is unloaded and loaded again in a loop; every
+# other round the thread also allocates and frees coherent memory. Every map
 # must succeed, the swiotlb pool must end where it started (no lost or
 # double unmap), and the harness fails the test on any kernel complaint.
 # preempt=full lets the mapping thread be preempted anywhere, including
@@ -28,9 +29,14 @@ hammer_kv() {
 
 overlapped=0
 round=0
-while [ $overlapped -lt 3 ] && [ $round -lt 5 ]; do
+# Odd rounds map/unmap only; even rounds also allocate and free coherent
+# memory, which in testing mode sends every force_dma_unencrypted() call
+# through the shim's return stub while the shim is being unloaded.
+while [ $round -lt 2 ] || { [ $overlapped -lt 3 ] && [ $round -lt 6 ]; }; do
 	round=$((round + 1))
-	expect_ok "$DPCI/$OTHER/hammer" $ITER
+	mode=""
+	[ $((round % 2)) = 0 ] && mode=" coherent"
+	expect_ok "$DPCI/$OTHER/hammer" "$ITER$mode"
 	# count each unload and each load that starts while maps are in flight
 	while [ "$(hammer_kv running)" = 1 ]; do
 		overlapped=$((overlapped + 1))
