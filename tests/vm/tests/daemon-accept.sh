@@ -58,4 +58,22 @@ esac
 expect_eq devsec_pci "$(basename "$(readlink $PCI/$EP0/driver)")" "$EP0 driver after restart"
 daemon_alive || fail "daemon died"
 daemon_stop
+
+# Without the daemon: list from sysfs + the state file, show reads the
+# evidence itself over netlink.
+tsmctl list | grep -q "^$EP0 .* run " || fail "offline tsmctl list lacks $EP0 in run"
+tsmctl show $EP0 > /tmp/show.txt || fail "offline tsmctl show failed"
+grep -q "Certificate chain" /tmp/show.txt || { cat /tmp/show.txt; fail "offline show lacks the chain"; }
+grep -q "TDISP report" /tmp/show.txt || fail "offline show lacks the report"
+
+# generate-policy pins what is present; the daemon loads what it prints.
+tsmctl generate-policy > /tmp/generated.conf || fail "generate-policy failed"
+grep -q "root-fingerprint = sha256:" /tmp/generated.conf || fail "no root pin in the generated policy"
+grep -q "measurement\.1 = " /tmp/generated.conf || fail "no measurements in the generated policy"
+mkdir -p /tmp/gen/policy.d
+cp /tmp/generated.conf /tmp/gen/policy.d/50-generated.conf
+printf '[daemon]\npolicy-dir = /tmp/gen/policy.d\ntrust-dir = /tmp/gen\nstate-dir = /tmp/gen/state\n' \
+	> /tmp/gen/c.conf
+tsm-verifierd --foreground --once --config /tmp/gen/c.conf --socket /tmp/gen/sock ||
+	{ cat /tmp/generated.conf; fail "the generated policy does not load"; }
 log "PASS"
