@@ -208,6 +208,26 @@ int ptsm_slot_lock_killable(struct ptsm_pdev *pd, struct ptsm_pdev **owner)
 }
 
 /**
+ * ptsm_slot_is_locked() - for lockdep assertions in __ helpers
+ * @pd: a referenced context
+ *
+ * Return: true when the current task holds the lock guarding @pd's slot
+ * (with lockdep; always true without it).
+ */
+bool ptsm_slot_is_locked(struct ptsm_pdev *pd)
+{
+	struct ptsm_pdev *owner;
+	bool held;
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		return true;
+	owner = ptsm_slot_owner(pd);
+	held = lockdep_is_held(&owner->lock) || lockdep_is_held(&pd->lock);
+	ptsm_pdev_put(owner);
+	return held;
+}
+
+/**
  * ptsm_slot_unlock() - release a slot lock
  * @owner: what ptsm_slot_lock() returned
  */

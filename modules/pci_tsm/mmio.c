@@ -170,6 +170,7 @@ void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd)
 {
 	struct ptsm_mmio_set *set = pd->mmio_pending;
 
+	ptsm_assert_slot_held(pd);
 	if (!set)
 		return;
 	pd->mmio_pending = NULL;
@@ -189,6 +190,7 @@ int __ptsm_shim_hold(struct ptsm_pdev *pd)
 	const char *why = NULL;
 	const struct ptsm_shim *shim;
 
+	ptsm_assert_slot_held(pd);
 	guard(mutex)(&ptsm_shim_lock);
 	shim = ptsm_shim;
 	if (!shim) {
@@ -216,6 +218,7 @@ void __ptsm_shim_release(struct ptsm_pdev *pd)
 {
 	const struct ptsm_shim *shim = pd->shim;
 
+	ptsm_assert_slot_held(pd);
 	if (!shim)
 		return;
 	pd->shim = NULL;
@@ -230,6 +233,7 @@ void __ptsm_run_enter(struct ptsm_pdev *pd)
 {
 	struct ptsm_mmio_set *set = pd->mmio_pending;
 
+	ptsm_assert_slot_held(pd);
 	pd->mmio_pending = NULL;
 	pd->mmio = set;
 	pd->state = PCI_TSM_TDISP_RUN;
@@ -255,6 +259,7 @@ void __ptsm_run_leave(struct ptsm_pdev *pd)
 {
 	struct ptsm_mmio_set *set = pd->mmio;
 
+	ptsm_assert_slot_held(pd);
 	if (pd->state != PCI_TSM_TDISP_RUN)
 		return;
 	WRITE_ONCE(pd->accepted, false);

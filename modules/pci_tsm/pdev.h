@@ -118,6 +118,8 @@ struct ptsm_pdev *ptsm_pdev_peek(struct pci_dev *pdev);
 struct ptsm_pdev *ptsm_slot_lock(struct ptsm_pdev *pd);
 int ptsm_slot_lock_killable(struct ptsm_pdev *pd, struct ptsm_pdev **owner);
 void ptsm_slot_unlock(struct ptsm_pdev *owner);
+bool ptsm_slot_is_locked(struct ptsm_pdev *pd);
+#define ptsm_assert_slot_held(pd) lockdep_assert(ptsm_slot_is_locked(pd))
 struct ptsm_dev *ptsm_live_tsm(const char *buf, enum ptsm_pci_mode mode,
 			       int *err);
 bool ptsm_tsm_is_live(struct ptsm_dev *tsm);

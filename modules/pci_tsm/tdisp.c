@@ -59,6 +59,7 @@ static void __ptsm_tdi_unbind(struct ptsm_pdev *pd)
 {
 	struct ptsm_dev *tsm = pd->bound_tsm;
 
+	ptsm_assert_slot_held(pd);
 	if (!tsm)
 		return;
 	if (tsm->ops->link.unbind)
@@ -71,6 +72,7 @@ static void __ptsm_unmanage(struct ptsm_pdev *pf0, struct ptsm_pdev *fn)
 {
 	int i = PCI_FUNC(fn->pdev->devfn);
 
+	lockdep_assert_held(&pf0->lock);
 	__ptsm_tdi_unbind(fn);
 	if (pf0->fn[i] != fn)
 		return;
@@ -210,6 +212,7 @@ static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 	u32 gen = ptsm_evidence_generation(pd);
 	int rc;
 
+	ptsm_assert_slot_held(pd);
 	if (pd->dead)
 		return -ENODEV;
 	if (ptsm_driver_bound(pd->pdev))
@@ -257,6 +260,7 @@ static void __ptsm_unlock(struct ptsm_pdev *pd)
 {
 	struct ptsm_dev *tsm = pd->devsec_tsm;
 
+	ptsm_assert_slot_held(pd);
 	__ptsm_run_leave(pd);
 	tsm->ops->devsec.unlock(tsm, pd->pdev);
 	__ptsm_mmio_discard_pending(pd);
@@ -302,6 +306,7 @@ static int __ptsm_accept(struct ptsm_pdev *pd)
 	struct ptsm_dev *tsm = pd->devsec_tsm;
 	int rc;
 
+	ptsm_assert_slot_held(pd);
 	if (!tsm || pd->dead)
 		return -EINVAL;
 	if (pd->state == PCI_TSM_TDISP_RUN)
