@@ -367,12 +367,14 @@ static int ptsm_nl_put_chunk(const struct ptsm_nl_proto *p,
 	if (!d->offset && ptsm_nl_put_first(p, d, skb, len))
 		goto cancel;
 
-	chunk = min_t(u32, len - d->offset, PTSM_NL_VAL_MAX);
+	/* payload that fits with its header and padding: nla_total_size() */
 	room = skb_tailroom(skb) - NLA_HDRLEN;
 	if (room < 0)
 		goto cancel;
+	room = round_down(room, NLA_ALIGNTO);
+	chunk = min_t(u32, len - d->offset, PTSM_NL_VAL_MAX);
 	if (chunk > (u32)room) {
-		chunk = round_down(room, NLA_ALIGNTO);
+		chunk = room;
 		/* a tiny tail chunk is not worth it unless the skb is empty */
 		if (!chunk || (chunk < PTSM_NL_VAL_MIN && used))
 			goto cancel;
