@@ -14,6 +14,9 @@
 # PTSM_KO_EXPORT=DIR: after a successful build, copy the .ko files into DIR
 # while still holding the lock (a concurrent rebuild cannot tear them).
 set -euo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PTSM_BUILD_DIR:-$TOP/build}
@@ -72,3 +75,5 @@ make -C "$KDIR" M="$OUT/modules" PTSM_VERSION="$(cat "$OUT/VERSION")" "$@" modul
 [ -z "${PTSM_KO_EXPORT:-}" ] ||
 	find "$OUT/modules" -name '*.ko' -exec cp {} "$PTSM_KO_EXPORT/" \;
 exit 0
+exit
+}

@@ -17,6 +17,9 @@
 # Prints "PASS matrix <check>" or "FAIL matrix <check>" (with details) per
 # check and exits non-zero if any failed. Logs: build/matrix/.
 set -uo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PTSM_BUILD_DIR:-$TOP/build}
@@ -195,3 +198,5 @@ for k in "${kernels[@]}"; do
 	fi
 done
 exit $failed
+exit
+}

@@ -18,6 +18,9 @@
 #                 FIXTURES_DIR=DIR (the VM sees DIR as /ptsm/fixtures).
 # --no-build      do not run make, only collect what is already built.
 set -uo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PTSM_BUILD_DIR:-$TOP/build}
@@ -94,3 +97,5 @@ if [ -n "$copyto" ]; then
 	xargs -r cp -p -t "$copyto" < "$list" || rc=1
 fi
 exit $rc
+exit
+}

@@ -10,6 +10,9 @@
 # missing. As another user (or with --check): only check, and fail listing
 # the missing packages. Prints one summary line; exit 0 when all present.
 set -uo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LIST=${PTSM_DEPS_LIST:-$TOP/scripts/deps.list}
@@ -79,3 +82,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 	exit 1
 fi
 echo "install-deps: all packages installed"
+exit
+}

@@ -9,6 +9,9 @@
 # SPEC is a series ("6.1", "6.12") or an exact release ("6.12.117+deb12-amd64").
 # Exits non-zero (with a message) when a requested kernel is not installed.
 set -euo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 SERIES_SUPPORTED="6.1 6.12"
 
@@ -50,3 +53,5 @@ for spec in "$@"; do
 	resolve "$spec" || rc=1
 done
 exit $rc
+exit
+}

@@ -25,6 +25,9 @@
 #          --no-debug-lane  skip step 7 (reported as not run)
 #          -k SPEC          stock kernel(s) for steps 4-6 (default: all supported)
 set -uo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${PTSM_BUILD_DIR:-$TOP/build}
@@ -223,3 +226,5 @@ if [ ${#skipped_items[@]} -gt 0 ]; then
 fi
 echo "$npass passed, $nfail failed, ${#skipped_items[@]} skipped"
 [ $nfail = 0 ]
+exit
+}

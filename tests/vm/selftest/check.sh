@@ -13,6 +13,9 @@
 #  - exits non-zero overall.
 # Prints "PASS|FAIL harness <check>" per check and "N passed, N failed".
 set -uo pipefail
+# The whole script is one block: bash parses it completely before running
+# it, so editing this file while it runs cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 kargs=()
@@ -80,3 +83,5 @@ if [ $failn != 0 ]; then
 fi
 echo "$pass passed, $failn failed"
 [ $failn = 0 ]
+exit
+}
