@@ -18,6 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <signal.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -333,6 +337,144 @@ static void test_tsmctl_offline(void **state)
 	}
 }
 
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, i;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (i = 0; i < 100; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+		usleep(50000);
+	}
+	fail_msg("cannot connect to %s", path);
+	return -1;
+}
+
+/* Sends |req| (a line) and returns the next answer line, parsed. */
+static struct json_object *call(int fd, const char *req)
+{
+	static char buf[65536];
+	size_t len = 0;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (req)
+		assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	for (;;) {
+		ssize_t n;
+		char *nl;
+
+		assert_true(poll(&pfd, 1, 20000) == 1);
+		n = read(fd, buf + len, 1);
+		if (n <= 0)
+			return NULL;
+		len += n;
+		nl = memchr(buf, '\n', len);
+		if (nl) {
+			*nl = '\0';
+			return json_tokener_parse(buf);
+		}
+		assert_true(len < sizeof(buf) - 1);
+	}
+}
+
+static bool ok_of(struct json_object *o)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
+}
+
+static void test_control_socket(void **state)
+{
+	const char *daemon = getenv("VD_DAEMON");
+	char conf[512], sock[512], big[9000];
+	struct json_object *o, *v;
+	int fd, wfd, status;
+	pid_t pid;
+
+	(void)state;
+	if (!daemon) {
+		skip();
+		return;
+	}
+	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", root);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("TSM_SYSFS_ROOT", root, 1);
+		setenv("TSM_UDEV_SOURCE", "kernel", 1);
+		execl(daemon, daemon, "--foreground", "--config", conf, "--socket", sock,
+		      (char *)NULL);
+		_exit(127);
+	}
+	fd = connect_to(sock);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(sock, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	o = call(fd, "this is not json\n");
+	assert_false(ok_of(o));
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"frobnicate\"}\n");
+	assert_false(ok_of(o));
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"show\",\"device\":\"../../etc\"}\n");
+	assert_false(ok_of(o));
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"list\"}\n");
+	assert_true(ok_of(o));
+	assert_true(json_object_object_get_ex(o, "devices", &v));
+	assert_int_equal(json_object_array_length(v), 4);
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"show\",\"device\":\"0000:02:00.0\"}\n");
+	assert_true(ok_of(o));
+	json_object_put(o);
+	/* a device in use cannot be denied */
+	o = call(fd, "{\"cmd\":\"deny\",\"device\":\"0000:02:00.0\"}\n");
+	assert_false(ok_of(o));
+	json_object_put(o);
+
+	wfd = connect_to(sock);
+	o = call(wfd, "{\"cmd\":\"watch\"}\n");
+	assert_true(ok_of(o));
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"deny\",\"device\":\"0000:01:00.0\"}\n");
+	assert_true(ok_of(o));
+	json_object_put(o);
+	o = call(wfd, NULL);		/* the watcher hears of it */
+	assert_non_null(o);
+	assert_string_equal(field(o, "device"), "0000:01:00.0");
+	assert_string_equal(field(o, "rule"), "admin");
+	json_object_put(o);
+	o = call(fd, "{\"cmd\":\"reload\"}\n");
+	assert_true(ok_of(o));
+	json_object_put(o);
+
+	/* an endless line is refused and the connection closed */
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	o = call(fd, NULL);
+	assert_false(ok_of(o));
+	json_object_put(o);
+	close(fd);
+	close(wfd);
+
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(access(sock, F_OK), -1);	/* socket removed */
+}
+
 static void test_bad_config(void **state)
 {
 	const char *daemon = getenv("VD_DAEMON");
@@ -360,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_daemon_once),
 		cmocka_unit_test(test_tsmctl_offline),
+		cmocka_unit_test(test_control_socket),
 		cmocka_unit_test(test_bad_config),
 	};
 
