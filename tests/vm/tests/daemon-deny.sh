@@ -95,4 +95,19 @@ expect_eq denied "$got" "slow responder"
 log "slow responder: $(field $EP0 Reason)"
 daemon_alive || fail "daemon died on the slow responder"
 expect_held_unbound $EP0
+
+# mode = audit: decide and log, but accept what would be denied.
+wait_all_decided 120
+fixture_load wrong-root
+config_write mode=audit
+responder_start wrong-root
+tsmctl reload || fail "reload refused"
+got=$(wait_decided $EP0 120)
+reason=$(field $EP0 Reason)
+log "audit mode: $got: $reason"
+expect_eq accepted "$got" "wrong root under mode = audit"
+case "$reason" in
+*"would have denied"*) ;;
+*) fail "audit-mode reason does not say what would have happened: $reason" ;;
+esac
 log "PASS ($tested variants)"
