@@ -356,7 +356,7 @@ static unsigned long ptsm_files_wanted(struct ptsm_pdev *pd, bool *group)
 	 */
 	if (devsec && pd->tee)
 		want |= BIT(PTSM_F_LOCK) | BIT(PTSM_F_UNLOCK) |
-			BIT(PTSM_F_ACCEPT);
+			BIT(PTSM_F_ACCEPT) | BIT(PTSM_F_OFFSET);
 	if (want & (BIT(PTSM_F_NR_GROUP) - 1))
 		want |= BIT(PTSM_F_EVGEN);
 	/*

@@ -111,7 +111,12 @@ static struct ptsm_mmio_set *ptsm_mmio_set_build(struct pci_dev *pdev,
 		set->res[i].name = "PCI MMIO Encrypted";
 		set->res[i].start = set->r[i].start;
 		set->res[i].end = set->r[i].end;
-		set->res[i].flags = IORESOURCE_MEM;
+		/*
+		 * Busy: nobody may request TEE MMIO as a region of its own, and
+		 * ioremap's resource sanity check then does not warn about a
+		 * whole-BAR mapping that spans it.
+		 */
+		set->res[i].flags = IORESOURCE_MEM | IORESOURCE_BUSY;
 		rc = insert_resource(&pdev->resource[set->r[i].bar], &set->res[i]);
 	}
 	if (rc) {

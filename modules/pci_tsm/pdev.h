@@ -33,6 +33,7 @@ enum {
 	PTSM_F_UNLOCK,
 	PTSM_F_ACCEPT,
 	PTSM_F_EVGEN,
+	PTSM_F_OFFSET,
 	PTSM_F_NR_GROUP,		/* files above live in tsm/ */
 	PTSM_F_AUTH = PTSM_F_NR_GROUP,	/* authenticated, next to tsm/ */
 	PTSM_F_NR,
@@ -69,6 +70,8 @@ struct ptsm_mmio_set;
  * @shim: the shim whose module we hold a reference on while accepted
  * @mmio_pending: ranges given by the accept op, not yet published
  * @mmio: ranges published to ptsm_mmio_classify() while RUN
+ * @report_offset: MMIO reporting offset of the TDI report, set by the lock op
+ * @has_report_offset: @report_offset is valid (while locked)
  * @error_work: leaves RUN after ptsm_pci_tdisp_error()
  * @ev_lock: protects @evidence, @generation and @validated
  * @evidence: the published evidence set, or NULL
@@ -102,6 +105,8 @@ struct ptsm_pdev {
 	const struct ptsm_shim *shim;
 	struct ptsm_mmio_set *mmio_pending;
 	struct ptsm_mmio_set *mmio;
+	u64 report_offset;
+	bool has_report_offset;
 	struct work_struct error_work;
 
 	spinlock_t ev_lock;	/* evidence pointer and generations */

@@ -231,6 +231,27 @@ static ssize_t evidence_generation_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(evidence_generation);
 
+static ssize_t mmio_reporting_offset_show(struct device *dev,
+					  struct device_attribute *attr, char *buf)
+{
+	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
+	struct ptsm_pdev *owner;
+	ssize_t rc;
+
+	if (!pd)
+		return -ENODEV;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	if (pd->devsec_tsm && pd->has_report_offset)
+		rc = sysfs_emit(buf, "0x%llx\n", pd->report_offset);
+	else
+		rc = sysfs_emit(buf, "\n");
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+static DEVICE_ATTR_RO(mmio_reporting_offset);
+
 static ssize_t authenticated_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
@@ -259,6 +280,7 @@ struct device_attribute *const ptsm_files[PTSM_F_NR] = {
 	[PTSM_F_UNLOCK] = &dev_attr_unlock,
 	[PTSM_F_ACCEPT] = &dev_attr_accept,
 	[PTSM_F_EVGEN] = &dev_attr_evidence_generation,
+	[PTSM_F_OFFSET] = &dev_attr_mmio_reporting_offset,
 	[PTSM_F_AUTH] = &dev_attr_authenticated,
 };
 
@@ -271,6 +293,7 @@ static struct attribute *ptsm_tsm_attrs[] = {
 	&dev_attr_unlock.attr,
 	&dev_attr_accept.attr,
 	&dev_attr_evidence_generation.attr,
+	&dev_attr_mmio_reporting_offset.attr,
 	NULL,
 };
 

@@ -219,6 +219,7 @@ static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 		return -EBUSY;
 	if (pd->devsec_tsm || pd->link_tsm || pd->dsm)
 		return -EBUSY;
+	pd->has_report_offset = false;
 	rc = tsm->ops->devsec.lock(tsm, pd->pdev);
 	if (rc)
 		return rc;
@@ -265,6 +266,7 @@ static void __ptsm_unlock(struct ptsm_pdev *pd)
 	tsm->ops->devsec.unlock(tsm, pd->pdev);
 	__ptsm_mmio_discard_pending(pd);
 	pd->devsec_tsm = NULL;
+	pd->has_report_offset = false;
 	pd->state = PCI_TSM_TDISP_UNLOCKED;
 	atomic_set(&pd->error, 0);
 	ptsm_evidence_clear(pd);
@@ -403,6 +405,33 @@ void ptsm_error_work(struct work_struct *work)
 	ptsm_slot_unlock(owner);
 	ptsm_pdev_put(pd);
 }
+
+/**
+ * ptsm_pci_set_report_offset() - record the MMIO reporting offset of the
+ *	interface report the lock op just built (extension)
+ * @pdev: the device being locked
+ * @offset: what the report's first_page values are offset by, in bytes
+ *
+ * Shown in tsm/mmio_reporting_offset while the device is locked, so that a
+ * relying party can match report ranges to BARs without knowing the TSM.
+ *
+ * Context: only from the devsec lock op (slot lock held).
+ * Return: 0 or -ENODEV.
+ */
+int ptsm_pci_set_report_offset(struct pci_dev *pdev, u64 offset)
+{
+	struct ptsm_pdev *pd = ptsm_pdev_find(pdev);
+
+	if (!pd)
+		return -ENODEV;
+	ptsm_assert_slot_held(pd);
+	pd->report_offset = offset;
+	pd->has_report_offset = true;
+	ptsm_pdev_put(pd);
+	return 0;
+}
+
+PTSM_EXPORT(ptsm_pci_set_report_offset);
 
 /**
  * ptsm_pci_tdisp_error() - a devsec TSM reports that @pdev entered TDISP

@@ -72,6 +72,13 @@ int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
 			  const struct ptsm_mmio_range *ranges, unsigned int nr);
 
 /*
+ * ptsm_pci_set_report_offset() - from the devsec lock op (optional): the MMIO
+ * reporting offset of the interface report, shown in
+ * tsm/mmio_reporting_offset while locked (extension).
+ */
+int ptsm_pci_set_report_offset(struct pci_dev *pdev, u64 offset);
+
+/*
  * ptsm_pci_tdisp_error() - report that @pdev entered TDISP ERROR
  * @pdev: a device locked through a devsec TSM
  *
