@@ -84,5 +84,22 @@ G2=$(gen $EP0)
 nl_ok $W/g.txt --family device-evidence $EP0
 expect_eq "$G2" "$(field $W/g.txt cert0 generation)" "generation after reconnect"
 
+# the client itself under ASan + UBSan (hostile-input parser of the replies)
+command -v ptsm-nl-asan > /dev/null || fail "no ptsm-nl-asan in the VM"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+for fam in pci-tsm device-evidence; do
+	for rb in 4096 1048576; do
+		mkdir -p $W/asan
+		ptsm-nl-asan read --family $fam --rcvbuf $rb --out $W/asan $EP0 \
+			> $W/asan.txt 2> $W/asan.err ||
+			fail "ptsm-nl-asan $fam $rb: rc $?: $(cat $W/asan.err)"
+		check_full $W/asan.txt $W/asan "$(field $W/asan.txt cert0 generation)"
+	done
+	ptsm-nl-asan read --family $fam --mask 0 $EP0 > /dev/null 2> $W/asan.err
+	expect_eq 22 $? "ptsm-nl-asan error path ($(cat $W/asan.err))"
+done
+ptsm-nl-asan validate $EP0 "$(gen $EP0)" > /dev/null 2> $W/asan.err ||
+	fail "ptsm-nl-asan validate: $(cat $W/asan.err)"
+
 ptsm_unload_all
 exit 0
