@@ -241,8 +241,12 @@ static void run_job(struct vd_job *job)
 	}
 	if (atomic_load(&job->cancelled))
 		goto out;
-	if (v->target != TSM_TARGET_DENY && raw.device_evidence && !job->host_role) {
-		/* guest role: bind the verdict to exactly this generation */
+	/*
+	 * Guest role: bind an accepting verdict to exactly this generation. In
+	 * mode = audit a deny is accepted too, so it is validated as well.
+	 */
+	if ((v->target != TSM_TARGET_DENY || (job->audit_mode && v->ok)) &&
+	    raw.device_evidence && !job->host_role) {
 		r = tsm_nl_validate(nl, job->bdf, raw.generation);
 		if (r == -ESTALE) {
 			v->stale = true;
