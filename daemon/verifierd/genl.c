@@ -272,6 +272,8 @@ static int finish_object(struct dump_ctx *c)
 
 static int append_val(struct tsm_object *o, size_t *cap, const void *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (n > PCI_TSM_EVIDENCE_MAX_SIZE - o->len)
 		return -EFBIG;
 	if (o->len + n > *cap) {
@@ -348,6 +350,36 @@ static int handle_evidence_msg(struct dump_ctx *c, struct nlmsghdr *h)
 	return 0;
 }
 
+/*
+ * Feeds one datagram of a dump into |c|. Returns 1 when the exchange ended
+ * (*err: 0 or -errno), 0 when more is to come. After the first bad message
+ * the rest are drained until DONE and the error is kept.
+ */
+static int process_datagram(struct tsm_nl *nl, struct dump_ctx *c, uint32_t seq, void *buf,
+			    size_t n, int *err)
+{
+	struct nlmsghdr *h;
+	int len = n;
+
+	for (h = buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+		int e = 0;
+
+		if (h->nlmsg_seq != seq)
+			continue;	/* a stale answer to an aborted request */
+		if (handle_control(nl, h, &e)) {
+			if (!*err)
+				*err = e ? e : finish_object(c);
+			return 1;
+		}
+		if (*err)
+			continue;	/* drain until DONE */
+		*err = handle_evidence_msg(c, h);
+		if (*err)
+			log_debug("netlink: bad evidence message: %s", strerror(-*err));
+	}
+	return 0;
+}
+
 static int send_msg(struct tsm_nl *nl, struct nl_msg *msg, uint32_t *seq)
 {
 	int r = nl_send_auto(nl->sk, msg);
@@ -399,28 +431,38 @@ static int read_once(struct tsm_nl *nl, const char *bdf, uint32_t mask,
 
 	for (;;) {
 		ssize_t n = recv_one(nl, deadline);
-		struct nlmsghdr *h;
-		int len;
 
 		if (n < 0)
 			return n;
-		len = n;
-		for (h = (struct nlmsghdr *)nl->buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_seq != seq)
-				continue;	/* a stale answer to an aborted request */
-			if (handle_control(nl, h, &err)) {
-				if (!err)
-					err = finish_object(&c);
-				return err;
-			}
-			if (err)
-				continue;	/* drain until DONE */
-			err = handle_evidence_msg(&c, h);
-			if (err)
-				log_debug("netlink: %s: bad evidence message: %s", bdf,
-					  strerror(-err));
-		}
+		r = process_datagram(nl, &c, seq, nl->buf, n, &err);
+		if (r)
+			return err;
 	}
+}
+
+int tsm_nl_parse_dump(bool device_evidence, const void *buf, size_t len,
+		      struct tsm_nl_evidence *ev)
+{
+	struct dump_ctx c = { .ev = ev, .devev = device_evidence, .cur = -1 };
+	struct tsm_nl nl = { .devev = -1, .pcitsm = -1, .cancel_fd = -1 };
+	uint8_t *copy;
+	int err = 0, r;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->device_evidence = device_evidence;
+	if (len > INT32_MAX)
+		return -EINVAL;
+	copy = malloc(len ? len : 1);	/* aligned, writable copy */
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	r = process_datagram(&nl, &c, 0, copy, len, &err);
+	free(copy);
+	if (!r)
+		err = -EPIPE;	/* no DONE: the dump never finished */
+	if (err)
+		tsm_evidence_free(ev);
+	return err;
 }
 
 int tsm_nl_read(struct tsm_nl *nl, const char *bdf, uint32_t mask, const uint8_t *nonce,

@@ -58,6 +58,14 @@ int tsm_nl_read(struct tsm_nl *nl, const char *bdf, uint32_t mask, const uint8_t
 int tsm_nl_validate(struct tsm_nl *nl, const char *bdf, uint32_t generation);
 void tsm_evidence_free(struct tsm_nl_evidence *ev);
 
+/*
+ * Assembles the evidence from one buffer of netlink messages of a READ
+ * dump (sequence number 0), as tsm_nl_read does with what it receives.
+ * For tests and fuzzing: the buffer must end with NLMSG_DONE.
+ */
+int tsm_nl_parse_dump(bool device_evidence, const void *buf, size_t len,
+		      struct tsm_nl_evidence *ev);
+
 const char *tsm_evidence_type_name(unsigned int type);	/* "cert0".."report" */
 
 #endif /* TSM_GENL_H */
