@@ -16,7 +16,8 @@
 #                   in parallel, tests grouped by boot options)
 #   7. debug lane   tests/vm/run -k debug-6.12 all (KASAN/lockdep/kmemleak
 #                   kernel built by tests/vm/debug-kernel/build.sh; the build
-#                   starts in the background at step 1)
+#                   starts in the background at step 1), at the same time
+#                   as step 6
 # Each item prints PASS or FAIL; the last line is exactly
 # "N passed, N failed, N skipped" (skipped = not run, listed above it).
 # Exit status non-zero if anything failed. Logs: build/check/.
@@ -187,14 +188,16 @@ grep -q -E '^(PASS|FAIL) ' "$LOGS/harness.log" || {
 	tail -n 40 "$LOGS/harness.log" | sed 's/^/  | /'
 }
 
-# -------------------------------------------------------------------- 6 vm
-step 6 "VM tests on ${kernels[*]}"
-"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all 2>&1 | tee "$LOGS/vm.log"
-count "$LOGS/vm.log"
-grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
+# ------------------------------------------------------- 6 + 7 vm lanes
+# The stock kernels (two single-CPU VMs) and the debug lane (one two-CPU VM)
+# run at the same time: TCG leaves cores idle otherwise.
+step 6 "VM tests on ${kernels[*]} (in the background)"
+"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all > "$LOGS/vm.log" 2>&1 &
+vm_pid=$!
+echo "started: tests/vm/run all (log: ${LOGS#$TOP/}/vm.log)"
 
-# ------------------------------------------------------------ 7 debug lane
 step 7 "VM tests on the debug-6.12 lane"
+debug_vm_pid=""
 if [ "$debug_lane" != 1 ]; then
 	notrun "debug-6.12 lane: disabled (--no-debug-lane)"
 elif [ -z "$debug_pid" ]; then
@@ -206,11 +209,26 @@ else
 		fail "debug-6.12 lane: kernel build failed (${LOGS#$TOP/}/debug-kernel.log)"
 		tail -n 30 "$LOGS/debug-kernel.log" | sed 's/^/  | /'
 	else
-		"$TOP/tests/vm/run" -k debug-6.12 all 2>&1 | tee "$LOGS/vm-debug.log"
-		count "$LOGS/vm-debug.log"
-		grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
-			fail "debug-6.12 lane: tests/vm/run reported nothing"
+		"$TOP/tests/vm/run" -k debug-6.12 all > "$LOGS/vm-debug.log" 2>&1 &
+		debug_vm_pid=$!
+		echo "[$(elapsed)] started: tests/vm/run -k debug-6.12 all (log: ${LOGS#$TOP/}/vm-debug.log)"
 	fi
+fi
+
+wait "$vm_pid"
+echo
+echo "==> [$(elapsed)] step 6/7 results: VM tests on ${kernels[*]}"
+cat "$LOGS/vm.log"
+count "$LOGS/vm.log"
+grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
+if [ -n "$debug_vm_pid" ]; then
+	wait "$debug_vm_pid"
+	echo
+	echo "==> [$(elapsed)] step 7/7 results: VM tests on the debug-6.12 lane"
+	cat "$LOGS/vm-debug.log"
+	count "$LOGS/vm-debug.log"
+	grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
+		fail "debug-6.12 lane: tests/vm/run reported nothing"
 fi
 
 # ---------------------------------------------------------------- summary
