@@ -14,6 +14,8 @@
 #                        export/module-name collisions)
 #   make vm-test TEST=smoke-modules [KVER=6.12]
 #                        one VM test on one kernel (or all tests: TEST=all)
+#   make bench           benchmark suite, bench/results.json; docs/performance.md
+#                        (see mk/bench.mk)
 #   make install / uninstall   see mk/install.mk
 #   make clean
 #
@@ -62,8 +64,9 @@ vm-test:
 
 clean:
 	rm -rf build
-	@for d in daemon tests/tools tests/tools/nlclient; do \
+	@for d in daemon tests/tools tests/tools/nlclient bench; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; \
 	done
 
 -include mk/install.mk
+-include mk/bench.mk

@@ -138,22 +138,35 @@ if [ "$debug_lane" = 1 ] && [ -x "$TOP/tests/vm/debug-kernel/build.sh" ]; then
 fi
 
 # ------------------------------------------------------------- 2 unit tests
-step 2 "unit tests"
-if [ -f "$TOP/daemon/Makefile" ]; then
-	make_check "unit daemon (make -C daemon check)" daemon check
+step 2 "userspace build and unit tests"
+# Build first: daemon's check runs every tests/tools fixture through libtsm
+# when tests/tools/spdm-fixture exists.
+if "$TOP/scripts/build-userspace.sh" > "$LOGS/userspace-build.log" 2>&1; then
+	pass "userspace build ($(grep -c '^built:' "$LOGS/userspace-build.log") components)"
 else
-	notrun "unit daemon: no daemon/Makefile"
+	fail "userspace build (scripts/build-userspace.sh)"
+	tail -n 60 "$LOGS/userspace-build.log" | sed 's/^/  | /'
 fi
+grep '^not built:' "$LOGS/userspace-build.log"
 if [ -f "$TOP/tests/tools/Makefile" ]; then
 	make_check "unit tests/tools (make -C tests/tools check)" tests/tools check \
 		${captures:+SPDM_CAPTURE_DIR="$captures"}
 else
 	notrun "unit tests/tools: no tests/tools/Makefile"
 fi
+if [ -f "$TOP/daemon/Makefile" ]; then
+	make_check "unit daemon (make -C daemon check)" daemon check
+else
+	notrun "unit daemon: no daemon/Makefile"
+fi
 if has_target tests/tools/nlclient check; then
 	make_check "unit nlclient (make -C tests/tools/nlclient check)" tests/tools/nlclient check
 elif [ -f "$TOP/tests/tools/nlclient/Makefile" ]; then
 	notrun "unit nlclient: tests/tools/nlclient/Makefile has no check target"
+fi
+if has_target tests/tools/nlclient check-specs; then
+	make_check "YNL specs vs uapi headers (make -C tests/tools/nlclient check-specs)" \
+		tests/tools/nlclient check-specs
 fi
 
 # -------------------------------------------------------------- 3 captures
