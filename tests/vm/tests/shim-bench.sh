@@ -34,14 +34,20 @@ ratio() {
 }
 
 # Alternate without and with the shim so drift on the host hits both
-# sides alike; keep the best of REPEAT runs of each.
+# sides alike; keep the best of REPEAT runs of each. Loading and unloading
+# leave work behind (RCU callbacks, ftrace trampolines freed late) that
+# would land in the next run on the single vCPU: let it settle first. One
+# run up front warms caches and TCG's translations.
+bench_once > /dev/null
 off4=0 off64=0 on4=0 on64=0
 i=0
 while [ $i -lt "$REPEAT" ]; do
 	i=$((i + 1))
+	sleep 2
 	r=$(bench_once)
 	off4=$(min "$off4" "${r% *}") off64=$(min "$off64" "${r#* }")
 	ptsm_load tsm_shim testing=1
+	sleep 2
 	r=$(bench_once)
 	on4=$(min "$on4" "${r% *}") on64=$(min "$on64" "${r#* }")
 	ptsm_unload tsm_shim
