@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Nonce refresh through /dev/devsec-responder-tsmN (both sample TSMs):
+# no responder -> EOPNOTSUPP, a silent responder -> ETIMEDOUT, a refusal
+# -> its errno, an answer over another nonce -> EPROTO (nothing published),
+# a good answer -> a new generation whose MEASUREMENTS carries the nonce
+# while CERT0/VCA (and REPORT for a locked function) stay the same.
+# Needs the fixtures and tools of tests/tools (ptsm-nl, devsec-responder).
+# vm: timeout=180
+. /ptsm/tests/devsec-lib.sh
+
+F=/ptsm/fixtures/p384/good
+[ -f $F/cert0.bin ] || fail "no fixtures in /ptsm/fixtures (tests/tools not built?)"
+command -v ptsm-nl >/dev/null || fail "ptsm-nl not in the VM"
+command -v devsec-responder >/dev/null || fail "devsec-responder not in the VM"
+
+EOPNOTSUPP=95 ETIMEDOUT=110 EPROTO=71 EPERM=1 ENXIO=6
+
+nonce() {
+	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+}
+
+# refresh DEV NONCE OUTDIR: device-evidence READ with NONCE; echoes status
+refresh() {
+	rm -rf "$3"
+	mkdir -p "$3"
+	ptsm-nl read --family device-evidence --mask 0x7ff --nonce "$2" \
+		--out "$3" --quiet "$1" >/dev/null 2>/tmp/nlerr
+	echo $?
+}
+
+# nonce_at FILE: hex of bytes 4..35 (the GET_MEASUREMENTS request nonce)
+nonce_at() {
+	od -An -tx1 -j4 -N32 "$1" | tr -d ' \n'
+}
+
+# start_responder TSM ARGS...: background responder, waits until attached
+start_responder() {
+	local t=$1 i=0
+
+	shift
+	rm -f /tmp/ready
+	log "devsec-responder --tsm ${t#tsm} $*"
+	devsec-responder --tsm "${t#tsm}" --ready-file /tmp/ready "$@" &
+	RESP=$!
+	while [ ! -e /tmp/ready ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "responder did not attach"
+		usleep 100000
+	done
+}
+
+stop_responder() {
+	kill "$RESP" 2>/dev/null
+	wait "$RESP" 2>/dev/null
+}
+
+check_tsm() { # TSM DEV: DEV is connected/locked through TSM
+	local t=$1 d=$2 n g
+
+	n=$(nonce)
+	expect_eq $EOPNOTSUPP "$(refresh $d $n /tmp/e0)" "$t: no responder"
+
+	start_responder $t --fixture $F --delay-ms 6000
+	expect_eq $ETIMEDOUT "$(refresh $d $n /tmp/e0)" "$t: silent responder"
+	stop_responder
+
+	start_responder $t --fixture $F --refuse=$EPERM
+	expect_eq $EPERM "$(refresh $d $n /tmp/e0)" "$t: refusing responder"
+	stop_responder
+
+	g=$(cat $PCI/$d/tsm/evidence_generation)
+	start_responder $t --fixture $F --echo-wrong-nonce
+	expect_eq $EPROTO "$(refresh $d $n /tmp/e0)" "$t: answer over another nonce"
+	stop_responder
+	expect_eq "$g" "$(cat $PCI/$d/tsm/evidence_generation)" "$t: nothing published"
+
+	rm -rf /tmp/before
+	mkdir -p /tmp/before
+	ptsm-nl read --family device-evidence --mask 0x7ff --out /tmp/before \
+		--quiet $d >/dev/null || fail "$t: plain read"
+	start_responder $t --fixture $F --count 1
+	expect_eq 0 "$(refresh $d $n /tmp/e1)" "$t: good responder ($(cat /tmp/nlerr))"
+	wait "$RESP" 2>/dev/null
+	[ "$(cat $PCI/$d/tsm/evidence_generation)" -gt "$g" ] || fail "$t: no new generation"
+	expect_eq "$n" "$(nonce_at /tmp/e1/measurements.bin)" "$t: MEASUREMENTS over the nonce"
+	cmp /tmp/before/cert0.bin /tmp/e1/cert0.bin || fail "$t: CERT0 changed"
+	cmp /tmp/before/vca.bin /tmp/e1/vca.bin || fail "$t: VCA changed"
+	cmp /tmp/before/report.bin /tmp/e1/report.bin || fail "$t: REPORT changed"
+	cmp -s $F/measurements.bin /tmp/e1/measurements.bin &&
+		fail "$t: stale MEASUREMENTS returned"
+	return 0
+}
+
+for m in tsm_core pci_tsm tsm_shim devsec_bus; do
+	ptsm_load $m
+done
+ptsm_load devsec_link_tsm responder_timeout_ms=2000
+ptsm_load devsec_tsm responder_timeout_ms=2000
+LINK=$(tsm_by_mode link) || fail "no link TSM"
+DEVSEC=$(tsm_by_mode devsec) || fail "no devsec TSM"
+for t in $LINK $DEVSEC; do
+	cat $F/cert0.bin > /sys/class/tsm/$t/device/certs || fail "certs"
+	cat $F/vca.bin > /sys/class/tsm/$t/device/vca || fail "vca"
+	cat $F/measurements.bin > /sys/class/tsm/$t/device/transcript || fail "transcript"
+done
+
+# a device not connected/locked through the TSM: no request reaches it
+start_responder $LINK --fixture $F
+expect_eq $ENXIO "$(refresh $EP0 "$(nonce)" /tmp/e0)" "refresh of an idle device"
+stop_responder
+
+expect_ok $PCI/$EP0/tsm/connect $LINK
+check_tsm $LINK $EP0
+expect_ok $PCI/$EP1F1/tsm/lock $DEVSEC
+check_tsm $DEVSEC $EP1F1
+
+# a second responder cannot attach
+start_responder $DEVSEC --fixture $F
+devsec-responder --tsm "${DEVSEC#tsm}" --fixture $F --count 1 2>/dev/null &&
+	fail "second responder attached"
+stop_responder
+ptsm_unload_all
+exit 0
