@@ -100,7 +100,6 @@
 #define DEVSEC_TDISP_ERR_BAR		1	/* a BAR changed */
 #define DEVSEC_TDISP_ERR_DECODE		2	/* memory decode disabled */
 #define DEVSEC_TDISP_ERR_FLR		3	/* function level reset */
-#define DEVSEC_TDISP_ERR_MSIX		4	/* MSI-X location changed */
 
 /* The MMIO reporting offset of every emulated function: 16 TiB */
 #define DEVSEC_MMIO_REPORTING_OFFSET	BIT_ULL(44)

@@ -15,7 +15,11 @@
  *
  * The sample waits responder_timeout_ms (module parameter) for an answer,
  * then fails the refresh with ETIMEDOUT; with no responder attached it
- * fails with EOPNOTSUPP. It never publishes evidence over another nonce.
+ * fails with EOPNOTSUPP. It never publishes evidence over another nonce:
+ * an object whose GET_MEASUREMENTS request does not carry the requested
+ * nonce fails the refresh with EPROTO. write() fails with EINVAL on a
+ * malformed answer and ESTALE when @id is not the outstanding request.
+ * docs/devsec-sample.md describes the whole exchange.
  */
 #ifndef _UAPI_LINUX_DEVSEC_RESPONDER_H
 #define _UAPI_LINUX_DEVSEC_RESPONDER_H
