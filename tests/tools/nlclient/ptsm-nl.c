@@ -831,6 +831,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	verb = argv[1];
+	if (!strcmp(verb, "-h") || !strcmp(verb, "--help")) {
+		usage(stdout);
+		return 0;
+	}
 	argv++;
 	argc--;
 	if (parse_opts(argc, argv, &o)) {
