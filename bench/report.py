@@ -81,6 +81,13 @@ def not_measured(reason):
     return {"status": "not measured", "reason": reason}
 
 
+def no_vm(status, part):
+    st = status.get(("vm-" + part, "-"))
+    if st and st[0] == "skipped":
+        return not_measured("skipped: " + st[1])
+    return not_measured("no VM kernel ran")
+
+
 # ---------------------------------------------------------------- figures
 
 def fig_verify(lines, status):
@@ -140,7 +147,7 @@ def fig_transfer(vms, status):
                     [ratio(r[key + "_us"] - r[key + "_4k_us"], r["sysfs_us"]) for r in rs]),
             }
         out[kver] = d
-    return out or not_measured("no VM kernel ran")
+    return out or no_vm(status, "transfer")
 
 
 def fig_fanout(vms, status):
@@ -196,7 +203,7 @@ def fig_fanout(vms, status):
                 "per_function_cost_ratio": stats([y / x for x, y in pairs]),
             }
         out[kver] = d
-    return out or not_measured("no VM kernel ran")
+    return out or no_vm(status, "fanout")
 
 
 def fig_shim(vms, status):
@@ -232,7 +239,7 @@ def fig_shim(vms, status):
             st = status.get(("vm-shim", kver), ("fail", ""))
             d["accepted"] = not_measured("no samples" + (": " + st[1] if st[1] else ""))
         out[kver] = d
-    return out or not_measured("no VM kernel ran")
+    return out or no_vm(status, "shim")
 
 
 def fig_footprint(vms, status):
@@ -266,7 +273,7 @@ def fig_footprint(vms, status):
         else:
             d["idle"] = not_measured("no idle windows measured")
         out[kver] = d
-    return out or not_measured("no VM kernel ran")
+    return out or no_vm(status, "fanout")
 
 
 # ------------------------------------------------------------------ table
@@ -296,6 +303,8 @@ def table(res):
             add("1 verify", alg + " shared: cache speed-up", fmt(a["cache_speedup"], "x"))
             add("1 verify", alg + " cached: ratio ours/sig-only floor",
                 fmt(a["ratio_cached_vs_sig_floor"], "x"))
+            if a.get("parse_only_us"):
+                add("1 verify", alg + " (of which parsing the evidence)", fmt(a["parse_only_us"], "us"))
     else:
         add("1 verify", "all", "NOT MEASURED: " + v.get("reason", ""))
     for name, key in (("2 transfer", "evidence_transfer"), ("3 fan-out", "fanout"),

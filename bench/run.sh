@@ -86,8 +86,10 @@ trap 'kill $LOADPID 2>/dev/null' EXIT
 
 {
 	echo "DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "GIT_COMMIT=$(git -C "$TOP" rev-parse HEAD 2>/dev/null)"
-	if [ -n "$(git -C "$TOP" status --porcelain -- modules include daemon tests bench 2>/dev/null)" ]; then
+	echo "GIT_COMMIT=${BENCH_GIT_COMMIT:-$(git -C "$TOP" rev-parse HEAD 2>/dev/null)}"
+	if [ -n "${BENCH_GIT_COMMIT:-}" ]; then
+		echo "GIT_DIRTY=0"	# a clean export of that commit (git archive)
+	elif [ -n "$(git -C "$TOP" status --porcelain -- modules include daemon tests bench 2>/dev/null)" ]; then
 		echo "GIT_DIRTY=1"
 	else
 		echo "GIT_DIRTY=0"
