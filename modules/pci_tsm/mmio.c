@@ -153,6 +153,7 @@ int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
 	pd = ptsm_pdev_find(pdev);
 	if (!pd)
 		return -ENODEV;
+	ptsm_assert_slot_held(pd);
 	if (!pd->devsec_tsm || pd->state != PCI_TSM_TDISP_LOCKED) {
 		ptsm_pdev_put(pd);
 		return -EINVAL;
@@ -243,8 +244,12 @@ void __ptsm_run_enter(struct ptsm_pdev *pd)
 	pd->mmio = set;
 	pd->state = PCI_TSM_TDISP_RUN;
 	static_branch_inc(&ptsm_accepted_key);
-	/* ORDER: accepted before the ranges, so classify never sees a gap */
-	WRITE_ONCE(pd->accepted, true);
+	/*
+	 * ORDER: accepted before the ranges, so classify never sees a gap.
+	 * An ERROR reported during the accept op wins (its work item then
+	 * leaves RUN).
+	 */
+	WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
 	if (set) {
 		set->pd = pd;
 		spin_lock(&ptsm_mmio_lock);
