@@ -75,6 +75,25 @@ check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl $(VD_FIXTURES)/man
 		$$t; \
 	done
 
-CHECK_TARGETS += check-verifierd
+# libFuzzer target for the dump assembler, run for VD_FUZZ_TIME seconds
+VD_FUZZ_TIME ?= 10
+VD_FUZZ := $(VD_BUILD)/fuzz-genl
+
+$(VD_FUZZ): verifierd/tests/fuzz-genl.c verifierd/genl.c verifierd/log.c $(VD_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(filter-out -Werror,$(VD_CFLAGS)) -Werror -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ verifierd/tests/fuzz-genl.c verifierd/genl.c verifierd/log.c \
+		$(shell $(PKGCONF) --libs libnl-genl-3.0)
+
+fuzz-verifierd: $(VD_FUZZ)
+	@mkdir -p $(VD_BUILD)/fuzz-genl.corpus
+	@echo "== fuzz-genl ($(VD_FUZZ_TIME)s)"
+	@$(VD_FUZZ) -max_total_time=$(VD_FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+		$(VD_BUILD)/fuzz-genl.corpus > $(VD_BUILD)/fuzz-genl.log 2>&1; rc=$$?; \
+		tail -n 1 $(VD_BUILD)/fuzz-genl.log; exit $$rc
+
+CHECK_TARGETS += check-verifierd fuzz-verifierd
+.PHONY: fuzz-verifierd
 CLEAN_FILES += $(VD_BUILD)
 .PHONY: check-verifierd
