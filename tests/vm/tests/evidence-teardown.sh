@@ -4,7 +4,7 @@
 # sample link TSM, unloading the emulated bus, removing the device. The
 # dump ends with a clean error (EAGAIN) and the harness sees no kernel
 # complaint; reads afterwards fail ENXIO (no evidence) or ENODEV (no
-# device). pci_tsm cannot be unloaded under a running dump.
+# device). A running dump pins pci_tsm: rmmod fails until it ends.
 # vm: timeout=180
 . /ptsm/tests/evidence-lib.sh
 
@@ -67,13 +67,16 @@ connect_ep1() {
 }
 connect_ep1
 paused_read device-evidence $EP1
-# pci_tsm is pinned by the dump (and by its users)
-rmmod pci_tsm 2>/dev/null && fail "pci_tsm unloaded under a dump"
 ptsm_unload devsec_tsm
 ptsm_unload devsec_link_tsm
 ptsm_unload devsec_bus
+# nothing but the dump uses pci_tsm now, and the dump pins it
+ptsm_is_loaded tsm_shim && fail "tsm_shim loaded (noshim stack expected)"
+rmmod pci_tsm 2>/dev/null && fail "pci_tsm unloaded under a running dump"
+ptsm_is_loaded pci_tsm || fail "pci_tsm gone under a running dump"
 finish_read EAGAIN ENODEV ENXIO
 expect_nl_err ENODEV "not found" read $EP1
+ptsm_unload pci_tsm
 
 ptsm_unload_all
 exit 0
