@@ -269,8 +269,8 @@ static int responder_open(struct inode *inode, struct file *file)
 	guard(mutex)(&r->lock);
 	if (r->attached)
 		return -EBUSY;
-	r->attached = true;
-	r->pending = false;
+	WRITE_ONCE(r->attached, true);
+	WRITE_ONCE(r->pending, false);
 	return nonseekable_open(inode, file);
 }
 
@@ -279,8 +279,8 @@ static int responder_release(struct inode *inode, struct file *file)
 	struct devsec_responder *r = file_to_responder(file);
 
 	scoped_guard(mutex, &r->lock) {
-		r->attached = false;
-		r->pending = false;
+		WRITE_ONCE(r->attached, false);
+		WRITE_ONCE(r->pending, false);
 	}
 	/* a refresh waiting for this responder fails now */
 	wake_up(&r->resp_wq);
@@ -306,7 +306,7 @@ static ssize_t responder_read(struct file *file, char __user *buf,
 		mutex_lock(&r->lock);
 		if (r->pending) {
 			req = r->req;
-			r->pending = false;
+			WRITE_ONCE(r->pending, false);
 			got = true;
 		}
 		mutex_unlock(&r->lock);
@@ -351,7 +351,7 @@ static ssize_t responder_write(struct file *file, const char __user *buf,
 		r->status = resp.status;
 		r->data = data;
 		r->len = resp.len;
-		r->answered = true;
+		WRITE_ONCE(r->answered, true);
 	}
 	wake_up(&r->resp_wq);
 	return count;
@@ -386,10 +386,10 @@ static int responder_collect(struct devsec_responder *r, long waited,
 {
 	int rc;
 
-	r->pending = false;
+	WRITE_ONCE(r->pending, false);
 	r->in_flight = false;
 	if (r->answered) {
-		r->answered = false;
+		WRITE_ONCE(r->answered, false);
 		rc = r->status;
 		if (rc)
 			kfree(r->data);
@@ -418,8 +418,8 @@ static int responder_ask(struct devsec_responder *r, struct pci_dev *pdev,
 		r->req = (struct devsec_responder_req) { .id = ++r->next_id };
 		strscpy(r->req.dev_name, pci_name(pdev), sizeof(r->req.dev_name));
 		memcpy(r->req.nonce, nonce, DEVSEC_RESPONDER_NONCE_SIZE);
-		r->answered = false;
-		r->pending = true;
+		WRITE_ONCE(r->answered, false);
+		WRITE_ONCE(r->pending, true);
 		r->in_flight = true;
 	}
 	wake_up_interruptible(&r->req_wq);
