@@ -45,6 +45,16 @@ for d in $(tee_devices); do
 	esac
 done
 
+# Idle means idle: no CPU time used while nothing happens (no polling).
+cpu() {
+	awk '{ print $14 + $15 }' /proc/$DPID/stat
+}
+t0=$(cpu)
+sleep 5
+t1=$(cpu)
+[ $((t1 - t0)) -le 1 ] || fail "the idle daemon used $((t1 - t0)) ticks in 5 s"
+log "idle daemon: $((t1 - t0)) ticks of CPU in 5 s"
+
 # A restart changes nothing already decided (the accepted device is kept
 # or restored from the state file, never unlocked).
 daemon_stop
