@@ -42,7 +42,8 @@ void audit_decision(const struct manager *m, const struct vd_device *d)
 	snprintf(f[n++], sizeof(f[0]), "TSM_DEVICE_ID=0x%04x", d->device);
 	snprintf(f[n++], sizeof(f[0]), "TSM_STATE=%s", tsm_tdisp_name(d->state));
 	snprintf(f[n++], sizeof(f[0]), "TSM_DECISION=%s", dec);
-	snprintf(f[n++], sizeof(f[0]), "TSM_RULE=%s", d->rule[0] ? d->rule : "default");
+	/* the rule that decided, "default", "admin", or "none" (not a policy decision) */
+	snprintf(f[n++], sizeof(f[0]), "TSM_RULE=%s", d->rule[0] ? d->rule : "none");
 	snprintf(f[n++], sizeof(f[0]), "TSM_CHECK=%s", d->check);
 	snprintf(f[n++], sizeof(f[0]), "TSM_REASON=%s", d->reason);
 	snprintf(f[n++], sizeof(f[0]), "TSM_GENERATION=%u", d->generation);
