@@ -107,7 +107,7 @@ for kv in "${kernels[@]}"; do
 	say "booting $kv (systemd) ..."
 	timeout -s KILL "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic \
 		-no-reboot -kernel "/boot/vmlinuz-$kv" -initrd "/boot/initrd.img-$kv" \
-		-drive "file=$out/image,if=virtio,format=raw" -nic none \
+		-drive "file=$out/image,if=virtio,format=raw" -nic none -vga none \
 		-append "$append" > "$out/console.log" 2>&1
 	rc=$?
 	tr -d '\r' < "$out/console.log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' > "$out/console.txt"
