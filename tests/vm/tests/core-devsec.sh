@@ -125,6 +125,7 @@ expect_ok "$(tf $EP1F1 unlock)" "$SEC"
 expect_eq 0 "$(encrypted_in_bar0 $EP1F1)" "encrypted ranges after unlock"
 expect_eq 0 "$(rd $EP1F1 accept)" "accept after unlock"
 expect_eq "" "$(rd $EP1F1 lock)" "lock after unlock"
+expect_eq "" "$(rd $EP1F1 mmio_reporting_offset)" "no reporting offset while unlocked"
 
 # reconnect
 expect_ok "$(tf $EP0 connect)" "$LINK"
