@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Nonce refresh through /dev/devsec-responder-tsmN (both sample TSMs):
 # no responder -> EOPNOTSUPP, a silent responder -> ETIMEDOUT, a refusal
-# -> its errno, an answer over another nonce -> EPROTO (nothing published),
+# -> its errno, an answer over another nonce or garbage -> EPROTO, an
+# answer with a wrong id -> ETIMEDOUT (nothing published in either case),
 # a good answer -> a new generation whose MEASUREMENTS carries the nonce
 # while CERT0/VCA (and REPORT for a locked function) stay the same.
 # Needs the fixtures and tools of tests/tools (ptsm-nl, devsec-responder).
@@ -74,6 +75,16 @@ check_tsm() { # TSM DEV: DEV is connected/locked through TSM
 	expect_eq $EPROTO "$(refresh $d $n /tmp/e0)" "$t: answer over another nonce"
 	stop_responder
 	expect_eq "$g" "$(cat $PCI/$d/tsm/evidence_generation)" "$t: nothing published"
+
+	start_responder $t --fixture $F --garbage
+	expect_eq $EPROTO "$(refresh $d $n /tmp/e0)" "$t: garbage answer"
+	stop_responder
+
+	# an answer to another request id is refused (ESTALE): the refresh times out
+	start_responder $t --fixture $F --wrong-id
+	expect_eq $ETIMEDOUT "$(refresh $d $n /tmp/e0)" "$t: answer with a wrong id"
+	stop_responder
+	expect_eq "$g" "$(cat $PCI/$d/tsm/evidence_generation)" "$t: still nothing published"
 
 	rm -rf /tmp/before
 	mkdir -p /tmp/before
