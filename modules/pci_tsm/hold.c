@@ -32,7 +32,7 @@ static int ptsm_hold_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 static void ptsm_hold_remove(struct pci_dev *pdev)
 {
-	pci_info(pdev, "hold released\n");
+	pci_dbg(pdev, "hold released\n");
 }
 
 /* Matches nothing by id: only devices whose driver_override names it. */

@@ -103,7 +103,7 @@ static void __ptsm_disconnect(struct ptsm_pdev *pf0)
 			__ptsm_unmanage(pf0, pf0->fn[i]);
 	pf0->link_tsm = NULL;
 	ptsm_evidence_clear(pf0);
-	pci_info(pf0->pdev, "disconnected from %s\n", dev_name(&tsm->dev));
+	pci_dbg(pf0->pdev, "disconnected from %s\n", dev_name(&tsm->dev));
 }
 
 static int __ptsm_connect(struct ptsm_pdev *pf0, struct ptsm_dev *tsm,
@@ -144,7 +144,7 @@ static int __ptsm_connect(struct ptsm_pdev *pf0, struct ptsm_dev *tsm,
 	/* a re-connect always starts a new evidence generation */
 	if (ptsm_evidence_generation(pf0) == gen)
 		ptsm_evidence_bump(pf0);
-	pci_info(pf0->pdev, "connected through %s\n", dev_name(&tsm->dev));
+	pci_dbg(pf0->pdev, "connected through %s\n", dev_name(&tsm->dev));
 	return 0;
 }
 
@@ -228,7 +228,7 @@ static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 	pd->state = PCI_TSM_TDISP_LOCKED;
 	if (ptsm_evidence_generation(pd) == gen)
 		ptsm_evidence_bump(pd);
-	pci_info(pd->pdev, "TDISP LOCKED by %s\n", dev_name(&tsm->dev));
+	pci_dbg(pd->pdev, "TDISP LOCKED by %s\n", dev_name(&tsm->dev));
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static void __ptsm_unlock(struct ptsm_pdev *pd)
 	pd->state = PCI_TSM_TDISP_UNLOCKED;
 	atomic_set(&pd->error, 0);
 	ptsm_evidence_clear(pd);
-	pci_info(pd->pdev, "TDISP UNLOCKED by %s\n", dev_name(&tsm->dev));
+	pci_dbg(pd->pdev, "TDISP UNLOCKED by %s\n", dev_name(&tsm->dev));
 }
 
 /**
