@@ -24,7 +24,7 @@
 #   BENCH_FOOTPRINT [16x8]    size for the footprint figure (256 functions)
 #   BENCH_IDLE [60]           idle seconds for the footprint figure
 #   BENCH_VERIFY_SECONDS [0.2] CPU seconds per verification measurement
-#   BENCH_SHIM_N [5000]       map+unmap iterations per shim measurement
+#   BENCH_SHIM_N [3000]       map+unmap iterations per shim measurement
 #   BENCH_OUT [bench/results.json]
 #   BENCH_PARTS [host vm]     which parts to run
 # Options: --quick (2 repetitions, small sizes, 12 s idle: a smoke run whose
@@ -40,7 +40,7 @@ LARGE_REPS=${BENCH_LARGE_REPS:-}
 FOOTPRINT=${BENCH_FOOTPRINT:-16x8}
 IDLE=${BENCH_IDLE:-60}
 VERIFY_SECONDS=${BENCH_VERIFY_SECONDS:-0.2}
-SHIM_N=${BENCH_SHIM_N:-5000}
+SHIM_N=${BENCH_SHIM_N:-3000}
 OUT=${BENCH_OUT:-$TOP/bench/results.json}
 PARTS=${BENCH_PARTS:-host vm}
 
