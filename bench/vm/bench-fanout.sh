@@ -97,6 +97,10 @@ echo 1 > /proc/sys/kernel/printk
 
 ptsm_load tsm_core
 ptsm_load pci_tsm require_validate=1
+# a deny unlocks; pci_tsm logs that at debug level: the one line the
+# decision count needs
+echo 'module pci_tsm format "TDISP UNLOCKED" +p' > /sys/kernel/debug/dynamic_debug/control 2>/dev/null ||
+	log "no dynamic debug: a denied function would not be counted"
 ptsm_load tsm_shim testing=1
 ptsm_load devsec_tsm
 DEVSEC_TSM=$(devsec_tsm_name)
