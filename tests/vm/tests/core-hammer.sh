@@ -9,6 +9,8 @@
 . /ptsm/tests/core-lib.sh
 
 N=${CORE_HAMMER_N:-1000}
+# the KASAN/lockdep lane (kmemleak present) is ~20x slower under TCG
+[ -e /sys/kernel/debug/kmemleak ] && N=${CORE_HAMMER_N:-150}
 core_stack
 
 # shell A and B: connect/disconnect and lock/unlock on the same PF0
