@@ -115,6 +115,8 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 	va_end(ap);
 	d->state = sysfs_dev_state(d->bdf);
 	d->decided_usec = now_realtime_usec();
+	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s",
+		 m->policy ? m->policy->digest : "");
 	if (dec != VD_PENDING) {
 		d->timer = sd_event_source_disable_unref(d->timer);
 		d->retry = sd_event_source_disable_unref(d->retry);
@@ -195,6 +197,32 @@ static int arm_deadline(struct manager *m, struct vd_device *d)
 	return 0;
 }
 
+/*
+ * The TDISP report is judged against the device's BARs and MSI-X layout;
+ * without them that check would be skipped. A layout that cannot be read
+ * (typically: config space cut at 64 bytes because the daemon lacks
+ * CAP_SYS_ADMIN) denies the device, and says why, instead of judging it
+ * on a partial view. Returns false after denying.
+ */
+static bool read_layout(struct manager *m, struct vd_device *d, struct tsm_device_layout *l)
+{
+	char why[TSM_REASON_MAX];
+	int r = sysfs_dev_layout(d->bdf, l);
+
+	if (!r)
+		return true;
+	if (r == -EPERM)
+		snprintf(why, sizeof(why),
+			 "cannot read config space of %s past %d bytes (needs CAP_SYS_ADMIN)",
+			 d->bdf, TSM_CONFIG_SHORT);
+	else
+		snprintf(why, sizeof(why), "cannot read the BARs or config space of %s: %s",
+			 d->bdf, strerror(-r));
+	log_error("%s", why);
+	deny(m, d, "", "device.config", why);
+	return false;
+}
+
 static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind kind)
 {
 	struct vd_job *job = job_new(kind);
@@ -212,8 +240,13 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	job->id.class_code = d->class_code;
 	job->id.pci_name = job->bdf;
 	job->host_role = d->host_role;
-	if (!d->host_role)
-		job->has_layout = sysfs_dev_layout(d->bdf, &job->layout) == 0;
+	if (!d->host_role) {
+		if (!read_layout(m, d, &job->layout)) {
+			job_unref(job);
+			return;
+		}
+		job->has_layout = true;
+	}
 	job->nonce_required = m->cfg.nonce_required;
 	job->time_check = m->cfg.time_check;
 	job->audit_mode = m->cfg.mode == TSM_MODE_AUDIT;
@@ -282,12 +315,33 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
 {
 	char rule[sizeof(d->rule)], check[sizeof(d->check)], reason[sizeof(d->reason)];
 
-	if (state_load_decision(m, d) <= 0)
+	if (state_restore(m, d, VD_ACCEPTED) <= 0)
 		return false;
 	memcpy(rule, d->rule, sizeof(rule));
 	memcpy(check, d->check, sizeof(check));
 	memcpy(reason, d->reason, sizeof(reason));
 	set_decision(m, d, VD_ACCEPTED, rule, check, "%s", reason);
+	return true;
+}
+
+/*
+ * A device denied before a restart, still held and unlocked, keeps that
+ * decision without being locked again (its evidence generation does not
+ * move) as long as its identity and the policy digest are unchanged.
+ * Reload, a policy change and `tsmctl accept` run it again.
+ */
+static bool restore_denied(struct manager *m, struct vd_device *d)
+{
+	char rule[sizeof(d->rule)], check[sizeof(d->check)], reason[sizeof(d->reason)];
+
+	if (state_restore(m, d, VD_DENIED) <= 0)
+		return false;
+	memcpy(rule, d->rule, sizeof(rule));
+	memcpy(check, d->check, sizeof(check));
+	memcpy(reason, d->reason, sizeof(reason));
+	log_info("%s: denied before the restart under the same policy; left held and unlocked",
+		 d->bdf);
+	set_decision(m, d, VD_DENIED, rule, check, "%s", reason);
 	return true;
 }
 
@@ -331,6 +385,14 @@ static void start_guest(struct manager *m, struct vd_device *d, bool coldplug)
 		log_info("%s: locked but not accepted (interrupted verification?): verifying from scratch",
 			 d->bdf);
 	} else {
+		struct tsm_device_layout l;
+
+		if (coldplug && st == TSM_TDISP_UNLOCKED && !strcmp(drv, TSM_HOLD_DRIVER) &&
+		    restore_denied(m, d))
+			return;
+		/* never lock what cannot be judged */
+		if (!read_layout(m, d, &l))
+			return;
 		r = sysfs_dev_write(d->bdf, "tsm/lock", m->devsec_tsm);
 		if (r < 0) {
 			set_decision(m, d, VD_HELD, "", "lock", "lock with %s refused: %s",

@@ -7,13 +7,16 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include <openssl/evp.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
@@ -52,6 +55,75 @@ void vd_policy_unref(struct vd_policy *p)
 	}
 }
 
+static void digest_file(EVP_MD_CTX *ctx, const char *path)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	EVP_DigestUpdate(ctx, path, strlen(path) + 1);
+	if (!f) {
+		EVP_DigestUpdate(ctx, "-", 1);
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(ctx, buf, n);
+	EVP_DigestUpdate(ctx, ferror(f) ? "!" : "+", 1);
+	fclose(f);
+}
+
+static int no_dots(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+static void digest_dir(EVP_MD_CTX *ctx, const char *dir)
+{
+	struct dirent **names;
+	char path[TSM_PATH_MAX + 256];
+	struct stat st;
+	int i, n = scandir(dir, &names, no_dots, alphasort);
+
+	EVP_DigestUpdate(ctx, dir, strlen(dir) + 1);
+	if (n < 0) {
+		EVP_DigestUpdate(ctx, "-", 1);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
+		    (int)sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			digest_file(ctx, path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * What the decisions depend on: the config file, every file in the policy
+ * and trust directories (names and contents). A restart keeps earlier
+ * denials only while this is unchanged.
+ */
+static void policy_digest(const char *config, const struct tsm_config *cfg, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	out[0] = '\0';
+	if (!ctx)
+		return;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+		digest_file(ctx, config);
+		digest_dir(ctx, cfg->policy_dir);
+		digest_dir(ctx, cfg->trust_dir);
+		if (EVP_DigestFinal_ex(ctx, md, &len) != 1)
+			len = 0;
+	}
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < len && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		       struct vd_policy **policy, char *err, size_t errlen)
 {
@@ -79,6 +151,7 @@ static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		snprintf(err, errlen, "%s", e.reason);
 		return r;
 	}
+	policy_digest(path, cfg, p->digest);
 	*policy = p;
 	return 0;
 }
@@ -207,7 +280,10 @@ int manager_run(struct manager *m)
 {
 	int r;
 
+	/* the previous run's decisions, for the devices present now */
+	state_snapshot_load(m);
 	r = udev_coldplug(m);
+	state_snapshot_drop(m);
 	if (r < 0)
 		return r;
 	sd_notify(0, "READY=1\nSTATUS=Running");

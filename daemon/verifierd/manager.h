@@ -41,6 +41,8 @@ const char *vd_decision_name(enum vd_decision d);
 struct vd_policy {
 	atomic_int refs;
 	struct tsm_policy *pol;
+	/* SHA-256 (hex) of the config file, policy-dir and trust-dir contents */
+	char digest[65];
 };
 
 struct vd_policy *vd_policy_ref(struct vd_policy *p);
@@ -109,6 +111,7 @@ struct vd_device {
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* last evidence summary, JSON text */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
+	char policy_digest[65];	/* vd_policy.digest when decided */
 	unsigned int attempts;
 	struct vd_job *job;	/* in flight, or NULL */
 	sd_event_source *timer;	/* deadline of the current pipeline run */
@@ -155,6 +158,7 @@ struct manager {
 	char devsec_tsm[TSM_NAME_MAX];	/* "" when none */
 	char link_tsm[TSM_NAME_MAX];
 	bool nl_fallback_logged;
+	struct json_object *saved;	/* state.json as found at start, during coldplug */
 };
 
 int manager_new(struct manager **ret, const struct vd_options *opts);
@@ -200,7 +204,16 @@ void audit_decision(const struct manager *m, const struct vd_device *d);
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
 int state_save(struct manager *m);
-int state_load_decision(struct manager *m, struct vd_device *d);
+/* state.json of the previous run, consulted during coldplug only */
+void state_snapshot_load(struct manager *m);
+void state_snapshot_drop(struct manager *m);
+/*
+ * Restores a recorded decision from the snapshot: |want| VD_ACCEPTED for
+ * a device in RUN with the recorded generation, VD_DENIED for a held
+ * device with the same identity judged under the same policy digest.
+ * Returns 1 when restored, 0 when not.
+ */
+int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want);
 
 /* control.c */
 int control_setup(struct manager *m);

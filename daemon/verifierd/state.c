@@ -4,10 +4,12 @@
  * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed) on
  * every decision. The file serves two readers: `tsmctl list/show` when
  * the daemon is not running (they mark the output as possibly stale),
- * and the daemon itself after a restart, which trusts a recorded
- * "accepted" only for a device still in RUN with the same evidence
- * generation (else the device is re-derived from sysfs). It is never
- * used to accept anything.
+ * and the daemon itself after a restart (read once, before coldplug),
+ * which keeps a recorded "accepted" only for a device still in RUN with
+ * the same evidence generation, and a recorded "denied" only for a device
+ * still held with the same identity, judged under the same configuration,
+ * policy and trust anchors (policy digest). Everything else is re-derived
+ * from sysfs. It is never used to accept anything: RUN is the kernel's.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -52,6 +54,7 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 	json_object_object_add(o, "role", json_object_new_string(d->host_role ? "host" : "guest"));
 	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
 	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
+	json_object_object_add(o, "policy_digest", json_object_new_string(d->policy_digest));
 	{
 		struct json_object *sha = json_object_new_object();
 
@@ -126,45 +129,133 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/*
- * Restores the recorded decision of a device that is in RUN now: only an
- * "accepted" record with the device's current generation counts.
- * Returns 1 when restored, 0 when not, <0 on error.
- */
-int state_load_decision(struct manager *m, struct vd_device *d)
+void state_snapshot_load(struct manager *m)
 {
 	char path[TSM_PATH_MAX + 32];
-	struct json_object *root, *arr, *gen;
-	uint32_t cur = 0;
-	size_t i;
-	int ret = 0;
+	struct json_object *arr;
 
+	state_snapshot_drop(m);
 	if (state_path(m, path, sizeof(path), ""))
-		return -ENAMETOOLONG;
-	if (sysfs_dev_generation(d->bdf, &cur) < 0)
-		return 0;
-	root = json_object_from_file(path);
-	if (!root)
-		return 0;
-	if (!json_object_object_get_ex(root, "devices", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		goto out;
+		return;
+	m->saved = json_object_from_file(path);
+	if (m->saved && (!json_object_object_get_ex(m->saved, "devices", &arr) ||
+			 !json_object_is_type(arr, json_type_array))) {
+		log_warning("%s: no device array; ignored", path);
+		state_snapshot_drop(m);
+	}
+}
+
+void state_snapshot_drop(struct manager *m)
+{
+	if (m->saved)
+		json_object_put(m->saved);
+	m->saved = NULL;
+}
+
+static struct json_object *saved_device(struct manager *m, const char *bdf)
+{
+	struct json_object *arr;
+	size_t i;
+
+	if (!m->saved || !json_object_object_get_ex(m->saved, "devices", &arr))
+		return NULL;
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
 
-		if (strcmp(jstr(o, "device"), d->bdf) || strcmp(jstr(o, "decision"), "accepted"))
-			continue;
-		if (!json_object_object_get_ex(o, "generation", &gen) ||
-		    json_object_get_int64(gen) != cur)
-			continue;
-		d->generation = cur;
-		snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
-		snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
-		snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
-		ret = 1;
-		break;
+		if (json_object_is_type(o, json_type_object) && !strcmp(jstr(o, "device"), bdf))
+			return o;
 	}
-out:
-	json_object_put(root);
-	return ret;
+	return NULL;
+}
+
+/*
+ * Denials that say more about the machine at the time than about the
+ * device: a restart (e.g. after fixing the unit) tries those again.
+ */
+static bool transient_check(const char *check)
+{
+	static const char *const list[] = { "device.config", "timeout", "internal", "removed" };
+	size_t i;
+
+	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (!strcmp(check, list[i]))
+			return true;
+	return false;
+}
+
+static bool same_identity(struct json_object *o, const struct vd_device *d)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "0x%04x", d->vendor);
+	if (strcmp(jstr(o, "vendor"), buf))
+		return false;
+	snprintf(buf, sizeof(buf), "0x%04x", d->device);
+	if (strcmp(jstr(o, "device_id"), buf))
+		return false;
+	snprintf(buf, sizeof(buf), "0x%06x", d->class_code);
+	return !strcmp(jstr(o, "class"), buf);
+}
+
+static void restore_evidence(struct json_object *o, struct vd_device *d)
+{
+	struct json_object *sha, *ev;
+	unsigned int t;
+
+	memset(d->has_sha, 0, sizeof(d->has_sha));
+	if (json_object_object_get_ex(o, "evidence_sha256", &sha) &&
+	    json_object_is_type(sha, json_type_object)) {
+		for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++) {
+			const char *hex = jstr(sha, tsm_evidence_type_name(t));
+			unsigned int i, b;
+
+			if (strlen(hex) != 64)
+				continue;
+			for (i = 0; i < 32 && sscanf(hex + 2 * i, "%2x", &b) == 1; i++)
+				d->sha256[t][i] = b;
+			d->has_sha[t] = i == 32;
+		}
+	}
+	free(d->summary);
+	d->summary = NULL;
+	if (json_object_object_get_ex(o, "evidence", &ev) &&
+	    json_object_is_type(ev, json_type_object))
+		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+}
+
+int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
+{
+	struct json_object *o = saved_device(m, d->bdf), *v;
+	uint32_t cur = 0;
+	bool admin = false;
+
+	if (!o || strcmp(jstr(o, "decision"), vd_decision_name(want)))
+		return 0;
+	if (json_object_object_get_ex(o, "admin", &v))
+		admin = json_object_get_boolean(v);
+	if (want == VD_ACCEPTED) {
+		/* only the evidence generation it was accepted with */
+		if (sysfs_dev_generation(d->bdf, &cur) < 0 ||
+		    !json_object_object_get_ex(o, "generation", &v) ||
+		    json_object_get_int64(v) != cur)
+			return 0;
+	} else if (want == VD_DENIED) {
+		if (!same_identity(o, d) || transient_check(jstr(o, "check")))
+			return 0;
+		/* an administrator's deny holds whatever the policy says */
+		if (!admin && (!m->policy || strcmp(jstr(o, "policy_digest"), m->policy->digest)))
+			return 0;
+		if (json_object_object_get_ex(o, "generation", &v) &&
+		    json_object_get_int64(v) >= 0 && json_object_get_int64(v) <= UINT32_MAX)
+			cur = json_object_get_int64(v);
+		restore_evidence(o, d);
+	} else {
+		return 0;
+	}
+	d->generation = cur;
+	d->admin = admin;
+	snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
+	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
+	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
+	return 1;
 }

@@ -296,9 +296,18 @@ static int read_msix(const char *bdf, struct tsm_device_layout *l)
 	if (fd < 0)
 		return -errno;
 	n = pread(fd, cfg, sizeof(cfg), 0);
+	r = n < 0 ? -errno : 0;
 	close(fd);
-	if (n < 64)
-		return 0;
+	if (r)
+		return r;
+	/*
+	 * Without CAP_SYS_ADMIN the kernel returns only the first 64 bytes
+	 * (the standard header); the capability list, the extended space and
+	 * so the MSI-X location and the reporting offset are out of reach.
+	 * Any real device has at least 256 bytes: do not judge on half a view.
+	 */
+	if (n <= TSM_CONFIG_SHORT)
+		return -EPERM;
 	read_reporting_offset(bdf, cfg, n, l);
 	if (!(cfg[0x06] & 0x10))	/* no capability list */
 		return 0;

@@ -50,9 +50,14 @@ int sysfs_dev_driver(const char *bdf, char *buf, size_t len);
 /* true when a real driver (not the hold driver) is bound */
 bool sysfs_dev_driver_bound(const char *bdf);
 int sysfs_dev_ids(const char *bdf, uint16_t *vendor, uint16_t *device, uint32_t *class);
+/* What an unprivileged read of the "config" attribute returns. */
+#define TSM_CONFIG_SHORT	64
+
 /*
  * Memory BARs (from "resource") and the MSI-X table/PBA location (from the
  * MSI-X capability in "config") of |bdf|, for the TDISP report check.
+ * -EPERM when "config" reads stop at TSM_CONFIG_SHORT bytes (the caller
+ * lacks CAP_SYS_ADMIN): the layout would be incomplete.
  */
 int sysfs_dev_layout(const char *bdf, struct tsm_device_layout *layout);
 enum tsm_tdisp sysfs_dev_state(const char *bdf);

@@ -494,6 +494,134 @@ static void test_bad_config(void **state)
 	}
 }
 
+static int run_once(void)
+{
+	const char *daemon = getenv("VD_DAEMON");
+	char conf[512];
+	const char *argv[] = { daemon, "--foreground", "--once", "--config", conf, NULL };
+
+	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
+	return run(daemon, argv, NULL);
+}
+
+static struct json_object *saved_state(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/state/state.json", root);
+	return json_object_from_file(path);
+}
+
+/* As read without CAP_SYS_ADMIN: the kernel stops at 64 bytes. */
+static void test_short_config(void **state)
+{
+	static const char bdf[] = "0000:05:00.0";
+	struct tsm_device_layout l;
+	struct json_object *st, *arr, *o;
+	uint8_t cfg[64] = { 0 };
+	char p[512];
+
+	(void)state;
+	mock_device(bdf, "0x5555\n", "3\n");
+	cfg[0x06] = 0x10;
+	cfg[0x34] = 0x40;
+	put(DEV "0000:05:00.0/config", cfg, sizeof(cfg));
+	snprintf(p, sizeof(p), "%s/" DEV "0000:05:00.0/driver", root);
+	assert_int_equal(symlink("../../../bus/pci/drivers/pci_tsm_hold", p), 0);
+	assert_int_equal(sysfs_dev_layout(bdf, &l), -EPERM);
+	if (!getenv("VD_DAEMON")) {
+		skip();
+		return;
+	}
+	assert_int_equal(run_once(), 0);
+	/* denied without being locked: nothing was judged */
+	assert_string_equal(get(DEV "0000:05:00.0/tsm/lock"), "\n");
+	st = saved_state();
+	assert_non_null(st);
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	o = state_device(arr, bdf);
+	assert_string_equal(field(o, "decision"), "denied");
+	assert_string_equal(field(o, "check"), "device.config");
+	assert_non_null(strstr(field(o, "reason"),
+			       "cannot read config space of 0000:05:00.0 past 64 bytes "
+			       "(needs CAP_SYS_ADMIN)"));
+	json_object_put(st);
+	/* out of the way of the next test */
+	snprintf(p, sizeof(p), "rm -rf '%s/" DEV "0000:05:00.0'", root);
+	assert_int_equal(system(p), 0);
+}
+
+static void reset_unlocked(const char *bdf)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), DEV "%s/tsm/lock", bdf);
+	puts_file(p, "\n");
+	snprintf(p, sizeof(p), DEV "%s/tsm/unlock", bdf);
+	puts_file(p, "");
+}
+
+/*
+ * A restart keeps a held device's denial (no lock, nothing rewritten) under
+ * the same policy digest; a changed configuration judges it again. A
+ * device that is not held by pci_tsm_hold is judged again in any case.
+ */
+static void test_restart_keeps_denied(void **state)
+{
+	struct json_object *st, *arr;
+	char p[512], reason[256];
+	FILE *f;
+
+	(void)state;
+	if (!getenv("VD_DAEMON")) {
+		skip();
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/state/state.json", root);
+	unlink(p);
+	reset_unlocked("0000:01:00.0");
+	reset_unlocked("0000:04:00.0");
+	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "decision"), "denied");
+	snprintf(reason, sizeof(reason), "%s", field(state_device(arr, "0000:04:00.0"), "reason"));
+	assert_true(reason[0]);
+	json_object_put(st);
+
+	/* restart: the held, denied device is left alone */
+	reset_unlocked("0000:01:00.0");
+	reset_unlocked("0000:04:00.0");
+	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "\n");
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/unlock"), "");
+	assert_string_equal(get(DEV "0000:01:00.0/tsm/lock"), "tsm1");	/* not held */
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "decision"), "denied");
+	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "reason"), reason);
+	json_object_put(st);
+
+	/* another identity at the same address is judged afresh */
+	reset_unlocked("0000:04:00.0");
+	puts_file(DEV "0000:04:00.0/device", "0x4445\n");
+	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
+
+	/* same identity again, then a changed configuration: judged afresh */
+	reset_unlocked("0000:04:00.0");
+	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "\n");
+	snprintf(p, sizeof(p), "%s/etc/tsm-verifierd.conf", root);
+	f = fopen(p, "a");
+	assert_non_null(f);
+	fputs("# edited\n", f);
+	fclose(f);
+	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +632,8 @@ int main(void)
 		cmocka_unit_test(test_tsmctl_offline),
 		cmocka_unit_test(test_control_socket),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_short_config),
+		cmocka_unit_test(test_restart_keeps_denied),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
