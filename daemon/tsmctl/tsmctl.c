@@ -34,7 +34,16 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: tsmctl [--socket PATH] [--config FILE] VERB [ARGS]\n\nVerbs:\n");
+	fprintf(f, "Usage: tsmctl [OPTIONS] VERB [ARGS]\n"
+		   "Inspect and control tsm-verifierd.\n\n"
+		   "  -s, --socket PATH   control socket (default $TSM_VERIFIERD_SOCKET, else\n"
+		   "                      %s)\n"
+		   "  -c, --config FILE   daemon configuration, for state-dir when the daemon\n"
+		   "                      is not running (default %s)\n"
+		   "  -d, --debug         debug output (netlink traffic)\n"
+		   "  -h, --help          this text\n"
+		   "  -V, --version       print the version\n\nVerbs:\n",
+		VD_SOCKET_PATH, TSM_CONFIG_PATH);
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-16s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n`tsmctl VERB --help` describes each verb. Exit status: 0 success, "
