@@ -172,7 +172,9 @@ int devsec_report_build(struct pci_dev *pdev, u64 reporting_offset,
 	for (int bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
 		struct resource *res = &pdev->resource[bar];
 
-		if (resource_type(res) == IORESOURCE_MEM && resource_size(res))
+		/* unassigned BARs decode nothing: nothing to report */
+		if (resource_type(res) == IORESOURCE_MEM && resource_size(res) &&
+		    !(res->flags & IORESOURCE_UNSET))
 			bar_ranges(pdev, bar, r);
 	}
 
