@@ -452,6 +452,24 @@ static bool tee_capable(const char *bdf)
 	return sysfs_dev_has(bdf, "tsm/lock") || sysfs_dev_has(bdf, "tsm/connect");
 }
 
+#define WAIT_ATTACH "attach"
+
+/*
+ * The PCI "add" uevent of a hot-added device comes from device_add(),
+ * before the PCI core has assigned its BARs and attached a driver. pci_tsm
+ * has set its driver_override to the hold driver by then; the hold's
+ * "bind" uevent says the device is complete, so start there.
+ */
+static bool attach_pending(const char *bdf)
+{
+	char drv[64] = "", ovr[64] = "";
+
+	sysfs_dev_driver(bdf, drv, sizeof(drv));
+	if (drv[0] || sysfs_dev_read(bdf, "driver_override", ovr, sizeof(ovr)) < 0)
+		return false;
+	return !strcmp(ovr, TSM_HOLD_DRIVER);
+}
+
 void device_added(struct manager *m, const char *bdf, bool coldplug)
 {
 	struct vd_device *d = device_find(m, bdf);
@@ -478,6 +496,14 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 		log_warning("%s: cannot read vendor/device/class", bdf);
 	memset(d->has_sha, 0, sizeof(d->has_sha));
 	d->generation = 0;
+	if (!coldplug && attach_pending(bdf)) {
+		/* bounded by the per-device timeout like any pending run */
+		d->seq = ++m->next_seq;
+		arm_deadline(m, d);
+		set_decision(m, d, VD_PENDING, "", WAIT_ATTACH,
+			     "waiting for the PCI core to finish adding the device");
+		return;
+	}
 	device_start(m, d, coldplug);
 }
 
@@ -491,6 +517,11 @@ void device_changed(struct manager *m, const char *bdf)
 		return;
 	}
 	d->state = sysfs_dev_state(bdf);
+	if (d->decision == VD_PENDING && !strcmp(d->check, WAIT_ATTACH)) {
+		if (!attach_pending(bdf))
+			device_start(m, d, false);
+		return;
+	}
 	if (d->decision == VD_PENDING && !d->job)
 		maybe_start_job(m, d);
 }
@@ -687,6 +718,8 @@ void devices_reevaluate(struct manager *m)
 		if (d->decision != VD_PENDING && d->decision != VD_HELD &&
 		    d->decision != VD_DENIED)
 			continue;
+		if (d->decision == VD_PENDING && !strcmp(d->check, WAIT_ATTACH))
+			continue;	/* starts at its bind uevent */
 		log_info("%s: re-evaluating under the new policy", d->bdf);
 		device_abort(d);
 		device_start(m, d, false);
