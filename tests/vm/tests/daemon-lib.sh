@@ -33,7 +33,9 @@ daemon_modules() {
 	# BAR in this plain (non-confidential) VM
 	ptsm_load tsm_shim testing=1
 	ptsm_load devsec_bus
-	ptsm_load devsec_tsm
+	# a cold responder on a loaded TCG host can miss the default 2 s; stay
+	# below the 5 s daemon timeout of daemon-deny's slow-responder step
+	ptsm_load devsec_tsm responder_timeout_ms=${DAEMON_RESPONDER_TIMEOUT_MS:-4000}
 	ptsm_load devsec_pci
 	DEVSEC_TSM=$(devsec_tsm_name)
 	[ -n "$DEVSEC_TSM" ] || fail "no devsec TSM in /sys/class/tsm"
