@@ -3,6 +3,7 @@
 """bench/mkdoc.py RESULTS.json docs/performance.md: rewrite the "Latest figures"
 section of docs/performance.md from a results file (the README excerpt and the
 findings are prose: update them by hand; the script prints the numbers they use)."""
+import json, sys
 r=json.load(open(sys.argv[1])); doc=sys.argv[2]
 def f(s,d=0):
     if s is None: return "n/a"
