@@ -521,9 +521,10 @@ static struct ptsm_pdev *ptsm_pdev_alloc(struct pci_dev *pdev)
 
 /*
  * Create the context of @pdev (if it has none). @probing: the device is
- * being added and not yet probed (bus notifier), so a TEE-capable one can
- * be held by setting driver_override; else hold it by attaching the hold
- * driver if it has no driver.
+ * being added and not yet probed (bus notifier), so a TEE-capable one is
+ * held by setting driver_override. Devices present at load are held later,
+ * by ptsm_hold_existing_fn(), outside ptsm_pdevs_lock (attaching a driver
+ * runs the bus notifier chain, which nests ptsm_pdevs_lock inside it).
  */
 static void __ptsm_pdev_add(struct pci_dev *pdev, bool probing)
 {
@@ -545,12 +546,8 @@ static void __ptsm_pdev_add(struct pci_dev *pdev, bool probing)
 		return;
 	}
 	ptsm_sync_files(pd);
-	if (!pd->tee)
-		return;
-	if (probing)
+	if (pd->tee && probing)
 		ptsm_hold_new_device(pd);
-	else
-		ptsm_hold_existing(pd);
 }
 
 /* Tear down @pd completely: files, state, then the index entry. */
@@ -664,12 +661,24 @@ static int ptsm_add_existing_fn(struct device *dev, void *data)
 	return 0;
 }
 
+static int ptsm_hold_existing_fn(struct device *dev, void *data)
+{
+	struct ptsm_pdev *pd = ptsm_pdev_find(to_pci_dev(dev));
+
+	if (pd && pd->tee)
+		ptsm_hold_existing(pd);
+	ptsm_pdev_put(pd);
+	return 0;
+}
+
 static void ptsm_add_existing(void)
 {
 	/* device removal runs under the rescan lock: no half-removed device */
 	pci_lock_rescan_remove();
 	scoped_guard(mutex, &ptsm_pdevs_lock)
 		bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_add_existing_fn);
+	/* ORDER: outside ptsm_pdevs_lock, see __ptsm_pdev_add() */
+	bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_hold_existing_fn);
 	pci_unlock_rescan_remove();
 }
 
