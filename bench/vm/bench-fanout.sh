@@ -120,7 +120,7 @@ head -c 1 /dev/random > /dev/null
 # counted from T ("a,b,c,d,e")
 decided_after() {
 	dmesg | awk -v m="ptsm-bench: mark $1" -v t0="$2" '
-		index($0, m) { on = 1; n = 0; next }
+		substr($0, length($0) - length(m) + 1) == m { on = 1; n = 0; next }
 		on && /pci_tsm: TDISP (RUN: accepted|UNLOCKED)/ {
 			t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
 			split(t, p, "."); ts[++n] = p[1] * 1000000 + p[2]
