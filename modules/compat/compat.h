@@ -13,7 +13,8 @@
 
 /* Our symbol namespace; 6.13+ would want a string literal here. */
 #define PTSM_NS PCI_TSM_OOT
-#define PTSM_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, PCI_TSM_OOT)
+#define PTSM_EXPORT(sym) \
+	EXPORT_SYMBOL_NS_GPL(sym, PCI_TSM_OOT)
 #define PTSM_IMPORT_NS() MODULE_IMPORT_NS(PCI_TSM_OOT)
 
 /* PCIe registers absent from older pci_regs.h */
@@ -82,13 +83,19 @@
 #define compat_pci_override_has(pdev) compat_pci_override_test(pdev, NULL)
 #define compat_pci_override_is_locked(pdev, s) compat_pci_override_test(pdev, s)
 #else
-#define compat_pci_override_set(pdev, s) \
-	driver_set_override(&(pdev)->dev, &(pdev)->driver_override, (s), strlen(s))
-#define compat_pci_override_clear_locked(pdev) \
-	({ kfree((pdev)->driver_override); (pdev)->driver_override = NULL; 0; })
+#define compat_pci_override_set(pdev, s) ({				\
+	struct pci_dev *__p = (pdev);					\
+	const char *__s = (s);						\
+	driver_set_override(&__p->dev, &__p->driver_override, __s, strlen(__s)); })
+#define compat_pci_override_clear_locked(pdev) ({			\
+	struct pci_dev *__p = (pdev);					\
+	kfree(__p->driver_override);					\
+	__p->driver_override = NULL;					\
+	0; })
 #define compat_pci_override_has(pdev) (!!READ_ONCE((pdev)->driver_override))
-#define compat_pci_override_is_locked(pdev, s) \
-	((pdev)->driver_override && !strcmp((pdev)->driver_override, (s)))
+#define compat_pci_override_is_locked(pdev, s) ({			\
+	struct pci_dev *__p = (pdev);					\
+	__p->driver_override && !strcmp(__p->driver_override, (s)); })
 #endif
 
 /*
@@ -96,7 +103,7 @@
  * <linux/swiotlb.h> is included (devsec_pci self-test).
  */
 #ifdef COMPAT_HAVE_SWIOTLB_FIND_POOL
-#define compat_is_swiotlb_buffer(dev, paddr) (swiotlb_find_pool((dev), (paddr)) != NULL)
+#define compat_is_swiotlb_buffer(dev, paddr) (!!swiotlb_find_pool((dev), (paddr)))
 #else
 #define compat_is_swiotlb_buffer(dev, paddr) is_swiotlb_buffer((dev), (paddr))
 #endif
