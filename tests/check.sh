@@ -14,16 +14,20 @@
 #                   a hung test, a hung VM, and passes a clean module)
 #   6. vm           tests/vm/run all on the stock 6.1 and 6.12 kernels (booted
 #                   in parallel, tests grouped by boot options)
-#   7. debug lane   tests/vm/run -k debug-6.12 all (KASAN/lockdep/kmemleak
+#   7. debug lane   tests/vm/run -k debug-6.12 on the tests listed in
+#                   tests/vm/debug-kernel/lane.list (KASAN/lockdep/kmemleak
 #                   kernel built by tests/vm/debug-kernel/build.sh; the build
 #                   starts in the background at step 1), at the same time
-#                   as step 6
+#                   as step 6. PTSM_DEBUG_LANE=all runs every test there.
+#   8. system       tests/system/run.sh: a Debian VM with systemd as PID 1,
+#                   the project installed with make install + dkms install
 # Each item prints PASS or FAIL; the last line is exactly
 # "N passed, N failed, N skipped" (skipped = not run, listed above it).
 # Exit status non-zero if anything failed. Logs: build/check/.
 #
 # options: --captures DIR   libspdm capture directory
 #          --no-debug-lane  skip step 7 (reported as not run)
+#          --no-system      skip step 8 (reported as not run)
 #          -k SPEC          stock kernel(s) for steps 4-6 (default: all supported)
 set -uo pipefail
 # The whole script is one block: bash parses it completely before running
@@ -35,13 +39,15 @@ BUILD=${PTSM_BUILD_DIR:-$TOP/build}
 LOGS=$BUILD/check
 captures=""
 debug_lane=${PTSM_CHECK_DEBUG_LANE:-1}
+system_test=${PTSM_CHECK_SYSTEM:-1}
 kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--captures) captures=$2; shift ;;
 	--no-debug-lane) debug_lane=0 ;;
+	--no-system) system_test=0 ;;
 	-k) kargs+=(-k "$2"); shift ;;
-	-h|--help) sed -n '3,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [-k SPEC]..." >&2; exit 2 ;;
 	esac
 	shift
@@ -62,7 +68,7 @@ elapsed() {
 }
 step() {
 	echo
-	echo "==> [$(elapsed)] step $1/7: $2"
+	echo "==> [$(elapsed)] step $1/8: $2"
 }
 pass() {
 	echo "PASS $1"
@@ -222,9 +228,17 @@ else
 		fail "debug-6.12 lane: kernel build failed (${LOGS#$TOP/}/debug-kernel.log)"
 		tail -n 30 "$LOGS/debug-kernel.log" | sed 's/^/  | /'
 	else
-		"$TOP/tests/vm/run" -k debug-6.12 all > "$LOGS/vm-debug.log" 2>&1 &
+		# The lane is several times slower than the stock kernels (KASAN,
+		# lockdep, kmemleak under TCG): make check runs the tests in
+		# lane.list, PTSM_DEBUG_LANE=all runs every one.
+		if [ "${PTSM_DEBUG_LANE:-list}" = all ]; then
+			debug_tests=(all)
+		else
+			mapfile -t debug_tests < <(grep -v -E '^(#|$)' "$TOP/tests/vm/debug-kernel/lane.list")
+		fi
+		"$TOP/tests/vm/run" -k debug-6.12 "${debug_tests[@]}" > "$LOGS/vm-debug.log" 2>&1 &
 		debug_vm_pid=$!
-		echo "[$(elapsed)] started: tests/vm/run -k debug-6.12 all (log: ${LOGS#$TOP/}/vm-debug.log)"
+		echo "[$(elapsed)] started: tests/vm/run -k debug-6.12 ${debug_tests[*]} (log: ${LOGS#$TOP/}/vm-debug.log)"
 	fi
 fi
 
@@ -242,6 +256,21 @@ if [ -n "$debug_vm_pid" ]; then
 	count "$LOGS/vm-debug.log"
 	grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
 		fail "debug-6.12 lane: tests/vm/run reported nothing"
+fi
+
+# ---------------------------------------------------------------- 8 system
+step 8 "whole-system test (systemd, make install, dkms)"
+if [ "$system_test" != 1 ]; then
+	notrun "system: disabled (--no-system)"
+else
+	"$TOP/tests/system/run.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" 2> "$LOGS/system.err"
+	rc=$?
+	cat "$LOGS/system.log"
+	count "$LOGS/system.log"
+	if ! grep -q -E '^(PASS|FAIL) ' "$LOGS/system.log"; then
+		fail "system: tests/system/run.sh reported nothing (exit $rc)"
+		tail -n 40 "$LOGS/system.err" | sed 's/^/  | /'
+	fi
 fi
 
 # ---------------------------------------------------------------- summary

@@ -8,6 +8,7 @@
 #define dev_fmt(fmt) "pci_tsm: " fmt
 
 #include <crypto/hash.h>
+#include <linux/error-injection.h>
 #include <linux/cleanup.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
@@ -178,6 +179,8 @@ int ptsm_evidence_publish(struct pci_dev *pdev,
 }
 
 PTSM_EXPORT(ptsm_evidence_publish);
+/* The fault-injection test of the debug lane fails it (fail_function). */
+ALLOW_ERROR_INJECTION(ptsm_evidence_publish, ERRNO);
 
 /**
  * ptsm_evidence_clear() - drop @pd's evidence and start a new generation

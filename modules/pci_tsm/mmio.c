@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "pci_tsm: " fmt
 #define dev_fmt(fmt) "pci_tsm: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/cleanup.h>
 #include <linux/ioport.h>
 #include <linux/jump_label.h>
@@ -167,6 +168,8 @@ int ptsm_pci_set_tee_mmio(struct pci_dev *pdev,
 }
 
 PTSM_EXPORT(ptsm_pci_set_tee_mmio);
+/* The fault-injection test of the debug lane fails it (fail_function). */
+ALLOW_ERROR_INJECTION(ptsm_pci_set_tee_mmio, ERRNO);
 
 /**
  * __ptsm_mmio_discard_pending() - drop ranges of an accept that failed

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "tsm_core: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/cleanup.h>
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -253,6 +254,8 @@ struct ptsm_dev *ptsm_register(struct device *parent,
 }
 
 PTSM_EXPORT(ptsm_register);
+/* The fault-injection test of the debug lane fails it (fail_function). */
+ALLOW_ERROR_INJECTION(ptsm_register, ERRNO);
 
 static void ptsm_remove_links(struct ptsm_core_dev *cd)
 {
@@ -447,6 +450,8 @@ int ptsm_bridge_link_get(struct ptsm_dev *tsm, struct pci_host_bridge *bridge)
 }
 
 PTSM_EXPORT(ptsm_bridge_link_get);
+/* The fault-injection test of the debug lane fails it (fail_function). */
+ALLOW_ERROR_INJECTION(ptsm_bridge_link_get, ERRNO);
 
 /**
  * ptsm_bridge_link_put() - drop a reference taken by ptsm_bridge_link_get()

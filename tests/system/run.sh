@@ -29,7 +29,11 @@ supported_kernels() {
 kernels=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-k) kernels+=("$(ls -d /lib/modules/$2* 2>/dev/null | head -1 | xargs -r basename)"); shift 2 ;;
+	-k)	# an exact release, or a series (6.1, 6.12)
+		if [ -d "/lib/modules/$2" ]; then kernels+=("$2")
+		else kernels+=("$(ls -d "/lib/modules/$2".* 2>/dev/null | sort -V | tail -1 | xargs -r basename)")
+		fi
+		shift 2 ;;
 	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
