@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sysfs.h"
 #include "tsmctl.h"
 
 int ctl_connect(void)
@@ -132,4 +133,35 @@ int ctl_call(const char *cmd, const char *device, struct json_object **reply)
 	fprintf(stderr, "tsmctl: %s: %s\n", cmd, jget_str(ans, "error"));
 	json_object_put(ans);
 	return 1;
+}
+
+/*
+ * accept/deny: one administrator override of @verb for the device named
+ * on the command line, printed as "DEV: decision (reason)".
+ */
+int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv)
+{
+	struct json_object *reply = NULL, *dev = NULL;
+	bool json = false;
+	int code, i, r;
+
+	i = verb_options(argc, argv, usage, false, &json, &code);
+	if (i < 0)
+		return code;
+	if (i != argc - 1 || !sysfs_valid_bdf(argv[i])) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	r = ctl_call(verb, argv[i], &reply);
+	if (r < 0) {
+		fprintf(stderr, "tsmctl: %s: daemon not reachable at %s: %s\n", verb,
+			ctl_socket_path, strerror(-r));
+		return EXIT_REFUSED;
+	}
+	if (r > 0)
+		return EXIT_REFUSED;
+	json_object_object_get_ex(reply, "device", &dev);
+	printf("%s: %s (%s)\n", argv[i], jget_str(dev, "decision"), jget_str(dev, "reason"));
+	json_object_put(reply);
+	return 0;
 }

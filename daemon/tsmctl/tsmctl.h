@@ -49,6 +49,8 @@ int ctl_recv(int fd, struct json_object **out);	/* 0, -errno, or -EPIPE at EOF *
  * 1 when it refused (message printed), -errno when it cannot be reached.
  */
 int ctl_call(const char *cmd, const char *device, struct json_object **reply);
+/* accept/deny DEVICE through the daemon; returns the verb's exit status. */
+int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv);
 const char *jget_str(struct json_object *o, const char *key);
 long long jget_int(struct json_object *o, const char *key);
 
