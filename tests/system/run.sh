@@ -11,6 +11,9 @@
 # usage: tests/system/run.sh [-k KVER]...   (default: every supported kernel)
 # Prints "PASS|FAIL <kver> system" per kernel; exit 0 only if all passed.
 set -uo pipefail
+# One block: bash reads it whole before running, so editing this file
+# cannot change a running instance.
+{
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SYS=$TOP/tests/system
@@ -141,3 +144,4 @@ for kv in "${kernels[@]}"; do
 	fi
 done
 exit $fail
+}
