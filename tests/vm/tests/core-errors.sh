@@ -95,18 +95,15 @@ expect_ok "$(tf $EP1 unlock)" "$SEC"
 echo 1 > /sys/module/pci_tsm/parameters/require_validate
 expect_ok "$(tf $EP1 lock)" "$SEC"
 expect_errno EPERM "$(tf $EP1 accept)" 1
-if command -v nlclient > /dev/null; then
-	gen=$(rd $EP1 evidence_generation)
-	nlclient validate "$EP1" "$gen" > /dev/null || fail "VALIDATE $EP1 generation $gen"
-	expect_ok "$(tf $EP1 unlock)" "$SEC"
-	expect_ok "$(tf $EP1 lock)" "$SEC"
-	expect_errno ESTALE "$(tf $EP1 accept)" 1
-	gen=$(rd $EP1 evidence_generation)
-	nlclient validate "$EP1" "$gen" > /dev/null || fail "VALIDATE $EP1 generation $gen"
-	expect_ok "$(tf $EP1 accept)" 1
-else
-	log "nlclient not in the VM: ESTALE is left to evidence-*.sh"
-fi
+command -v ptsm-nl > /dev/null || fail "ptsm-nl (tests/tools/nlclient) not in the VM"
+gen=$(rd $EP1 evidence_generation)
+ptsm-nl validate "$EP1" "$gen" > /dev/null || fail "VALIDATE $EP1 generation $gen"
+expect_ok "$(tf $EP1 unlock)" "$SEC"
+expect_ok "$(tf $EP1 lock)" "$SEC"
+expect_errno ESTALE "$(tf $EP1 accept)" 1
+gen=$(rd $EP1 evidence_generation)
+ptsm-nl validate "$EP1" "$gen" > /dev/null || fail "VALIDATE $EP1 generation $gen"
+expect_ok "$(tf $EP1 accept)" 1
 echo 0 > /sys/module/pci_tsm/parameters/require_validate
 
 # the generation moves on lock and unlock
