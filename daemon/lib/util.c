@@ -322,7 +322,7 @@ enum tsm_hash tsm_hash_from_len(size_t len)
 	}
 }
 
-static const EVP_MD *hash_md(enum tsm_hash h)
+const EVP_MD *tsm_hash_md(enum tsm_hash h)
 {
 	switch (h) {
 	case TSM_HASH_SHA256:
@@ -338,7 +338,7 @@ static const EVP_MD *hash_md(enum tsm_hash h)
 
 int tsm_digest(enum tsm_hash h, const void *data, size_t len, uint8_t *out)
 {
-	const EVP_MD *md = hash_md(h);
+	const EVP_MD *md = tsm_hash_md(h);
 	unsigned int outlen = 0;
 
 	if (!md)

@@ -129,6 +129,8 @@ const char *tsm_hash_name(enum tsm_hash h);
 enum tsm_hash tsm_hash_from_name(const char *name);
 /* Digest length -> algorithm (32 -> sha256 ...), TSM_HASH_NONE otherwise. */
 enum tsm_hash tsm_hash_from_len(size_t len);
+/* OpenSSL's EVP_MD of @h (a const EVP_MD *), NULL for TSM_HASH_NONE. */
+const struct evp_md_st *tsm_hash_md(enum tsm_hash h);
 /* One-shot digest; @out needs tsm_hash_len(h) bytes. 0 or -TSM_E_*. */
 int tsm_digest(enum tsm_hash h, const void *data, size_t len, uint8_t *out);
 

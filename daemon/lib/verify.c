@@ -247,20 +247,6 @@ int tsm_spdm_sign_prefix(uint8_t version, const char *context,
 	return TSM_SPDM_SIGN_PREFIX_LEN;
 }
 
-static const EVP_MD *md_of(enum tsm_hash h)
-{
-	switch (h) {
-	case TSM_HASH_SHA256:
-		return EVP_sha256();
-	case TSM_HASH_SHA384:
-		return EVP_sha384();
-	case TSM_HASH_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
-}
-
 /* Raw r||s -> DER ECDSA-Sig-Value. *der is OPENSSL_malloc'd. */
 static int ecdsa_raw_to_der(const uint8_t *sig, size_t len, unsigned char **der)
 {
@@ -324,11 +310,11 @@ static int verify_sig(EVP_PKEY *pk, const struct tsm_vca *v,
 		s = der;
 		slen = (size_t)n;
 	}
-	if (EVP_DigestVerifyInit(mctx, &pctx, md_of(v->hash), NULL, pk) != 1)
+	if (EVP_DigestVerifyInit(mctx, &pctx, tsm_hash_md(v->hash), NULL, pk) != 1)
 		goto out;
 	if (v->sig == TSM_SIG_RSAPSS &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(v->hash)) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, tsm_hash_md(v->hash)) != 1 ||
 	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)v->hash_len) != 1))
 		goto out;
 	if (v->sig == TSM_SIG_RSASSA &&
@@ -372,7 +358,7 @@ int tsm_verify_measurements(const struct tsm_parsed *p, struct tsm_error *err)
 				"no signing context for SPDM version 0x%02x", m->rsp_version);
 	/* M' = prefix || H(VCA || request || response-without-signature) */
 	h = EVP_MD_CTX_new();
-	if (!h || EVP_DigestInit_ex(h, md_of(v->hash), NULL) != 1 ||
+	if (!h || EVP_DigestInit_ex(h, tsm_hash_md(v->hash), NULL) != 1 ||
 	    EVP_DigestUpdate(h, v->data, v->len) != 1 ||
 	    EVP_DigestUpdate(h, m->request, m->request_len) != 1 ||
 	    EVP_DigestUpdate(h, m->response, m->signed_len) != 1 ||
