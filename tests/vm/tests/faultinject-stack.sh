@@ -108,6 +108,10 @@ round() {
 	op "$prob" write "$(tf "$EP1F1" unlock)" "$SEC"
 	op "$prob" write "$(tf "$EP1" lock)" "$SEC"
 	op "$prob" write "$(tf "$EP0" disconnect)" "$LINK"
+	# fail_function is a kprobe on our own functions: killing it when its
+	# module goes allocates too (kprobes_module_callback), with the same
+	# WARN on failure. Disarm it before the modules unload.
+	echo > "$FI/fail_function/inject" 2>/dev/null
 	# Unload with everything possibly still connected/locked: teardown
 	# paths under failing allocations (tsm_shim without, see above).
 	for m in devsec_pci devsec_tsm devsec_link_tsm devsec_bus; do
