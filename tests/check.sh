@@ -27,7 +27,8 @@
 #
 # options: --captures DIR   libspdm capture directory
 #          --no-debug-lane  skip step 7 (reported as not run)
-#          --no-system      skip step 8 (reported as not run)
+#          --system         run step 8 (also PTSM_CHECK_SYSTEM=1); without it
+#                           step 8 is reported as not run
 #          -k SPEC          stock kernel(s) for steps 4-6 (default: all supported)
 set -uo pipefail
 # The whole script is one block: bash parses it completely before running
@@ -39,13 +40,15 @@ BUILD=${PTSM_BUILD_DIR:-$TOP/build}
 LOGS=$BUILD/check
 captures=""
 debug_lane=${PTSM_CHECK_DEBUG_LANE:-1}
-system_test=${PTSM_CHECK_SYSTEM:-1}
+# The whole-system test is opt-in until it passes reliably on both kernels
+# (see tests/system/run.sh); without it the step is reported as not run.
+system_test=${PTSM_CHECK_SYSTEM:-0}
 kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--captures) captures=$2; shift ;;
 	--no-debug-lane) debug_lane=0 ;;
-	--no-system) system_test=0 ;;
+	--system) system_test=1 ;;
 	-k) kargs+=(-k "$2"); shift ;;
 	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [-k SPEC]..." >&2; exit 2 ;;
@@ -261,7 +264,7 @@ fi
 # ---------------------------------------------------------------- 8 system
 step 8 "whole-system test (systemd, make install, dkms)"
 if [ "$system_test" != 1 ]; then
-	notrun "system: disabled (--no-system)"
+	notrun "system: whole-system test is opt-in (make check PTSM_CHECK_SYSTEM=1, or tests/system/run.sh)"
 else
 	"$TOP/tests/system/run.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" 2> "$LOGS/system.err"
 	rc=$?
