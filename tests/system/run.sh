@@ -96,7 +96,8 @@ for kv in $all_kvers; do
 	chroot "$root" dkms install "pci-tsm/$ver" -k "$kv" >&2 ||
 		die "dkms install for $kv failed"
 done
-chroot "$root" systemctl enable tsm-verifierd.service ptsm-system-test.service >&2 ||
+chroot "$root" systemctl mask serial-getty@ttyS0.service >&2 &&
+	chroot "$root" systemctl enable tsm-verifierd.service ptsm-system-test.service >&2 ||
 	die "systemctl enable failed"
 umount "$root/dev" "$root/proc"
 trap - EXIT
