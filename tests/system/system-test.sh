@@ -90,6 +90,9 @@ cat "$FX/measurements.bin" > "/sys/class/tsm/$tsm/device/transcript"
 devsec-responder --device "/dev/devsec-responder-$tsm" --key "$FX/leaf.key" \
 	--vca "$FX/vca.bin" --values "$FX/values.txt" &
 responder=$!
+# The sample's endpoint driver is never autoloaded (modprobe.d); an
+# administrator who wants it loads it.
+modprobe devsec_pci || fail "modprobe devsec_pci"
 modprobe devsec_bus || fail "modprobe devsec_bus"
 
 # --- decisions ------------------------------------------------------------
