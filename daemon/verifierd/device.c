@@ -123,7 +123,13 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 		d->retries = 0;
 	}
 	audit_decision(m, d);
-	state_save(m);
+	/* an administrator's decision is written through (see state.c) */
+	if (d->admin) {
+		m->state_dirty = true;
+		state_flush(m);
+	} else {
+		state_changed(m);
+	}
 	control_broadcast(m, d);
 }
 
@@ -546,7 +552,7 @@ void device_removed(struct manager *m, const char *bdf)
 		log_info("%s: removed", bdf);
 	}
 	device_destroy(m, d);
-	state_save(m);
+	state_changed(m);
 	manager_check_once(m);
 }
 
@@ -705,7 +711,7 @@ void devices_rescan_tsm(struct manager *m)
 		}
 	}
 	sysfs_for_each_pci_dev(rescan_one, m);
-	state_save(m);
+	state_changed(m);
 }
 
 void devices_reevaluate(struct manager *m)

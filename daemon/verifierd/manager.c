@@ -174,6 +174,8 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	m->policy = p;
 	log_info("reloaded configuration and policy (%zu rules)", p->pol->nrules);
 	devices_reevaluate(m);
+	/* what the reload decided is on disk before `tsmctl reload` returns */
+	state_flush(m);
 	sd_notify(0, "READY=1\nSTATUS=Running");
 	return 0;
 }
@@ -288,12 +290,15 @@ int manager_run(struct manager *m)
 		return r;
 	sd_notify(0, "READY=1\nSTATUS=Running");
 	manager_check_once(m);
-	if (m->quitting)
-		return 0;
-	r = sd_event_loop(m->event);
-	if (r < 0)
-		return log_error_errno(r, "event loop: %m");
-	return 0;
+	if (!m->quitting) {
+		r = sd_event_loop(m->event);
+		if (r < 0)
+			log_error_errno(r, "event loop: %m");
+	}
+	/* SIGTERM, SIGINT, --once: the decisions not written yet */
+	state_flush(m);
+	log_debug("state.json written %lu times", m->state_writes);
+	return r < 0 ? r : 0;
 }
 
 void manager_free(struct manager *m)
@@ -304,6 +309,7 @@ void manager_free(struct manager *m)
 	control_teardown(m);
 	udev_teardown(m);
 	jobs_shutdown(m);
+	state_flush(m);		/* on every exit path; no-op when nothing changed */
 	devices_free(m);
 	vd_policy_unref(m->policy);
 	sd_event_unref(m->event);

@@ -25,6 +25,8 @@
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
 #define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
 #define VD_NL_RETRIES		4	/* dump retries on EAGAIN */
+#define VD_STATE_DELAY_MIN_MS	1000	/* state.json: first unsaved change to write */
+#define VD_STATE_DELAY_MAX_MS	10000
 
 enum vd_decision {
 	VD_NONE = 0,
@@ -159,6 +161,11 @@ struct manager {
 	char link_tsm[TSM_NAME_MAX];
 	bool nl_fallback_logged;
 	struct json_object *saved;	/* state.json as found at start, during coldplug */
+	/* state.json writes, batched (state.c) */
+	bool state_dirty;		/* decisions not written yet */
+	sd_event_source *state_timer;	/* the write that is due */
+	uint64_t state_cost_usec;	/* how long the last write took */
+	unsigned long state_writes;	/* files written (tests, debug log) */
 };
 
 int manager_new(struct manager **ret, const struct vd_options *opts);
@@ -203,7 +210,10 @@ void audit_decision(const struct manager *m, const struct vd_device *d);
 /* state.c */
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
-int state_save(struct manager *m);
+/* A decision changed: state.json is written soon, in a batch (state.c). */
+void state_changed(struct manager *m);
+/* Writes state.json now if anything changed since the last write. */
+int state_flush(struct manager *m);
 /* state.json of the previous run, consulted during coldplug only */
 void state_snapshot_load(struct manager *m);
 void state_snapshot_drop(struct manager *m);

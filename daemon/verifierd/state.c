@@ -1,15 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Decision state: in memory in the device table, and persisted to
- * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed) on
- * every decision. The file serves two readers: `tsmctl list/show` when
- * the daemon is not running (they mark the output as possibly stale),
- * and the daemon itself after a restart (read once, before coldplug),
- * which keeps a recorded "accepted" only for a device still in RUN with
- * the same evidence generation, and a recorded "denied" only for a device
- * still held with the same identity, judged under the same configuration,
- * policy and trust anchors (policy digest). Everything else is re-derived
- * from sysfs. It is never used to accept anything: RUN is the kernel's.
+ * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed).
+ * The file serves two readers: `tsmctl list/show` when the daemon is not
+ * running (they mark the output as possibly stale), and the daemon itself
+ * after a restart (read once, before coldplug), which keeps a recorded
+ * "accepted" only for a device still in RUN with the same evidence
+ * generation, and a recorded "denied" only for a device still held with
+ * the same identity, judged under the same configuration, policy and
+ * trust anchors (policy digest). Everything else is re-derived from sysfs.
+ * It is never used to accept anything: RUN is the kernel's.
+ *
+ * Writes are batched. The file holds every device, so writing it on every
+ * decision made a fan-out of n devices cost O(n^2) (2n rewrites of n
+ * records). A decision marks the state dirty and arms one timer: the file
+ * is written VD_STATE_DELAY_MIN_MS after the first unsaved change (longer
+ * when a write itself is slow, so that writing stays a small share of the
+ * loop's time), and at once on shutdown (SIGTERM, SIGINT, --once) and
+ * after a reload.
+ *
+ * Crash consistency (the daemon killed between two writes): the journal
+ * record of every decision is written when it is made, before a driver is
+ * probed, so the audit trail is complete. state.json may lack the last
+ * decisions, which the restarted daemon then re-derives fail-closed:
+ *  - a lost "accepted": the device is in RUN (the kernel's state), so it
+ *    is recorded as "kept", never locked or unbound; nothing is granted;
+ *  - a lost policy "denied": the device is unlocked and held, so it is
+ *    judged again under the same policy and denied again;
+ *  - a stale record never grants either: "accepted" needs RUN with the
+ *    recorded generation, "denied" only keeps a device out.
+ * The one decision sysfs cannot re-derive is an administrator's: a lost
+ * `tsmctl deny` would be judged by the policy, which may accept. So
+ * decisions of a device with the admin flag are written through
+ * (state_flush before the control socket answers).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -81,7 +105,16 @@ static int state_path(const struct manager *m, char *buf, size_t len, const char
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-int state_save(struct manager *m)
+static uint64_t now_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Writes every device to state.json now (temporary file, fsync, rename). */
+static int state_write(struct manager *m)
 {
 	char path[TSM_PATH_MAX + 32], tmp[TSM_PATH_MAX + 32];
 	struct json_object *root, *arr;
@@ -115,9 +148,59 @@ int state_save(struct manager *m)
 		r = log_warning_errno(errno, "rename %s: %m", path);
 	if (r)
 		unlink(tmp);
+	else
+		m->state_writes++;
 out:
 	json_object_put(root);
 	return r;
+}
+
+static int on_state_timer(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct manager *m = data;
+
+	(void)s;
+	(void)usec;
+	state_flush(m);
+	return 0;
+}
+
+int state_flush(struct manager *m)
+{
+	uint64_t t0;
+	int r;
+
+	m->state_timer = sd_event_source_disable_unref(m->state_timer);
+	if (!m->state_dirty)
+		return 0;
+	/* a failed write is logged and not retried until the next change */
+	m->state_dirty = false;
+	t0 = now_mono_usec();
+	r = state_write(m);
+	m->state_cost_usec = now_mono_usec() - t0;
+	return r;
+}
+
+void state_changed(struct manager *m)
+{
+	uint64_t now, delay;
+
+	m->state_dirty = true;
+	if (m->state_timer)
+		return;		/* a write is due already: bounded latency */
+	delay = 20 * m->state_cost_usec;	/* writing: at most ~5 % of the time */
+	if (delay < VD_STATE_DELAY_MIN_MS * 1000ULL)
+		delay = VD_STATE_DELAY_MIN_MS * 1000ULL;
+	if (delay > VD_STATE_DELAY_MAX_MS * 1000ULL)
+		delay = VD_STATE_DELAY_MAX_MS * 1000ULL;
+	if (!m->event || m->quitting ||
+	    sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
+	    sd_event_add_time(m->event, &m->state_timer, CLOCK_MONOTONIC, now + delay,
+			      10000, on_state_timer, m) < 0) {
+		state_flush(m);		/* no loop to wait for: write through */
+		return;
+	}
+	sd_event_source_set_description(m->state_timer, "state-save");
 }
 
 static const char *jstr(struct json_object *o, const char *key)
