@@ -316,17 +316,30 @@ static void maybe_start_job(struct manager *m, struct vd_device *d)
 	submit_job(m, d, VD_JOB_VERIFY);
 }
 
+/*
+ * A decision restored from state.json (state_restore) stands as it was
+ * made: same rule, reason, evidence digests and time. It already has its
+ * journal record from before the restart, so it gets none now (ABI 7.3:
+ * one record per decision), only a log line; watchers hear of nothing,
+ * since nothing changed.
+ */
+static void keep_restored(struct manager *m, struct vd_device *d, enum vd_decision dec)
+{
+	d->decision = dec;
+	d->state = sysfs_dev_state(d->bdf);
+	if (!d->decided_usec)
+		d->decided_usec = now_realtime_usec();
+	state_changed(m);
+}
+
 /* An accepted device in RUN across a daemon restart keeps its record. */
 static bool restore_accepted(struct manager *m, struct vd_device *d)
 {
-	char rule[sizeof(d->rule)], check[sizeof(d->check)], reason[sizeof(d->reason)];
-
 	if (state_restore(m, d, VD_ACCEPTED) <= 0)
 		return false;
-	memcpy(rule, d->rule, sizeof(rule));
-	memcpy(check, d->check, sizeof(check));
-	memcpy(reason, d->reason, sizeof(reason));
-	set_decision(m, d, VD_ACCEPTED, rule, check, "%s", reason);
+	log_info("%s: accepted before the restart, still in RUN with generation %u; decision kept",
+		 d->bdf, d->generation);
+	keep_restored(m, d, VD_ACCEPTED);
 	return true;
 }
 
@@ -338,16 +351,11 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
  */
 static bool restore_denied(struct manager *m, struct vd_device *d)
 {
-	char rule[sizeof(d->rule)], check[sizeof(d->check)], reason[sizeof(d->reason)];
-
 	if (state_restore(m, d, VD_DENIED) <= 0)
 		return false;
-	memcpy(rule, d->rule, sizeof(rule));
-	memcpy(check, d->check, sizeof(check));
-	memcpy(reason, d->reason, sizeof(reason));
 	log_info("%s: denied before the restart under the same policy; left held and unlocked",
 		 d->bdf);
-	set_decision(m, d, VD_DENIED, rule, check, "%s", reason);
+	keep_restored(m, d, VD_DENIED);
 	return true;
 }
 

@@ -331,14 +331,19 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 		if (json_object_object_get_ex(o, "generation", &v) &&
 		    json_object_get_int64(v) >= 0 && json_object_get_int64(v) <= UINT32_MAX)
 			cur = json_object_get_int64(v);
-		restore_evidence(o, d);
 	} else {
 		return 0;
 	}
+	/* the decision as it was made: nothing about it changes on a restart */
+	restore_evidence(o, d);
 	d->generation = cur;
 	d->admin = admin;
+	d->decided_usec = 0;
+	if (json_object_object_get_ex(o, "decided_usec", &v) && json_object_get_int64(v) > 0)
+		d->decided_usec = json_object_get_int64(v);
 	snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
 	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
 	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
+	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
 	return 1;
 }

@@ -204,7 +204,8 @@ static void test_layout(void **state)
 	assert_int_equal(l.mmio_offset, 1ULL << 44);
 }
 
-static int run(const char *prog, const char *const argv[], const char *out_path)
+static int run_err(const char *prog, const char *const argv[], const char *out_path,
+		   const char *err_path)
 {
 	pid_t pid = fork();
 	int status;
@@ -213,6 +214,8 @@ static int run(const char *prog, const char *const argv[], const char *out_path)
 	if (pid == 0) {
 		if (out_path && !freopen(out_path, "w", stdout))
 			_exit(127);
+		if (err_path && !freopen(err_path, "w", stderr))
+			_exit(127);
 		setenv("TSM_SYSFS_ROOT", root, 1);
 		setenv("TSM_UDEV_SOURCE", "kernel", 1);
 		execv(prog, (char *const *)argv);
@@ -220,6 +223,11 @@ static int run(const char *prog, const char *const argv[], const char *out_path)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int run(const char *prog, const char *const argv[], const char *out_path)
+{
+	return run_err(prog, argv, out_path, NULL);
 }
 
 static struct json_object *state_device(struct json_object *arr, const char *bdf)
@@ -494,6 +502,9 @@ static void test_bad_config(void **state)
 	}
 }
 
+/* the daemon's stderr (log and, in the foreground, decision records) */
+static char daemon_log[600];
+
 static int run_once(void)
 {
 	const char *daemon = getenv("VD_DAEMON");
@@ -501,7 +512,22 @@ static int run_once(void)
 	const char *argv[] = { daemon, "--foreground", "--once", "--config", conf, NULL };
 
 	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
-	return run(daemon, argv, NULL);
+	snprintf(daemon_log, sizeof(daemon_log), "%s/daemon.log", root);
+	return run_err(daemon, argv, NULL, daemon_log);
+}
+
+/* whether the last run_once() logged a line containing |what| */
+static bool logged(const char *what)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(daemon_log, "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, what) != NULL;
+	fclose(f);
+	return found;
 }
 
 static struct json_object *saved_state(void)
@@ -569,7 +595,7 @@ static void reset_unlocked(const char *bdf)
 static void test_restart_keeps_denied(void **state)
 {
 	struct json_object *st, *arr;
-	char p[512], reason[256];
+	char p[512], reason[256], decided[32];
 	FILE *f;
 
 	(void)state;
@@ -590,6 +616,15 @@ static void test_restart_keeps_denied(void **state)
 	assert_true(reason[0]);
 	json_object_put(st);
 
+	/* a fresh decision: one decision record (foreground: on stderr) */
+	assert_true(logged("0000:04:00.0: denied: "));
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	snprintf(decided, sizeof(decided), "%s",
+		 field(state_device(arr, "0000:04:00.0"), "decided_usec"));
+	assert_true(decided[0]);
+	json_object_put(st);
+
 	/* restart: the held, denied device is left alone */
 	reset_unlocked("0000:01:00.0");
 	reset_unlocked("0000:04:00.0");
@@ -601,7 +636,15 @@ static void test_restart_keeps_denied(void **state)
 	assert_true(json_object_object_get_ex(st, "devices", &arr));
 	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "decision"), "denied");
 	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "reason"), reason);
+	/* nothing about the decision changed, not even its time */
+	assert_string_equal(field(state_device(arr, "0000:04:00.0"), "decided_usec"), decided);
 	json_object_put(st);
+	/* no second decision record for it (ABI 7.3), a log line says why */
+	assert_false(logged("0000:04:00.0: denied ("));
+	assert_false(logged("0000:04:00.0: denied:"));
+	assert_true(logged("0000:04:00.0: denied before the restart under the same policy"));
+	/* the device that was not held is judged again: a record of its own */
+	assert_true(logged("0000:01:00.0: denied"));
 
 	/* another identity at the same address is judged afresh */
 	reset_unlocked("0000:04:00.0");
@@ -622,6 +665,60 @@ static void test_restart_keeps_denied(void **state)
 	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
 }
 
+/*
+ * A restart keeps a recorded acceptance of a device still in RUN with the
+ * same generation as it was made (rule, reason, time), without a second
+ * decision record; with another generation the device is only "kept".
+ */
+static void test_restart_keeps_accepted(void **state)
+{
+	static const char bdf[] = "0000:03:00.0";	/* RUN, generation 7 */
+	struct json_object *st, *arr, *o;
+	char p[512];
+
+	(void)state;
+	if (!getenv("VD_DAEMON")) {
+		skip();
+		return;
+	}
+	assert_int_equal(run_once(), 0);
+	st = saved_state();
+	assert_non_null(st);
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	o = state_device(arr, bdf);
+	assert_string_equal(field(o, "decision"), "kept");
+	/* as an earlier run would have recorded its acceptance */
+	json_object_object_add(o, "decision", json_object_new_string("accepted"));
+	json_object_object_add(o, "rule", json_object_new_string("acme"));
+	json_object_object_add(o, "reason", json_object_new_string("all checks passed"));
+	json_object_object_add(o, "generation", json_object_new_int64(7));
+	json_object_object_add(o, "decided_usec", json_object_new_int64(1234567));
+	snprintf(p, sizeof(p), "%s/state/state.json", root);
+	assert_int_equal(json_object_to_file(p, st), 0);
+	json_object_put(st);
+
+	assert_int_equal(run_once(), 0);
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	o = state_device(arr, bdf);
+	assert_string_equal(field(o, "decision"), "accepted");
+	assert_string_equal(field(o, "rule"), "acme");
+	assert_string_equal(field(o, "reason"), "all checks passed");
+	assert_string_equal(field(o, "decided_usec"), "1234567");
+	json_object_put(st);
+	assert_false(logged("0000:03:00.0: accepted ("));
+	assert_true(logged("0000:03:00.0: accepted before the restart, still in RUN"));
+
+	/* the evidence moved on: not the acceptance on record */
+	puts_file(DEV "0000:03:00.0/tsm/evidence_generation", "8\n");
+	assert_int_equal(run_once(), 0);
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	assert_string_equal(field(state_device(arr, bdf), "decision"), "kept");
+	json_object_put(st);
+	puts_file(DEV "0000:03:00.0/tsm/evidence_generation", "7\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_short_config),
 		cmocka_unit_test(test_restart_keeps_denied),
+		cmocka_unit_test(test_restart_keeps_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
