@@ -20,16 +20,20 @@
 #                   starts in the background at step 1), at the same time
 #                   as step 6. PTSM_DEBUG_LANE=all runs every test there.
 #   8. system       tests/system/run.sh: a Debian VM with systemd as PID 1,
-#                   the project installed with make install + dkms install
+#                   the project installed with make install + dkms install,
+#                   on both kernels; it starts when step 6 is done, beside
+#                   the debug lane (the rootfs is built once with
+#                   debootstrap and cached in /var/cache/pci-tsm)
 # Each item prints PASS or FAIL; the last line is exactly
 # "N passed, N failed, N skipped" (skipped = not run, listed above it).
 # Exit status non-zero if anything failed. Logs: build/check/.
 #
 # options: --captures DIR   libspdm capture directory
 #          --no-debug-lane  skip step 7 (reported as not run)
-#          --system         run step 8 (also PTSM_CHECK_SYSTEM=1); without it
-#                           step 8 is reported as not run
-#          -k SPEC          stock kernel(s) for steps 4-6 (default: all supported)
+#          --no-system      skip step 8 (also PTSM_CHECK_SYSTEM=0; reported
+#                           as not run)
+#          -k SPEC          stock kernel(s) for steps 4-6 and 8 (default: all
+#                           supported)
 set -uo pipefail
 # The whole script is one block: bash parses it completely before running
 # it, so editing this file while it runs cannot change a running instance.
@@ -40,18 +44,16 @@ BUILD=${PTSM_BUILD_DIR:-$TOP/build}
 LOGS=$BUILD/check
 captures=""
 debug_lane=${PTSM_CHECK_DEBUG_LANE:-1}
-# The whole-system test is opt-in until it passes reliably on both kernels
-# (see tests/system/run.sh); without it the step is reported as not run.
-system_test=${PTSM_CHECK_SYSTEM:-0}
+system_test=${PTSM_CHECK_SYSTEM:-1}
 kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--captures) captures=$2; shift ;;
 	--no-debug-lane) debug_lane=0 ;;
-	--system) system_test=1 ;;
+	--no-system) system_test=0 ;;
 	-k) kargs+=(-k "$2"); shift ;;
-	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [-k SPEC]..." >&2; exit 2 ;;
+	-h|--help) sed -n '3,36p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [--no-system] [-k SPEC]..." >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -144,6 +146,14 @@ if [ "$debug_lane" = 1 ] && [ -x "$TOP/tests/vm/debug-kernel/build.sh" ]; then
 	(nice -n 5 "$TOP/tests/vm/debug-kernel/build.sh" > "$LOGS/debug-kernel.out" \
 		2> "$LOGS/debug-kernel.log"; echo $? > "$LOGS/debug-kernel.rc") &
 	debug_pid=$!
+fi
+
+# The whole-system test's Debian rootfs (debootstrap, cached): likewise.
+rootfs_pid=""
+if [ "$system_test" = 1 ] && [ -x "$TOP/tests/system/run.sh" ]; then
+	echo "preparing the whole-system test's rootfs in the background (log: ${LOGS#$TOP/}/system-rootfs.log)"
+	nice -n 5 "$TOP/tests/system/run.sh" --rootfs-only > "$LOGS/system-rootfs.log" 2>&1 &
+	rootfs_pid=$!
 fi
 
 # ------------------------------------------------------------- 2 unit tests
@@ -247,27 +257,43 @@ fi
 
 wait "$vm_pid"
 echo
-echo "==> [$(elapsed)] step 6/7 results: VM tests on ${kernels[*]}"
+echo "==> [$(elapsed)] step 6/8 results: VM tests on ${kernels[*]}"
 cat "$LOGS/vm.log"
 count "$LOGS/vm.log"
 grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
+
+# ---------------------------------------------------------------- 8 system
+# The stock lane's cores are free now; the debug lane may run for a while
+# yet, so the whole-system test runs beside it.
+step 8 "whole-system test (systemd, make install, dkms) (in the background)"
+system_pid=""
+if [ "$system_test" != 1 ]; then
+	notrun "system: disabled (--no-system or PTSM_CHECK_SYSTEM=0)"
+elif [ -n "$rootfs_pid" ] && ! wait "$rootfs_pid"; then
+	fail "system: building the Debian rootfs failed (${LOGS#$TOP/}/system-rootfs.log)"
+	tail -n 30 "$LOGS/system-rootfs.log" | sed 's/^/  | /'
+else
+	"$TOP/tests/system/run.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" \
+		2> "$LOGS/system.err" &
+	system_pid=$!
+	echo "started: tests/system/run.sh (log: ${LOGS#$TOP/}/system.log, progress: ${LOGS#$TOP/}/system.err)"
+fi
+
 if [ -n "$debug_vm_pid" ]; then
 	wait "$debug_vm_pid"
 	echo
-	echo "==> [$(elapsed)] step 7/7 results: VM tests on the debug-6.12 lane"
+	echo "==> [$(elapsed)] step 7/8 results: VM tests on the debug-6.12 lane"
 	cat "$LOGS/vm-debug.log"
 	count "$LOGS/vm-debug.log"
 	grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
 		fail "debug-6.12 lane: tests/vm/run reported nothing"
 fi
 
-# ---------------------------------------------------------------- 8 system
-step 8 "whole-system test (systemd, make install, dkms)"
-if [ "$system_test" != 1 ]; then
-	notrun "system: whole-system test is opt-in (make check PTSM_CHECK_SYSTEM=1, or tests/system/run.sh)"
-else
-	"$TOP/tests/system/run.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" 2> "$LOGS/system.err"
+if [ -n "$system_pid" ]; then
+	wait "$system_pid"
 	rc=$?
+	echo
+	echo "==> [$(elapsed)] step 8/8 results: whole-system test"
 	cat "$LOGS/system.log"
 	count "$LOGS/system.log"
 	if ! grep -q -E '^(PASS|FAIL) ' "$LOGS/system.log"; then

@@ -9,6 +9,8 @@
 # oneshot unit after multi-user.target and reports on the serial console.
 #
 # usage: tests/system/run.sh [-k KVER]...   (default: every supported kernel)
+#        tests/system/run.sh --rootfs-only  (build or reuse the cached rootfs;
+#                                            make check starts it early)
 # Prints "PASS|FAIL <kver> system" per kernel; exit 0 only if all passed.
 set -uo pipefail
 # One block: bash reads it whole before running, so editing this file
@@ -30,6 +32,7 @@ supported_kernels() {
 }
 
 kernels=()
+rootfs_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k)	# an exact release, or a series (6.1, 6.12)
@@ -37,7 +40,8 @@ while [ $# -gt 0 ]; do
 		else kernels+=("$(ls -d "/lib/modules/$2".* 2>/dev/null | sort -V | tail -1 | xargs -r basename)")
 		fi
 		shift 2 ;;
-	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rootfs-only) rootfs_only=1; shift ;;
+	-h|--help) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -54,6 +58,7 @@ done
 
 all_kvers=$(supported_kernels | tr '\n' ' ')
 base=$(KVERS="$all_kvers" "$SYS/build-rootfs.sh") || die "rootfs build failed"
+[ $rootfs_only = 1 ] && { say "rootfs ready: $base"; exit 0; }
 
 # Userspace the rootfs gets installed: built here (same Debian release).
 say "building userspace ..."
@@ -107,7 +112,7 @@ umount "$root/dev" "$root/proc"
 trap - EXIT
 
 say "making the disk image ..."
-mke2fs -q -F -t ext4 -d "$root" "$BUILD/image.base" 3G || die "mke2fs failed"
+mke2fs -q -F -t ext4 -d "$root" "$BUILD/image.base" 3G >&2 || die "mke2fs failed"
 
 fail=0
 for kv in "${kernels[@]}"; do
