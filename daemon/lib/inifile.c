@@ -77,6 +77,24 @@ static int section_line(struct stream *s, char *p)
 	return 0;
 }
 
+/*
+ * The line as inih and section_line() see it: |n| bytes of |start| copied
+ * into |buf| (which holds more than |n|), the comment cut, whitespace
+ * trimmed on both ends. Returns the start of the cleaned line in |buf|.
+ */
+static char *clean_line(char *buf, const char *start, size_t n)
+{
+	char *p = buf;
+
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	strip_comment(buf);
+	while (isspace((unsigned char)*p))
+		p++;
+	trim_right(p);
+	return p;
+}
+
 /* inih's reader: one logical line per call, cleaned up. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -112,13 +130,7 @@ static char *reader(char *str, int num, void *stream)
 		fail_at(s, -TSM_E_CONFIG, &e);
 		return NULL;
 	}
-	memcpy(line, start, n);
-	line[n] = '\0';
-	strip_comment(line);
-	p = line;
-	while (isspace((unsigned char)*p))
-		p++;
-	trim_right(p);
+	p = clean_line(line, start, n);
 	/* inih's own buffer holds num - 3 characters (plus CR, LF, NUL) */
 	if (num < 4 || strlen(p) > (size_t)num - 3) {
 		tsm_fail(&e, TSM_E_CONFIG, "config",
@@ -126,17 +138,10 @@ static char *reader(char *str, int num, void *stream)
 		fail_at(s, -TSM_E_CONFIG, &e);
 		return NULL;
 	}
+	/* inih gets the whole line; section_line() may cut our copy */
+	memcpy(str, p, strlen(p) + 1);
 	if (p[0] == '[' && section_line(s, p))
 		return NULL;
-	/* section_line() may have cut the copy; hand inih the line afresh */
-	memcpy(line, start, n);
-	line[n] = '\0';
-	strip_comment(line);
-	p = line;
-	while (isspace((unsigned char)*p))
-		p++;
-	trim_right(p);
-	memcpy(str, p, strlen(p) + 1);
 	return str;
 }
 
