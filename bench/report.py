@@ -187,6 +187,16 @@ def fig_fanout(vms, status):
                            for r in ss if "slices_us" in r], 1) for k in range(5)
                 ] if n >= 10 else None,
                 "denied": stats([r.get("denied") for r in ss], 0),
+                # where the time went: CPU time of the daemon (all its
+                # threads) and of devsec-responder, per function, and the
+                # daemon's share of the work interval
+                "daemon_cpu_ms_per_function": stats(
+                    [r["daemon_cpu_ms"] / n for r in ss if "daemon_cpu_ms" in r], 1),
+                "responder_cpu_ms_per_function": stats(
+                    [r["responder_cpu_ms"] / n for r in ss if "responder_cpu_ms" in r], 1),
+                "daemon_cpu_share_of_work": stats(
+                    [r["daemon_cpu_ms"] * 1000.0 / r["work_us"] for r in ss
+                     if "daemon_cpu_ms" in r and r.get("work_us")], 2),
             }
         for a, b in zip(sizes, sizes[1:]):
             # repetition i of one size against repetition i of the next
@@ -331,6 +341,10 @@ def table(res):
                         fmt(x["all_decided_ms"], "ms"))
                     add(name, "%s %s per function" % (k, s), fmt(x["per_function_ms"], "ms"))
                     add(name, "%s %s daemon VmHWM" % (k, s), fmt(x["daemon_vmhwm_kib"], "KiB"))
+                    if x.get("daemon_cpu_ms_per_function"):
+                        add(name, "%s %s CPU per function: daemon | responder" % (k, s),
+                            "%s | %s" % (fmt(x["daemon_cpu_ms_per_function"], "ms"),
+                                         fmt(x["responder_cpu_ms_per_function"], "ms")))
                     if x["reps"] < 5 and x.get("per_function_ms_by_fifth"):
                         add(name, "%s %s only %d rep(s): per-fn ms by fifth" % (k, s, x["reps"]),
                             " ".join("%.0f" % f["median"] for f in x["per_function_ms_by_fifth"] if f))

@@ -17,10 +17,10 @@
 #   BENCH_REPS [5]            repetitions of every figure
 #   BENCH_KERNELS [6.12]      VM kernels (tests/vm/run -k), e.g. "6.1 6.12"
 #   BENCH_SIZES [1x2,8x8,32x8] fan-out sizes, endpoints x functions per bridge
-#   BENCH_LARGE_REPS [1]      repetitions of fan-out sizes above 128 functions
-#                             (32 x 8 = 512 functions take minutes under TCG;
-#                             with one run its per-function cost is also
-#                             given for each fifth of the decisions)
+#   BENCH_LARGE_REPS [BENCH_REPS] repetitions of fan-out sizes above 128
+#                             functions (fewer is a faster, unpublishable run;
+#                             below 5 the per-function cost of each fifth of
+#                             the decisions is printed too)
 #   BENCH_FOOTPRINT [16x8]    size for the footprint figure (256 functions)
 #   BENCH_IDLE [60]           idle seconds for the footprint figure
 #   BENCH_VERIFY_SECONDS [0.2] CPU seconds per verification measurement
@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-LARGE_REPS=${LARGE_REPS:-1}
+LARGE_REPS=${LARGE_REPS:-$REPS}
 [ "$REPS" -ge 1 ] 2>/dev/null || { echo "bench/run.sh: bad BENCH_REPS" >&2; exit 2; }
 
 PY=$(command -v python3) || { echo "bench/run.sh: python3 is needed for the report" >&2; exit 2; }
