@@ -27,6 +27,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/pci_tsm_evidence.h>
 
 #include "devsec.h"
@@ -88,11 +89,16 @@ enum devsec_role {
 	DEVSEC_NR_ROLES,
 };
 
-/* One emulated function: a root port or an endpoint function */
+/*
+ * One emulated function: a root port or an endpoint function
+ * @error_pending: the TDI entered ERROR and the TSM has not been told yet
+ *	(cleared by the report and by STOP)
+ */
 struct devsec_fn {
 	u8 cfg[PCI_CFG_SPACE_EXP_SIZE];
 	const struct devsec_tmpl *tmpl;
 	u8 tdisp_state;
+	bool error_pending;
 	struct devsec_doe doe;
 };
 
@@ -103,11 +109,14 @@ struct devsec_fn {
  *	with interrupts disabled, so this is an irq-safe spinlock
  * @fns: per root port p: fns[p * (1 + nr_functions)] is the port,
  *	the next nr_functions entries its endpoint; NULL once torn down
+ * @error_work: tells the devsec TSM about functions that entered TDISP
+ *	ERROR (queued from the config accessors, which cannot sleep)
  */
 struct devsec_hb {
 	struct pci_sysdata sd;
 	spinlock_t lock;	/* see @lock above */
 	struct devsec_fn *fns;
+	struct work_struct error_work;
 	struct pci_host_bridge *bridge;
 	struct pci_bus *bus;
 	struct resource busnr;
@@ -400,11 +409,16 @@ static bool tdisp_locked(struct devsec_fn *fn)
 	       fn->tdisp_state == PCI_TSM_TDISP_RUN;
 }
 
-/* A security-relevant change while LOCKED/RUN: TDISP ERROR */
+/*
+ * A security-relevant change while LOCKED/RUN: TDISP ERROR. The TSM is told
+ * from devsec_error_work() (the caller queues it when @error_pending is set).
+ */
 static void tdisp_error(struct devsec_fn *fn, u8 reason)
 {
-	if (tdisp_locked(fn))
-		tdisp_set(fn, PCI_TSM_TDISP_ERROR, reason, false);
+	if (!tdisp_locked(fn))
+		return;
+	tdisp_set(fn, PCI_TSM_TDISP_ERROR, reason, false);
+	fn->error_pending = true;
 }
 
 static void tdisp_request(struct devsec_fn *fn, u32 req)
@@ -423,6 +437,8 @@ static void tdisp_request(struct devsec_fn *fn, u32 req)
 		tdisp_set(fn, PCI_TSM_TDISP_RUN, 0, false);
 		return;
 	case DEVSEC_TDISP_REQ_STOP:
+		/* an ERROR not reported yet is moot once the TSM stopped the TDI */
+		fn->error_pending = false;
 		tdisp_set(fn, PCI_TSM_TDISP_UNLOCKED, 0, false);
 		return;
 	default:
@@ -617,6 +633,8 @@ static int devsec_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 	fn = devsec_lookup(dhb, bus->number, devfn);
 	if (fn) {
 		devsec_fn_write(fn, where, size, val);
+		if (fn->error_pending)
+			queue_work(system_wq, &dhb->error_work);
 		rc = PCIBIOS_SUCCESSFUL;
 	}
 	spin_unlock_irqrestore(&dhb->lock, flags);
@@ -627,6 +645,65 @@ static struct pci_ops devsec_pci_ops = {
 	.read = devsec_cfg_read,
 	.write = devsec_cfg_write,
 };
+
+/* ---- TDISP ERROR reports to the devsec TSM ---- */
+
+/*
+ * Take @fn's pending ERROR report. Return: the PCI device to report it for
+ * (referenced), or NULL when nothing is pending or the device is gone.
+ */
+static struct pci_dev *devsec_take_error(struct devsec_hb *dhb, unsigned int p,
+					 unsigned int f)
+{
+	struct devsec_fn *port, *fn;
+	unsigned long flags;
+	bool pending = false;
+	u8 busnr = 0;
+
+	spin_lock_irqsave(&dhb->lock, flags);
+	if (dhb->fns) {
+		port = &dhb->fns[p * fns_per_port()];
+		fn = port + 1 + f;
+		pending = fn->error_pending;
+		fn->error_pending = false;
+		busnr = port->cfg[PCI_SECONDARY_BUS];
+	}
+	spin_unlock_irqrestore(&dhb->lock, flags);
+	if (!pending)
+		return NULL;
+	return pci_get_domain_bus_and_slot(dhb->sd.domain, busnr,
+					   PCI_DEVFN(0, f));
+}
+
+/*
+ * Report each function that entered ERROR to the devsec TSM, if it is
+ * loaded. The modules share no symbol dependency (any load order), so the
+ * handler is looked up at report time; symbol_get() pins devsec_tsm for the
+ * call and fails while it unloads (its unregistration unlocks everything).
+ * devsec_remove_bridge() cancels this work once the devices are gone.
+ */
+static void devsec_error_work(struct work_struct *work)
+{
+	struct devsec_hb *dhb = container_of(work, struct devsec_hb, error_work);
+	void (*report)(struct pci_dev *pdev);
+	struct pci_dev *pdev;
+
+	for (unsigned int p = 0; p < nr_endpoints; p++) {
+		for (unsigned int f = 0; f < nr_functions; f++) {
+			pdev = devsec_take_error(dhb, p, f);
+			if (!pdev)
+				continue;
+			report = symbol_get(ptsm_devsec_tdisp_error);
+			if (report) {
+				report(pdev);
+				symbol_put(ptsm_devsec_tdisp_error);
+			} else {
+				pci_dbg(pdev, "TDISP ERROR: no devsec TSM to tell\n");
+			}
+			pci_dev_put(pdev);
+		}
+	}
+}
 
 /* ---- host bridge sysfs ---- */
 
@@ -667,7 +744,8 @@ static void devsec_release_mem(void *res)
 /*
  * ORDER: the attribute goes first (the link TSM and readers use the
  * emulation), then the PCI devices (their removal lets pci_tsm disconnect
- * and unlock through config space), then the emulation itself.
+ * and unlock through config space), then the emulation itself; last, no
+ * ERROR report may still run (it would reach the freed bridge).
  */
 static void devsec_remove_bridge(void *data)
 {
@@ -680,6 +758,7 @@ static void devsec_remove_bridge(void *data)
 	pci_unlock_rescan_remove();
 	scoped_guard(spinlock_irqsave, &dhb->lock)
 		dhb->fns = NULL;
+	cancel_work_sync(&dhb->error_work);
 }
 
 static resource_size_t devsec_port_window(void)
@@ -765,6 +844,7 @@ static int devsec_add_bridge(struct device *dev, int i)
 		return -ENOMEM;
 	dhb = pci_host_bridge_priv(bridge);
 	spin_lock_init(&dhb->lock);
+	INIT_WORK(&dhb->error_work, devsec_error_work);
 	dhb->bridge = bridge;
 	dhb->root_busnr = i * (nr_endpoints + 1);
 

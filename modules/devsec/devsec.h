@@ -4,7 +4,9 @@
  * and endpoints created by devsec_bus. devsec_link_tsm and devsec_tsm drive
  * the emulated devices only through PCI config space using these offsets,
  * so no devsec module depends on another's symbols and they load and
- * unload in any order. docs/devsec-sample.md describes the layout.
+ * unload in any order (the one call across modules, the TDISP ERROR
+ * report, goes through symbol_get()). docs/devsec-sample.md describes
+ * the layout.
  */
 #ifndef DEVSEC_H
 #define DEVSEC_H
@@ -103,6 +105,13 @@
 
 /* The MMIO reporting offset of every emulated function: 16 TiB */
 #define DEVSEC_MMIO_REPORTING_OFFSET	BIT_ULL(44)
+
+/*
+ * ptsm_devsec_tdisp_error() - exported by devsec_tsm: an emulated function
+ * entered TDISP ERROR. devsec_bus calls it through symbol_get() (never a
+ * link-time dependency) from process context, with a reference on @pdev.
+ */
+void ptsm_devsec_tdisp_error(struct pci_dev *pdev);
 
 /* Is @pdev one of the emulated endpoint functions? */
 static inline bool devsec_is_endpoint(struct pci_dev *pdev)

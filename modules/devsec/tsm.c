@@ -22,6 +22,13 @@ PTSM_IMPORT_NS();
 
 static struct platform_device *devsec_tsm_pdev;
 
+/*
+ * The TSM that ptsm_devsec_tdisp_error() reports through: set while the
+ * platform device is bound. devsec_tsm_err_lock is taken before c->lock.
+ */
+static DEFINE_MUTEX(devsec_tsm_err_lock);
+static struct devsec_common *devsec_tsm_err_c;
+
 static u64 reporting_offset(struct pci_dev *pdev, u16 dvsec)
 {
 	u32 lo = 0, hi = 0;
@@ -127,6 +134,40 @@ static int devsec_tsm_refresh(struct ptsm_dev *tsm, struct pci_dev *pdev,
 	return devsec_refresh(tsm->drvdata, pdev, nonce, nonce_len);
 }
 
+/**
+ * ptsm_devsec_tdisp_error() - devsec_bus saw @pdev enter TDISP ERROR
+ * @pdev: an emulated function (referenced by the caller)
+ *
+ * Tells pci_tsm (ptsm_pci_tdisp_error()) when @pdev is locked through this
+ * TSM and still in ERROR. Checking both under c->lock, which lock and
+ * unlock hold too, drops a report that an unlock (and a new lock) overtook.
+ *
+ * Context: process context, may sleep (devsec_bus's work item).
+ */
+void ptsm_devsec_tdisp_error(struct pci_dev *pdev)
+{
+	u16 dvsec = devsec_tdisp_dvsec(pdev);
+	struct devsec_common *c;
+	u32 status;
+
+	if (!dvsec)
+		return;
+	guard(mutex)(&devsec_tsm_err_lock);
+	c = devsec_tsm_err_c;
+	if (!c)
+		return;
+	guard(mutex)(&c->lock);
+	if (!devsec_tdi_find(c, pdev) ||
+	    devsec_tdisp_status(pdev, dvsec, &status) ||
+	    FIELD_GET(DEVSEC_TDISP_STATE, status) != PCI_TSM_TDISP_ERROR)
+		return;
+	pci_info(pdev, "TDISP ERROR (reason %lu) reported to pci_tsm\n",
+		 FIELD_GET(DEVSEC_TDISP_ERR_REASON, status));
+	ptsm_pci_tdisp_error(pdev);
+}
+
+PTSM_EXPORT(ptsm_devsec_tdisp_error);
+
 static const struct ptsm_ops devsec_tsm_ops = {
 	.devsec = {
 		.lock = devsec_tsm_lock,
@@ -139,6 +180,20 @@ static const struct ptsm_ops devsec_tsm_ops = {
 static void devsec_tsm_unregister(void *tsm)
 {
 	ptsm_unregister(tsm);
+}
+
+static void devsec_tsm_err_detach(void *unused)
+{
+	guard(mutex)(&devsec_tsm_err_lock);
+	devsec_tsm_err_c = NULL;
+}
+
+/* From now until unbind, ERROR reports reach @c's TSM */
+static int devsec_tsm_err_attach(struct device *dev, struct devsec_common *c)
+{
+	scoped_guard(mutex, &devsec_tsm_err_lock)
+		devsec_tsm_err_c = c;
+	return devm_add_action_or_reset(dev, devsec_tsm_err_detach, NULL);
 }
 
 static int __init devsec_tsm_probe(struct platform_device *pdev)
@@ -158,6 +213,9 @@ static int __init devsec_tsm_probe(struct platform_device *pdev)
 		return PTR_ERR(tsm);
 	c->tsm = tsm;
 	rc = devm_add_action_or_reset(dev, devsec_tsm_unregister, tsm);
+	if (rc)
+		return rc;
+	rc = devsec_tsm_err_attach(dev, c);
 	if (rc)
 		return rc;
 	return devsec_responder_register(c);

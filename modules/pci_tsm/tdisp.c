@@ -220,11 +220,12 @@ static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 	if (pd->devsec_tsm || pd->link_tsm || pd->dsm)
 		return -EBUSY;
 	pd->has_report_offset = false;
+	/* an ERROR reported while the lock op runs must survive it */
+	atomic_set(&pd->error, 0);
 	rc = tsm->ops->devsec.lock(tsm, pd->pdev);
 	if (rc)
 		return rc;
 	pd->devsec_tsm = tsm;
-	atomic_set(&pd->error, 0);
 	pd->state = PCI_TSM_TDISP_LOCKED;
 	if (ptsm_evidence_generation(pd) == gen)
 		ptsm_evidence_bump(pd);
