@@ -40,6 +40,20 @@ for f in failslab fail_function; do
 	set_attr "$FI/$f/verbose" 0
 done
 set_attr "$FI/failslab/ignore-gfp-wait" N
+# failslab fails the kmalloc caches only. The kernel WARNs by design when
+# some of its own non-kmalloc caches fail a GFP_NOWAIT allocation (e.g.
+# vmap_area in va_clip() while insmod vmallocs the module image): a fault no
+# module can make clean. Our modules allocate from kmalloc; slub_debug keeps
+# those caches unmerged, so each can be selected.
+set_attr "$FI/failslab/cache-filter" Y
+nsel=0
+for c in /sys/kernel/slab/kmalloc-*/failslab; do
+	[ -e "$c" ] || continue
+	echo 1 > "$c" || fail "cannot select $c for failslab"
+	nsel=$((nsel + 1))
+done
+[ "$nsel" -gt 0 ] || fail "no kmalloc cache in /sys/kernel/slab to select for failslab"
+log "failslab: $nsel kmalloc caches selected"
 
 # faulty PROB fi-syscall-ARGS...: one request through fi-syscall, which
 # arms make-it-fail only around its system calls (a task that fails every
@@ -65,7 +79,11 @@ arm_functions() {
 	echo > "$FI/fail_function/inject" 2>/dev/null
 	for fn in $FI_FUNCS; do
 		if echo "$fn" > "$FI/fail_function/inject" 2>/dev/null; then
-			echo -12 > "$FI/fail_function/$fn/retval"
+			# retval is parsed as an unsigned number: -ENOMEM in hex
+			printf '%#x' -12 > "$FI/fail_function/$fn/retval" ||
+				fail "cannot set $fn's injected return value"
+		else
+			log "fail_function: $fn is not injectable here"
 		fi
 	done
 }
