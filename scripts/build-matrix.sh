@@ -5,9 +5,10 @@
 #
 # The module build matrix (what `make check` runs before booting anything):
 #   build-<kver>      W=1 build with -Werror (Kbuild adds it) on each kernel
+#                     (modules/, tests/vm/selftest/, tests/kmod/)
 #   sparse-<kver>     C=2 sparse run: any sparse warning from our files fails
 #   checkpatch        scripts/checkpatch.pl --strict on modules/ and the
-#                     harness self-test modules (checkpatch.pl comes from the
+#                     test-only modules (checkpatch.pl comes from the
 #                     linux-source-6.1 tarball, extracted into build/)
 #   exports-<kver>    every symbol we export is ptsm_-prefixed, namespaced,
 #                     and not exported by any supported kernel (Module.symvers)
@@ -65,7 +66,8 @@ for k in "${kernels[@]}"; do
 		export PTSM_BUILD_DIR=$BUILD/matrix-tree
 		{
 			"$TOP/scripts/build-kmod.sh" "$k" W=1 C=2 &&
-			"$TOP/scripts/build-kmod.sh" --selftest "$k" W=1 C=2
+			"$TOP/scripts/build-kmod.sh" --selftest "$k" W=1 C=2 &&
+			"$TOP/tests/kmod/build.sh" "$k" W=1 C=2
 		} > "$LOGS/build-$k.log" 2>&1
 		echo $? > "$LOGS/build-$k.rc"
 	) &
@@ -127,8 +129,9 @@ if [ ! -x "$checkpatch" ]; then
 	fail checkpatch "no checkpatch.pl: $KSRC_TAR missing or unreadable (install linux-source-6.1)"
 else
 	mapfile -t files < <(cd "$TOP" && git ls-files -- 'modules/*.c' 'modules/*.h' \
-		'tests/vm/selftest/*.c' 2>/dev/null; cd "$TOP" &&
-		find modules tests/vm/selftest -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
+		'tests/vm/selftest/*.c' 'tests/kmod/*.c' 2>/dev/null; cd "$TOP" &&
+		find modules tests/vm/selftest tests/kmod -name '*.[ch]' ! -name '*.mod.c' \
+		2>/dev/null)
 	mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 	if [ ${#files[@]} -eq 0 ]; then
 		fail checkpatch "no module sources found under modules/"
@@ -174,7 +177,8 @@ for k in "${kernels[@]}"; do
 	fi
 
 	mapfile -t ours < <(find "$tree" "$BUILD/matrix-tree/kmod/$k/tests/vm/selftest" \
-		-name '*.ko' -printf '%f\n' 2>/dev/null | sed 's/\.ko$//' | tr - _ | sort -u)
+		"$BUILD/matrix-tree/kmod/$k/tests/kmod" -name '*.ko' -printf '%f\n' 2>/dev/null |
+		sed 's/\.ko$//' | tr - _ | sort -u)
 	if [ ${#ours[@]} -eq 0 ]; then
 		fail "modnames-$k" "no .ko files built"
 		continue
