@@ -184,6 +184,9 @@ run_size() {
 		fail "insmod devsec_bus $e x $f"
 	mark $tag-loaded
 	rm -f $DSOCK
+	# a first start on these devices: the previous run's state file (up to
+	# 512 records of other devices) would be parsed in the measured interval
+	rm -f $TSMETC/state/state.json
 	daemon_start
 	# the control socket is up: configuration and policy are loaded, the
 	# coldplug scan starts
@@ -205,7 +208,7 @@ run_size() {
 }
 
 # The daemon with no device at all: the floor of the footprint figure.
-rm -f $DSOCK
+rm -f $DSOCK $TSMETC/state/state.json
 daemon_start
 sleep 2
 echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l)"
@@ -233,7 +236,7 @@ if [ "$FOOT" != 0 ]; then
 	base=$(wc -l < $DLOG)
 	insmod /ptsm/modules/devsec_bus.ko nr_endpoints=$e nr_functions=$f ||
 		fail "insmod devsec_bus $e x $f"
-	rm -f $DSOCK
+	rm -f $DSOCK $TSMETC/state/state.json
 	daemon_start
 	wait_decided_all "$base" $n "footprint $e x $f"
 	# let the last jobs' threads finish before the idle windows
