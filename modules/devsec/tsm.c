@@ -38,24 +38,34 @@ static u64 reporting_offset(struct pci_dev *pdev, u16 dvsec)
 	return (u64)hi << 32 | lo;
 }
 
-/* LOCK the TDI, then build and publish its evidence; c->lock held */
+/*
+ * LOCK the TDI, then build and publish its evidence and tell pci_tsm the
+ * MMIO reporting offset of its report; c->lock held. On failure the
+ * caller's devsec_tdi_del() frees what was built.
+ */
 static int lock_tdi(struct devsec_common *c, struct devsec_tdi *tdi, u16 dvsec)
 {
 	struct pci_dev *pdev = tdi->pdev;
 	struct devsec_report rep = {};
+	u64 offset;
 	int rc;
 
 	rc = devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_LOCK,
 				  PCI_TSM_TDISP_LOCKED);
 	if (rc)
 		return rc;
-	rc = devsec_report_build(pdev, reporting_offset(pdev, dvsec), &rep);
+	offset = reporting_offset(pdev, dvsec);
+	rc = devsec_report_build(pdev, offset, &rep);
 	if (rc)
 		return rc;
 	tdi->report = rep.data;
 	tdi->report_len = rep.len;
 	tdi->ranges = rep.ranges;
 	tdi->nr_ranges = rep.nr_ranges;
+	/* tsm/mmio_reporting_offset: what LOCK_INTERFACE would have returned */
+	rc = ptsm_pci_set_report_offset(pdev, offset);
+	if (rc)
+		return rc;
 	return devsec_publish(c, pdev, NULL, 0, tdi->report, tdi->report_len);
 }
 

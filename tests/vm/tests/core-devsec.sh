@@ -114,6 +114,7 @@ expect_eq pci_tsm_hold "$(driver_of $EP1F1)" "still held after a bind attempt"
 expect_eq 0 "$(encrypted_in_bar0 $EP1F1)" "encrypted ranges before accept"
 expect_ok "$(tf $EP1F1 lock)" "$SEC"
 expect_eq "$SEC" "$(rd $EP1F1 lock)" "lock reads the TSM"
+expect_eq 0x100000000000 "$(rd $EP1F1 mmio_reporting_offset)" "reporting offset while locked"
 expect_eq 0 "$(rd $EP1F1 accept)" "accept before accept"
 expect_ok "$(tf $EP1F1 accept)" 1
 expect_eq 1 "$(rd $EP1F1 accept)" "accept after accept"

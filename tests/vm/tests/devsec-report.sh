@@ -3,8 +3,9 @@
 # The REPORT devsec_tsm builds at lock time, read back through the pci-tsm
 # netlink family and parsed here with od: interface_info NO_FW_UPDATE, MSI-X
 # table and PBA as their own NON_TEE ranges, first_page offset by the MMIO
-# reporting offset the device advertises in its DVSEC, ranges matching the
-# BAR in /sys/bus/pci/devices/.../resource. Also for 16 KiB BARs.
+# reporting offset the device advertises in its DVSEC (and devsec_tsm gives
+# pci_tsm for tsm/mmio_reporting_offset), ranges matching the BAR in
+# /sys/bus/pci/devices/.../resource. Also for 16 KiB BARs.
 # vm: timeout=180
 . /ptsm/tests/devsec-lib.sh
 
@@ -39,6 +40,9 @@ report() { # DEV: lock it and dump its REPORT to /tmp/rep/report.bin
 	d=$(ext_cap $1 35 "$DVSEC_ID")
 	OFFSET=$(($(cfg_read $1 $((d + 0x14)) 4) | $(cfg_read $1 $((d + 0x18)) 4) << 32))
 	expect_eq $((1 << 44)) "$OFFSET" "MMIO reporting offset"
+	# ... and what devsec_tsm told pci_tsm at lock (docs/deviations.md)
+	expect_eq "$(printf '0x%x' "$OFFSET")" "$(cat $PCI/$1/tsm/mmio_reporting_offset)" \
+		"tsm/mmio_reporting_offset of $1"
 	read -r S E _ < $PCI/$1/resource
 	R=/tmp/rep/report.bin
 	expect_eq 1 $(($(u $R 0 2) & 1)) "interface_info NO_FW_UPDATE"
@@ -60,6 +64,7 @@ check_range $R 3 $((S + half + 8192)) $((half / 4096 - 2)) 0
 expect_eq 0 "$(u $R $((16 + 4 * 16)) 4)" "device-specific length"
 expect_eq $((16 + 4 * 16 + 4)) "$(wc -c < $R | tr -d ' ')" "report length"
 expect_ok $PCI/$EP0F1/tsm/unlock $DEVSEC
+expect_eq "" "$(cat $PCI/$EP0F1/tsm/mmio_reporting_offset)" "tsm/mmio_reporting_offset after unlock"
 
 ptsm_unload devsec_tsm
 ptsm_unload devsec_bus
