@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Shared by devsec_link_tsm and devsec_tsm (linked into each): the
- * certs/vca/transcript evidence blobs of a sample TSM platform device, the
- * list of devices connected or locked through it, evidence publication and
- * the nonce-refresh responder /dev/devsec-responder-tsmN
+ * Shared by devsec_link_tsm and devsec_tsm (linked into each): the probe
+ * of a sample TSM platform device (TSM registration), its
+ * certs/vca/transcript evidence blobs, the list of devices connected or
+ * locked through it, evidence publication and the nonce-refresh responder
+ * /dev/devsec-responder-tsmN
  * (include/uapi/linux/devsec_responder.h, docs/devsec-sample.md).
  */
 #define dev_fmt(fmt) "devsec: " fmt
@@ -238,7 +239,7 @@ static void devsec_common_release(void *data)
 		blob_clear(&c->blobs[i]);
 }
 
-int devsec_common_init(struct devsec_common *c, struct device *dev)
+static int devsec_common_init(struct devsec_common *c, struct device *dev)
 {
 	struct devsec_responder *r = &c->responder;
 
@@ -504,7 +505,7 @@ static void responder_unregister(void *data)
 	misc_deregister(data);
 }
 
-int devsec_responder_register(struct devsec_common *c)
+static int devsec_responder_register(struct devsec_common *c)
 {
 	struct devsec_responder *r = &c->responder;
 	int rc;
@@ -522,4 +523,46 @@ int devsec_responder_register(struct devsec_common *c)
 	if (rc)
 		return rc;
 	return devm_add_action_or_reset(c->dev, responder_unregister, &r->misc);
+}
+
+/* ---- platform device probe ---- */
+
+static void devsec_tsm_unregister(void *tsm)
+{
+	ptsm_unregister(tsm);
+}
+
+/**
+ * devsec_common_probe() - probe of a sample TSM platform device
+ * @pdev: the platform device; becomes the parent of tsmN
+ * @ops: the TSM's operations
+ *
+ * Sets up the shared state (drvdata of @pdev), registers the TSM and its
+ * responder device. Unbinding @pdev undoes it all (devm): the responder
+ * goes first, then the TSM, whose unregistration tears down every device
+ * it still holds.
+ *
+ * Return: the state, or an ERR_PTR.
+ */
+struct devsec_common *devsec_common_probe(struct platform_device *pdev,
+					  const struct ptsm_ops *ops)
+{
+	struct device *dev = &pdev->dev;
+	struct devsec_common *c = devm_kzalloc(dev, sizeof(*c), GFP_KERNEL);
+	struct ptsm_dev *tsm;
+	int rc;
+
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	rc = devsec_common_init(c, dev);
+	if (rc)
+		return ERR_PTR(rc);
+	tsm = ptsm_register(dev, ops, c);
+	if (IS_ERR(tsm))
+		return ERR_CAST(tsm);
+	c->tsm = tsm;
+	rc = devm_add_action_or_reset(dev, devsec_tsm_unregister, tsm);
+	if (!rc)
+		rc = devsec_responder_register(c);
+	return rc ? ERR_PTR(rc) : c;
 }

@@ -88,8 +88,8 @@ struct devsec_common {
 
 extern const struct attribute_group devsec_blob_group;
 
-int devsec_common_init(struct devsec_common *c, struct device *dev);
-int devsec_responder_register(struct devsec_common *c);
+struct devsec_common *devsec_common_probe(struct platform_device *pdev,
+					  const struct ptsm_ops *ops);
 
 struct devsec_tdi *devsec_tdi_find(struct devsec_common *c,
 				   struct pci_dev *pdev);

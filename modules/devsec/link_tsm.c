@@ -357,31 +357,9 @@ static const struct attribute_group *devsec_link_groups[] = {
 
 /* ---- platform device ---- */
 
-static void devsec_link_unregister(void *tsm)
-{
-	ptsm_unregister(tsm);
-}
-
 static int __init devsec_link_probe(struct platform_device *pdev)
 {
-	struct device *dev = &pdev->dev;
-	struct devsec_common *c = devm_kzalloc(dev, sizeof(*c), GFP_KERNEL);
-	struct ptsm_dev *tsm;
-	int rc;
-
-	if (!c)
-		return -ENOMEM;
-	rc = devsec_common_init(c, dev);
-	if (rc)
-		return rc;
-	tsm = ptsm_register(dev, &devsec_link_ops, c);
-	if (IS_ERR(tsm))
-		return PTR_ERR(tsm);
-	c->tsm = tsm;
-	rc = devm_add_action_or_reset(dev, devsec_link_unregister, tsm);
-	if (rc)
-		return rc;
-	return devsec_responder_register(c);
+	return PTR_ERR_OR_ZERO(devsec_common_probe(pdev, &devsec_link_ops));
 }
 
 static struct platform_driver devsec_link_driver = {

@@ -187,11 +187,6 @@ static const struct ptsm_ops devsec_tsm_ops = {
 	.refresh = devsec_tsm_refresh,
 };
 
-static void devsec_tsm_unregister(void *tsm)
-{
-	ptsm_unregister(tsm);
-}
-
 static void devsec_tsm_err_detach(void *unused)
 {
 	guard(mutex)(&devsec_tsm_err_lock);
@@ -208,27 +203,11 @@ static int devsec_tsm_err_attach(struct device *dev, struct devsec_common *c)
 
 static int __init devsec_tsm_probe(struct platform_device *pdev)
 {
-	struct device *dev = &pdev->dev;
-	struct devsec_common *c = devm_kzalloc(dev, sizeof(*c), GFP_KERNEL);
-	struct ptsm_dev *tsm;
-	int rc;
+	struct devsec_common *c = devsec_common_probe(pdev, &devsec_tsm_ops);
 
-	if (!c)
-		return -ENOMEM;
-	rc = devsec_common_init(c, dev);
-	if (rc)
-		return rc;
-	tsm = ptsm_register(dev, &devsec_tsm_ops, c);
-	if (IS_ERR(tsm))
-		return PTR_ERR(tsm);
-	c->tsm = tsm;
-	rc = devm_add_action_or_reset(dev, devsec_tsm_unregister, tsm);
-	if (rc)
-		return rc;
-	rc = devsec_tsm_err_attach(dev, c);
-	if (rc)
-		return rc;
-	return devsec_responder_register(c);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	return devsec_tsm_err_attach(&pdev->dev, c);
 }
 
 static const struct attribute_group *devsec_tsm_groups[] = {
