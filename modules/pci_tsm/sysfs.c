@@ -21,13 +21,12 @@ static struct ptsm_pdev *ptsm_dev_pd(struct device *dev)
 	return ptsm_pdev_find(to_pci_dev(dev));
 }
 
-/* Show the name of the TSM @pick returns, read under the slot lock. */
-static ssize_t ptsm_show_tsm(struct device *dev, char *buf,
-			     struct ptsm_dev *(*pick)(struct ptsm_pdev *pd))
+/* Show what @emit writes for @dev's context, under the slot lock. */
+static ssize_t ptsm_show_locked(struct device *dev, char *buf,
+				ssize_t (*emit)(struct ptsm_pdev *pd, char *buf))
 {
 	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
 	struct ptsm_pdev *owner;
-	struct ptsm_dev *tsm;
 	ssize_t rc;
 
 	if (!pd)
@@ -35,25 +34,50 @@ static ssize_t ptsm_show_tsm(struct device *dev, char *buf,
 	rc = ptsm_slot_lock_killable(pd, &owner);
 	if (rc)
 		return rc;
-	tsm = pd->dead ? NULL : pick(pd);
-	rc = sysfs_emit(buf, "%s\n", tsm ? dev_name(&tsm->dev) : "");
+	rc = emit(pd, buf);
 	ptsm_slot_unlock(owner);
 	return rc;
 }
 
-static struct ptsm_dev *ptsm_pick_link(struct ptsm_pdev *pd)
+/* The name of @tsm, or an empty line (also once the device is gone) */
+static ssize_t ptsm_emit_tsm(struct ptsm_pdev *pd, char *buf,
+			     struct ptsm_dev *tsm)
 {
-	return pd->link_tsm;
+	if (pd->dead)
+		tsm = NULL;
+	return sysfs_emit(buf, "%s\n", tsm ? dev_name(&tsm->dev) : "");
 }
 
-static struct ptsm_dev *ptsm_pick_devsec(struct ptsm_pdev *pd)
+static ssize_t ptsm_emit_connect(struct ptsm_pdev *pd, char *buf)
 {
-	return pd->devsec_tsm;
+	return ptsm_emit_tsm(pd, buf, pd->link_tsm);
 }
 
-static struct ptsm_dev *ptsm_pick_bound(struct ptsm_pdev *pd)
+static ssize_t ptsm_emit_lock(struct ptsm_pdev *pd, char *buf)
 {
-	return pd->bound_tsm ?: pd->devsec_tsm;
+	return ptsm_emit_tsm(pd, buf, pd->devsec_tsm);
+}
+
+static ssize_t ptsm_emit_bound(struct ptsm_pdev *pd, char *buf)
+{
+	return ptsm_emit_tsm(pd, buf, pd->bound_tsm ?: pd->devsec_tsm);
+}
+
+static ssize_t ptsm_emit_dsm(struct ptsm_pdev *pd, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pd->dsm ? pci_name(pd->dsm->pdev) : "");
+}
+
+static ssize_t ptsm_emit_offset(struct ptsm_pdev *pd, char *buf)
+{
+	if (pd->devsec_tsm && pd->has_report_offset)
+		return sysfs_emit(buf, "0x%llx\n", pd->report_offset);
+	return sysfs_emit(buf, "\n");
+}
+
+static ssize_t ptsm_emit_authenticated(struct ptsm_pdev *pd, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pd->dsm && pd->dsm->link_tsm);
 }
 
 /*
@@ -113,82 +137,78 @@ static void ptsm_connect_done(struct device *dev)
 		ptsm_sync_files_slot(pd);
 }
 
-static ssize_t connect_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
+/* connect/disconnect: no device lock */
+static ssize_t ptsm_link_store(struct device *dev, const char *buf, size_t len,
+			       int (*verb)(struct ptsm_pdev *pd, const char *buf))
 {
-	return ptsm_show_tsm(dev, buf, ptsm_pick_link);
-}
-
-static ssize_t connect_store(struct device *dev, struct device_attribute *attr,
-			     const char *buf, size_t len)
-{
-	int rc = ptsm_verb(dev, buf, false, ptsm_verb_connect);
+	int rc = ptsm_verb(dev, buf, false, verb);
 
 	if (rc)
 		return rc;
 	ptsm_connect_done(dev);
 	return len;
+}
+
+/* lock/unlock: under the device lock */
+static ssize_t ptsm_tdisp_store(struct device *dev, const char *buf, size_t len,
+				int (*verb)(struct ptsm_pdev *pd, const char *buf))
+{
+	int rc = ptsm_verb(dev, buf, true, verb);
+
+	return rc ? rc : len;
+}
+
+static ssize_t connect_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return ptsm_show_locked(dev, buf, ptsm_emit_connect);
+}
+
+static ssize_t connect_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t len)
+{
+	return ptsm_link_store(dev, buf, len, ptsm_verb_connect);
 }
 static DEVICE_ATTR_RW(connect);
 
 static ssize_t disconnect_store(struct device *dev, struct device_attribute *attr,
 				const char *buf, size_t len)
 {
-	int rc = ptsm_verb(dev, buf, false, ptsm_disconnect);
-
-	if (rc)
-		return rc;
-	ptsm_connect_done(dev);
-	return len;
+	return ptsm_link_store(dev, buf, len, ptsm_disconnect);
 }
 static DEVICE_ATTR_WO(disconnect);
 
 static ssize_t dsm_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
-	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
-	struct ptsm_pdev *owner;
-	ssize_t rc;
-
-	if (!pd)
-		return -ENODEV;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	rc = sysfs_emit(buf, "%s\n", pd->dsm ? pci_name(pd->dsm->pdev) : "");
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_show_locked(dev, buf, ptsm_emit_dsm);
 }
 static DEVICE_ATTR_RO(dsm);
 
 static ssize_t bound_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return ptsm_show_tsm(dev, buf, ptsm_pick_bound);
+	return ptsm_show_locked(dev, buf, ptsm_emit_bound);
 }
 static DEVICE_ATTR_RO(bound);
 
 static ssize_t lock_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	return ptsm_show_tsm(dev, buf, ptsm_pick_devsec);
+	return ptsm_show_locked(dev, buf, ptsm_emit_lock);
 }
 
 static ssize_t lock_store(struct device *dev, struct device_attribute *attr,
 			  const char *buf, size_t len)
 {
-	int rc = ptsm_verb(dev, buf, true, ptsm_verb_lock);
-
-	return rc ? rc : len;
+	return ptsm_tdisp_store(dev, buf, len, ptsm_verb_lock);
 }
 static DEVICE_ATTR_RW(lock);
 
 static ssize_t unlock_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t len)
 {
-	int rc = ptsm_verb(dev, buf, true, ptsm_unlock);
-
-	return rc ? rc : len;
+	return ptsm_tdisp_store(dev, buf, len, ptsm_unlock);
 }
 static DEVICE_ATTR_WO(unlock);
 
@@ -234,39 +254,14 @@ static DEVICE_ATTR_RO(evidence_generation);
 static ssize_t mmio_reporting_offset_show(struct device *dev,
 					  struct device_attribute *attr, char *buf)
 {
-	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
-	struct ptsm_pdev *owner;
-	ssize_t rc;
-
-	if (!pd)
-		return -ENODEV;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	if (pd->devsec_tsm && pd->has_report_offset)
-		rc = sysfs_emit(buf, "0x%llx\n", pd->report_offset);
-	else
-		rc = sysfs_emit(buf, "\n");
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_show_locked(dev, buf, ptsm_emit_offset);
 }
 static DEVICE_ATTR_RO(mmio_reporting_offset);
 
 static ssize_t authenticated_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
-	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
-	struct ptsm_pdev *owner;
-	ssize_t rc;
-
-	if (!pd)
-		return -ENODEV;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	rc = sysfs_emit(buf, "%d\n", pd->dsm && pd->dsm->link_tsm);
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_show_locked(dev, buf, ptsm_emit_authenticated);
 }
 static DEVICE_ATTR_RO(authenticated);
 
