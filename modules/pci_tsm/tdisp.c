@@ -54,6 +54,28 @@ static void ptsm_put_fns(struct ptsm_pdev *fns[8])
 		ptsm_pdev_put(fns[i]);
 }
 
+/*
+ * The shape of every sysfs verb: with ptsm_tsm_rwsem read-held, run @body
+ * on @pd under its slot lock (taken interruptibly). @tsm and @name are the
+ * verb's argument (the TSM written, or its name); a body uses one of them.
+ */
+static int ptsm_slot_verb(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+			  const char *name,
+			  int (*body)(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+				      const char *name))
+{
+	struct ptsm_pdev *owner;
+	int rc;
+
+	lockdep_assert_held(&ptsm_tsm_rwsem);
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		return rc;
+	rc = body(pd, tsm, name);
+	ptsm_slot_unlock(owner);
+	return rc;
+}
+
 /* Unbind TDI @pd if it is bound through a link TSM. Slot lock held. */
 static void __ptsm_tdi_unbind(struct ptsm_pdev *pd)
 {
@@ -148,6 +170,20 @@ static int __ptsm_connect(struct ptsm_pdev *pf0, struct ptsm_dev *tsm,
 	return 0;
 }
 
+static int ptsm_connect_body(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+			     const char *name)
+{
+	struct ptsm_pdev *fns[8];
+	int rc;
+
+	if (pd->dead)
+		return -ENODEV;
+	ptsm_slot_fns(pd, fns);
+	rc = __ptsm_connect(pd, tsm, fns);
+	ptsm_put_fns(fns);
+	return rc;
+}
+
 /**
  * ptsm_connect() - connect PF0 @pd through link TSM @tsm
  * @pd: a referenced PF0 context
@@ -159,25 +195,20 @@ static int __ptsm_connect(struct ptsm_pdev *pf0, struct ptsm_dev *tsm,
  */
 int ptsm_connect(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 {
-	struct ptsm_pdev *fns[8];
-	struct ptsm_pdev *owner;
-	int rc;
-
-	lockdep_assert_held(&ptsm_tsm_rwsem);
 	if (!pd->is_pf0)
 		return -EINVAL;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	if (pd->dead) {
-		rc = -ENODEV;
-	} else {
-		ptsm_slot_fns(pd, fns);
-		rc = __ptsm_connect(pd, tsm, fns);
-		ptsm_put_fns(fns);
-	}
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_slot_verb(pd, tsm, NULL, ptsm_connect_body);
+}
+
+static int ptsm_disconnect_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
+				const char *name)
+{
+	if (!pd->link_tsm || pd->dead)
+		return -ENXIO;
+	if (!sysfs_streq(name, dev_name(&pd->link_tsm->dev)))
+		return -EINVAL;
+	__ptsm_disconnect(pd);
+	return 0;
 }
 
 /**
@@ -190,24 +221,11 @@ int ptsm_connect(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
  */
 int ptsm_disconnect(struct ptsm_pdev *pd, const char *name)
 {
-	struct ptsm_pdev *owner;
-	int rc;
-
-	lockdep_assert_held(&ptsm_tsm_rwsem);
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	if (!pd->link_tsm || pd->dead)
-		rc = -ENXIO;
-	else if (!sysfs_streq(name, dev_name(&pd->link_tsm->dev)))
-		rc = -EINVAL;
-	else
-		__ptsm_disconnect(pd);
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_slot_verb(pd, NULL, name, ptsm_disconnect_body);
 }
 
-static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+static int ptsm_lock_body(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+			  const char *unused)
 {
 	u32 gen = ptsm_evidence_generation(pd);
 	int rc;
@@ -245,16 +263,7 @@ static int __ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
  */
 int ptsm_lock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 {
-	struct ptsm_pdev *owner;
-	int rc;
-
-	lockdep_assert_held(&ptsm_tsm_rwsem);
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	rc = __ptsm_lock(pd, tsm);
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_slot_verb(pd, tsm, NULL, ptsm_lock_body);
 }
 
 /* Any locked state -> UNLOCKED; cannot fail. Slot lock held. */
@@ -274,6 +283,19 @@ static void __ptsm_unlock(struct ptsm_pdev *pd)
 	pci_dbg(pd->pdev, "TDISP UNLOCKED by %s\n", dev_name(&tsm->dev));
 }
 
+static int ptsm_unlock_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
+			    const char *name)
+{
+	if (!pd->devsec_tsm || pd->dead)
+		return -EINVAL;
+	if (!sysfs_streq(name, dev_name(&pd->devsec_tsm->dev)))
+		return -EINVAL;
+	if (ptsm_driver_bound(pd->pdev))
+		return -EBUSY;
+	__ptsm_unlock(pd);
+	return 0;
+}
+
 /**
  * ptsm_unlock() - TDISP LOCKED/RUN/ERROR -> UNLOCKED
  * @pd: a referenced context
@@ -285,26 +307,11 @@ static void __ptsm_unlock(struct ptsm_pdev *pd)
  */
 int ptsm_unlock(struct ptsm_pdev *pd, const char *name)
 {
-	struct ptsm_pdev *owner;
-	int rc;
-
-	lockdep_assert_held(&ptsm_tsm_rwsem);
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	if (!pd->devsec_tsm || pd->dead)
-		rc = -EINVAL;
-	else if (!sysfs_streq(name, dev_name(&pd->devsec_tsm->dev)))
-		rc = -EINVAL;
-	else if (ptsm_driver_bound(pd->pdev))
-		rc = -EBUSY;
-	else
-		__ptsm_unlock(pd);
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_slot_verb(pd, NULL, name, ptsm_unlock_body);
 }
 
-static int __ptsm_accept(struct ptsm_pdev *pd)
+static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
+			    const char *unused_name)
 {
 	struct ptsm_dev *tsm = pd->devsec_tsm;
 	int rc;
@@ -346,16 +353,7 @@ static int __ptsm_accept(struct ptsm_pdev *pd)
  */
 int ptsm_accept(struct ptsm_pdev *pd)
 {
-	struct ptsm_pdev *owner;
-	int rc;
-
-	lockdep_assert_held(&ptsm_tsm_rwsem);
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc)
-		return rc;
-	rc = __ptsm_accept(pd);
-	ptsm_slot_unlock(owner);
-	return rc;
+	return ptsm_slot_verb(pd, NULL, NULL, ptsm_accept_body);
 }
 
 /**
