@@ -195,6 +195,9 @@ expect_ok "$(tf $EP1F1 lock)" "$SEC"
 mark $EP1F1.decode
 decode_off $EP1F1
 wait_error $EP1F1
+# pci_tsm has the report; let devsec_bus's work drop its hold on devsec_tsm
+# (symbol_put) before rmmod, which would fail while it is held
+usleep 200000
 ptsm_unload devsec_tsm
 expect_eq 0 "$(tdisp_state $EP1F1)" "emulated TDISP state after devsec_tsm unload"
 ptsm_load devsec_tsm
