@@ -13,6 +13,9 @@
 # the number of rounds.
 # vm: kernel=debug-6.12
 # vm: timeout=900
+# Module loading reports a symbol it could not link because an allocation
+# failed (err -12, ENOMEM) as "Unknown symbol": expected here, and only here.
+# vm: expected=Unknown symbol [A-Za-z0-9_]+ \(err -12\)
 . /ptsm/tests/core-lib.sh
 
 FI=/sys/kernel/debug
