@@ -120,14 +120,20 @@ static int ptsm_ops_mode(const struct ptsm_ops *ops, enum ptsm_pci_mode *mode)
 	bool link = link_ops_filled(&ops->link);
 	bool devsec = devsec_ops_filled(&ops->devsec);
 
-	if (link == devsec)
+	/* ABI 2.1: both groups is a contradiction; neither is pci_mode none */
+	if (link && devsec)
 		return -EINVAL;
 	if (link && (!ops->link.connect || !ops->link.disconnect))
 		return -EINVAL;
 	if (devsec && (!ops->devsec.lock || !ops->devsec.unlock ||
 		       !ops->devsec.accept))
 		return -EINVAL;
-	*mode = link ? PTSM_PCI_MODE_LINK : PTSM_PCI_MODE_DEVSEC;
+	if (link)
+		*mode = PTSM_PCI_MODE_LINK;
+	else if (devsec)
+		*mode = PTSM_PCI_MODE_DEVSEC;
+	else
+		*mode = PTSM_PCI_MODE_NONE;
 	return 0;
 }
 
@@ -222,8 +228,9 @@ static int ptsm_add(struct ptsm_core_dev *cd)
  * layer and emits KOBJ_CHANGE). If a subscriber refuses, tsmN is removed.
  *
  * Context: process context, may sleep; takes ptsm_core_lock.
- * Return: the new TSM, ERR_PTR(-EINVAL) when both or neither op groups are
- * filled (or a group misses a mandatory op), or another ERR_PTR.
+ * Return: the new TSM (pci_mode none when neither op group is filled: the
+ * PCI layer ignores it), ERR_PTR(-EINVAL) when both groups are filled, a
+ * group misses a mandatory op or @ops is NULL, or another ERR_PTR.
  */
 struct ptsm_dev *ptsm_register(struct device *parent,
 			       const struct ptsm_ops *ops, void *drvdata)

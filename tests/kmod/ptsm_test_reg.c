@@ -2,10 +2,10 @@
 /*
  * ptsm_test_reg: test-only module for tests/vm/tests/core-register.sh.
  *
- * At load it calls ptsm_register() with bad op sets (both groups filled,
- * neither, a group missing a mandatory op, no ops at all) and, as controls
- * that the same call path can succeed, with a link-only and a devsec-only
- * set (each registered and unregistered at once). Every result is left in
+ * At load it calls ptsm_register() with bad op sets (both groups filled, a
+ * group missing a mandatory op, no ops at all) and, as controls that the
+ * same call path can succeed, with a link-only, a devsec-only and an empty
+ * set (pci_mode none, ABI 2.1), each registered and unregistered at once. Every result is left in
  * a read-only parameter, /sys/module/ptsm_test_reg/parameters/<case>:
  * 0 for a registration that succeeded with the expected pci_mode, else the
  * negative errno it returned (-EPROTO: it succeeded with the wrong
@@ -27,7 +27,7 @@ MODULE_PARM_DESC(both, "ptsm_register() with link and devsec ops");
 
 static int neither = 1;
 module_param(neither, int, 0444);
-MODULE_PARM_DESC(neither, "ptsm_register() with no op filled");
+MODULE_PARM_DESC(neither, "ptsm_register() with no op filled (control: none)");
 
 static int partial = 1;
 module_param(partial, int, 0444);

@@ -57,7 +57,7 @@ struct ptsm_devsec_ops {
 };
 
 /**
- * struct ptsm_ops - a TSM driver's operations; fill exactly one group
+ * struct ptsm_ops - a TSM driver's operations; fill at most one group
  * @link: link TSM operations (pci_mode "link")
  * @devsec: devsec TSM operations (pci_mode "devsec")
  * @refresh: optional, either mode; refresh the signed MEASUREMENTS of
@@ -103,15 +103,17 @@ static inline struct ptsm_dev *to_ptsm_dev(struct device *dev)
 /*
  * ptsm_register() - create /sys/class/tsm/tsmN for a TSM driver
  * @parent: the TSM driver's (platform) device; becomes tsmN/device
- * @ops: operations, exactly one of @ops->link / @ops->devsec filled
+ * @ops: operations, at most one of @ops->link / @ops->devsec filled
  * @drvdata: stored in ptsm_dev.drvdata
  *
  * Notifies subscribers (pci_tsm) which then announce the TSM to the PCI
  * layer and emit KOBJ_CHANGE on tsmN.
  *
  * Context: process context, may sleep.
- * Return: the new TSM, or ERR_PTR(-EINVAL) when both or neither op groups
- * are filled, other ERR_PTR on failure.
+ * Return: the new TSM (pci_mode "none" when neither op group is filled;
+ * pci_tsm ignores such a TSM), ERR_PTR(-EINVAL) when both groups are filled,
+ * a filled group lacks a mandatory op or @ops is NULL, other ERR_PTR on
+ * failure.
  */
 struct ptsm_dev *ptsm_register(struct device *parent,
 			       const struct ptsm_ops *ops, void *drvdata);
