@@ -65,6 +65,14 @@ decided_count() {
 	grep -c -E ': (accepted|denied) \(' $DLOG 2>/dev/null
 }
 
+# log_rotate: earlier runs' daemon log to $DLOG.old, so that the polled log
+# holds one run only and does not grow over the fifteen runs (the daemon
+# appends: it writes on at the new end)
+log_rotate() {
+	cat $DLOG >> $DLOG.old 2>/dev/null
+	: > $DLOG
+}
+
 # decided_since LINE: decisions the daemon logged after line LINE of its log
 decided_since() {
 	tail -n +$(($1 + 1)) $DLOG | grep -c -E ': (accepted|denied) \('
@@ -97,7 +105,7 @@ cleanup() {
 	daemon_stop
 	responder_stop
 	# anything but an acceptance is worth seeing
-	grep -v -E ': (accepted \(|pending: verifying)' $DLOG 2>/dev/null |
+	cat $DLOG.old $DLOG 2>/dev/null | grep -v -E ': (accepted \(|pending: verifying)' |
 		sed 's/[0-9a-f]*:[0-9a-f]*:[0-9a-f]*\.[0-7]/DEV/g' | sort | uniq -c |
 		sort -rn | head -n 40
 	ptsm_unload devsec_bus
@@ -177,6 +185,7 @@ run_size() {
 	local e=$1 f=$2 r=$3 n=$((2 * $1 * $2)) tag=fan-$1x$2-$3 base t0 t1 t2 nk last acc den slices
 	local dc rc0 rc1
 
+	log_rotate
 	base=$(wc -l < $DLOG 2>/dev/null || echo 0)
 	rc0=$(cpu_ms $RPID)
 	mark $tag
@@ -233,6 +242,7 @@ done
 # Footprint: FOOT per bridge decided (coldplug), then idle.
 if [ "$FOOT" != 0 ]; then
 	e=${FOOT%x*} f=${FOOT#*x} n=$((2 * ${FOOT%x*} * ${FOOT#*x}))
+	log_rotate
 	base=$(wc -l < $DLOG)
 	insmod /ptsm/modules/devsec_bus.ko nr_endpoints=$e nr_functions=$f ||
 		fail "insmod devsec_bus $e x $f"
