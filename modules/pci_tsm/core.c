@@ -440,7 +440,8 @@ static void ptsm_remove_files(struct ptsm_pdev *pd)
  * @pf0: the referenced PF0 context
  *
  * Context: process context with no pci_tsm lock held (typically at the end
- * of the connect or disconnect store of @pf0, whose own files never change).
+ * of the connect or disconnect store of @pf0, whose own files never change,
+ * with that store's active protection broken), or under ptsm_pdevs_lock.
  */
 void ptsm_sync_files_slot(struct ptsm_pdev *pf0)
 {
