@@ -173,11 +173,14 @@ int state_flush(struct manager *m)
 	m->state_timer = sd_event_source_disable_unref(m->state_timer);
 	if (!m->state_dirty)
 		return 0;
-	/* a failed write is logged and not retried until the next change */
-	m->state_dirty = false;
 	t0 = now_mono_usec();
 	r = state_write(m);
 	m->state_cost_usec = now_mono_usec() - t0;
+	/*
+	 * A failed write (logged by state_write) stays dirty: the next change's
+	 * timer, a reload or the shutdown flush tries again.
+	 */
+	m->state_dirty = r < 0;
 	return r;
 }
 

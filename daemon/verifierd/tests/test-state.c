@@ -291,6 +291,30 @@ static void test_flush_on_reload(void **state)
 	manager_free(m);
 }
 
+/* A write that fails keeps the state dirty, so the next flush retries. */
+static void test_failed_write_stays_dirty(void **state)
+{
+	struct manager *m = new_manager(false);
+	char dir[128], cmd[300];
+	int total;
+
+	(void)state;
+	assert_int_equal(udev_coldplug(m), 0);
+	/* the state directory's path names a regular file: every write fails */
+	snprintf(dir, sizeof(dir), "%s/state", root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	puts_file("state", "");
+	assert_true(state_flush(m) < 0);
+	assert_true(m->state_dirty);
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(state_flush(m), 0);
+	assert_false(m->state_dirty);
+	saved("pending", &total);
+	assert_int_equal(total, N);
+	manager_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_flush_on_sigterm),
 		cmocka_unit_test(test_admin_write_through),
 		cmocka_unit_test(test_flush_on_reload),
+		cmocka_unit_test(test_failed_write_stays_dirty),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
