@@ -10,14 +10,33 @@
 
 #include <linux/device.h>
 #include <linux/pci.h>
+#include <linux/kobject.h>
 #include <linux/slab.h>
 
 #include "pdev.h"
 
 #define PTSM_HOLD_NAME "pci_tsm_hold"
 
+/*
+ * Send the KOBJ_ADD that ptsm_hold_new_device() kept back, once. Until then
+ * userspace has not heard of the device: a udev rule that writes
+ * driver_override on "add" (vfio-pci style) would otherwise replace the
+ * hold's override before the first probe and bind its driver unverified.
+ */
+static void ptsm_hold_send_add(struct ptsm_pdev *pd)
+{
+	struct device *dev = &pd->pdev->dev;
+
+	if (!xchg(&pd->add_uevent_held, false))
+		return;
+	dev_set_uevent_suppress(dev, false);
+	kobject_uevent(&dev->kobj, KOBJ_ADD);
+}
+
 static int ptsm_hold_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	struct ptsm_pdev *pd = ptsm_pdev_find(pdev);
+
 	/*
 	 * The override only steered this probe. Clear it (the device lock is
 	 * held) so that once the hold is released the administrator's choice
@@ -27,6 +46,11 @@ static int ptsm_hold_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		compat_pci_override_clear_locked(pdev);
 	pci_info(pdev, "held: no driver binds until accepted or released (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
 		 pci_name(pdev), PTSM_HOLD_NAME);
+	/* bound to the hold: userspace may learn of it now */
+	if (pd) {
+		ptsm_hold_send_add(pd);
+		ptsm_pdev_put(pd);
+	}
 	return 0;
 }
 
@@ -72,7 +96,11 @@ static int ptsm_set_hold_override(struct pci_dev *pdev)
  *
  * Runs from BUS_NOTIFY_ADD_DEVICE, before the device is probed: the
  * override makes the hold the only driver that can match its first probe.
- * An override somebody set before (not expected for a new device) is kept.
+ * The KOBJ_ADD uevent that follows is kept back until the hold is bound
+ * (ptsm_hold_send_add()): PCI probes a new device only after its whole bus
+ * is scanned, and a udev rule writing driver_override in that window would
+ * win. An override somebody set before (not expected for a new device) is
+ * kept, and then nothing is held.
  *
  * Context: process context.
  */
@@ -84,8 +112,12 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd)
 	if (compat_pci_override_has(pdev))
 		return;
 	rc = ptsm_set_hold_override(pdev);
-	if (rc)
+	if (rc) {
 		pci_warn(pdev, "cannot hold TEE-capable device: %d\n", rc);
+		return;
+	}
+	dev_set_uevent_suppress(&pdev->dev, true);
+	WRITE_ONCE(pd->add_uevent_held, true);
 }
 
 /**
@@ -141,4 +173,6 @@ void ptsm_hold_forget(struct ptsm_pdev *pd)
 	if (compat_pci_override_is_locked(pdev, PTSM_HOLD_NAME))
 		compat_pci_override_clear_locked(pdev);
 	device_unlock(&pdev->dev);
+	/* never probed while we were here: userspace still gets its "add" */
+	ptsm_hold_send_add(pd);
 }

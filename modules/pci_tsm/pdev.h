@@ -54,6 +54,7 @@ struct ptsm_mmio_set;
  * @rcu: frees the context after lockless readers are done
  * @is_pf0: a DSM candidate (see ABI 2.2)
  * @tee: PCIe DEVCAP TEE set
+ * @add_uevent_held: its KOBJ_ADD waits for the hold to bind (hold.c)
  * @files_lock: serialises changes of this device's sysfs files
  * @files: PTSM_F_* bits currently present (files_lock)
  * @group: the tsm/ directory exists (files_lock)
@@ -91,6 +92,7 @@ struct ptsm_pdev {
 
 	bool is_pf0;
 	bool tee;
+	bool add_uevent_held;
 
 	struct mutex files_lock;	/* see @files_lock above */
 	unsigned long files;
