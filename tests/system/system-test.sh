@@ -59,6 +59,18 @@ check "samples not autoloaded" sh -c '! lsmod | grep -q "^devsec_"'
 check "modprobe.d sets require_validate" \
 	grep -qE '^(1|Y)$' /sys/module/pci_tsm/parameters/require_validate
 check "tsm-verifierd active" systemctl is-active --quiet tsm-verifierd
+unit=$(systemctl show -P FragmentPath tsm-verifierd)
+# --man=no: the rootfs has no man(1); the pages themselves are checked below
+check "systemd-analyze verify $unit" \
+	sh -c "systemd-analyze verify --man=no '$unit' 2>&1 | tee /dev/stderr | (! grep -q .)"
+for page in man8/tsm-verifierd.8 man8/tsmctl.8 man5/tsm-policy.5; do
+	check "man page $page installed" sh -c "ls /usr/share/man/$page* >/dev/null 2>&1"
+done
+exposure=$(systemd-analyze security --no-pager tsm-verifierd.service 2>/dev/null |
+	sed -n 's/.*Overall exposure level for tsm-verifierd.service: \([0-9.]*\).*/\1/p')
+echo "systemd-analyze security: exposure ${exposure:-unknown}"
+check "exposure ${exposure:-unknown} <= 2.0" \
+	awk -v e="${exposure:-99}" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
 
 # --- policy: trust the fixture root; pin bridge 1 to a wrong measurement --
 cp "$FX/anchor.pem" /etc/tsm/trust/test-root.pem
