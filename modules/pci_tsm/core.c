@@ -440,8 +440,7 @@ static void ptsm_remove_files(struct ptsm_pdev *pd)
  * @pf0: the referenced PF0 context
  *
  * Context: process context with no pci_tsm lock held (typically at the end
- * of the connect or disconnect store of @pf0, whose own files never change,
- * with that store's active protection broken), or under ptsm_pdevs_lock.
+ * of the connect or disconnect store of @pf0, whose own files never change).
  */
 void ptsm_sync_files_slot(struct ptsm_pdev *pf0)
 {

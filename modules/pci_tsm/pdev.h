@@ -10,12 +10,7 @@
  * held, never under ptsm_tsm_rwsem or a pd->lock: changing a device's
  * sysfs files waits for running show/store calls of those files, and those
  * take ptsm_tsm_rwsem and pd->lock. For the same reason a store never
- * changes the files of its own device and never takes ptsm_pdevs_lock, and
- * one that changes other devices' files (connect/disconnect: the slot's
- * functions) or calls into the driver core (accept: releases the hold, which
- * runs the bus notifier) drops its own active reference first: device
- * removal drains that file from the bus notifier under ptsm_pdevs_lock and
- * the removed device's files_lock.
+ * changes the files of its own device and never takes ptsm_pdevs_lock.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H

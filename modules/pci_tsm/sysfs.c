@@ -137,34 +137,15 @@ static void ptsm_connect_done(struct device *dev)
 		ptsm_sync_files_slot(pd);
 }
 
-/*
- * Finish a store with @done(@dev) run without @attr's active reference, as
- * device_remove_file_self() does (@dev stays referenced). @done changes
- * other devices' files or calls into the driver core, and removing @dev
- * drains @attr under locks those paths take (bus notifier, files_lock; see
- * pdev.h): holding the reference across @done would close that circle.
- */
-static void ptsm_store_done(struct device *dev, struct device_attribute *attr,
-			    void (*done)(struct device *dev))
-{
-	struct kernfs_node *kn;
-
-	kn = sysfs_break_active_protection(&dev->kobj, &attr->attr);
-	done(dev);
-	if (kn)
-		sysfs_unbreak_active_protection(kn);
-}
-
 /* connect/disconnect: no device lock */
-static ssize_t ptsm_link_store(struct device *dev, struct device_attribute *attr,
-			       const char *buf, size_t len,
+static ssize_t ptsm_link_store(struct device *dev, const char *buf, size_t len,
 			       int (*verb)(struct ptsm_pdev *pd, const char *buf))
 {
 	int rc = ptsm_verb(dev, buf, false, verb);
 
 	if (rc)
 		return rc;
-	ptsm_store_done(dev, attr, ptsm_connect_done);
+	ptsm_connect_done(dev);
 	return len;
 }
 
@@ -186,14 +167,14 @@ static ssize_t connect_show(struct device *dev, struct device_attribute *attr,
 static ssize_t connect_store(struct device *dev, struct device_attribute *attr,
 			     const char *buf, size_t len)
 {
-	return ptsm_link_store(dev, attr, buf, len, ptsm_verb_connect);
+	return ptsm_link_store(dev, buf, len, ptsm_verb_connect);
 }
 static DEVICE_ATTR_RW(connect);
 
 static ssize_t disconnect_store(struct device *dev, struct device_attribute *attr,
 				const char *buf, size_t len)
 {
-	return ptsm_link_store(dev, attr, buf, len, ptsm_disconnect);
+	return ptsm_link_store(dev, buf, len, ptsm_disconnect);
 }
 static DEVICE_ATTR_WO(disconnect);
 
@@ -241,11 +222,6 @@ static ssize_t accept_show(struct device *dev, struct device_attribute *attr,
 	return sysfs_emit(buf, "%d\n", READ_ONCE(pd->accepted));
 }
 
-static void ptsm_accept_done(struct device *dev)
-{
-	ptsm_hold_release(to_pci_dev(dev));
-}
-
 static ssize_t accept_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t len)
 {
@@ -259,7 +235,7 @@ static ssize_t accept_store(struct device *dev, struct device_attribute *attr,
 	if (rc)
 		return rc;
 	/* the caller binds the real driver next */
-	ptsm_store_done(dev, attr, ptsm_accept_done);
+	ptsm_hold_release(to_pci_dev(dev));
 	return len;
 }
 static DEVICE_ATTR_RW(accept);
