@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "manager.h"
+#include "mocktree.h"
 
 #define N 24
 
@@ -33,19 +34,7 @@ static char conf[128], sock[128], statefile[128];
 
 static void put(const char *rel, const void *data, size_t len)
 {
-	char path[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = path + strlen(root) + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
+	mock_put(root, rel, data, len);
 }
 
 static void puts_file(const char *rel, const char *text)
