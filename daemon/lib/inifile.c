@@ -103,6 +103,7 @@ static char *reader(char *str, int num, void *stream)
 	struct tsm_error e;
 	const char *start, *nl;
 	size_t n, adv;
+	int max;
 	char *p;
 
 	if (s->rc || s->off >= s->len)
@@ -132,9 +133,10 @@ static char *reader(char *str, int num, void *stream)
 	}
 	p = clean_line(line, start, n);
 	/* inih's own buffer holds num - 3 characters (plus CR, LF, NUL) */
-	if (num < 4 || strlen(p) > (size_t)num - 3) {
+	max = num - 3 < TSM_INI_MAX_TEXT ? num - 3 : TSM_INI_MAX_TEXT;
+	if (max < 1 || strlen(p) > (size_t)max) {
 		tsm_fail(&e, TSM_E_CONFIG, "config",
-			 "line longer than %d characters (without comments)", num - 3);
+			 "line longer than %d characters (without comments)", max);
 		fail_at(s, -TSM_E_CONFIG, &e);
 		return NULL;
 	}

@@ -16,6 +16,13 @@
 #include "util.h"
 
 #define TSM_INI_MAX_LINE 1024
+/*
+ * What is left of a line once comments and outer whitespace are gone may
+ * hold this many characters. inih's own line buffer (200 bytes in Debian's
+ * build, less CR, LF and NUL) sets it; writers of the format (the policy
+ * printer) keep their lines within it so that what they write reads back.
+ */
+#define TSM_INI_MAX_TEXT 197
 
 struct tsm_ini_ops {
 	/* "[NAME]" on @line (NAME without brackets, trimmed). */

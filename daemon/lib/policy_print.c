@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "inifile.h"
 #include "policy.h"
 
 /*
@@ -26,7 +27,8 @@ static int put_str(FILE *out, const char *key, const char *v)
 {
 	if (!v)
 		return 0;
-	if (!printable_value(v))
+	/* "key = value" must fit the reader's line (the input may have had no spaces) */
+	if (!printable_value(v) || strlen(key) + 3 + strlen(v) > TSM_INI_MAX_TEXT)
 		return -TSM_E_INVAL;
 	return fprintf(out, "%s = %s\n", key, v) < 0 ? -TSM_E_IO : 0;
 }
@@ -36,7 +38,8 @@ int tsm_rule_print(FILE *out, const struct tsm_rule *r)
 	char hex[2 * TSM_HASH_MAX_LEN + 1], bits[128];
 	int rc = 0;
 
-	if (!r->name || !*r->name || strpbrk(r->name, "\"]#; \t\r\n"))
+	if (!r->name || !*r->name || strpbrk(r->name, "\"]#; \t\r\n") ||
+	    strlen(r->name) + sizeof("[rule \"\"]") - 1 > TSM_INI_MAX_TEXT)
 		return -TSM_E_INVAL;
 	fprintf(out, "[rule \"%s\"]\n", r->name);
 	if (r->has_vendor)

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "testlib.h"
+#include "inifile.h"
 
 static char corpus[1024], trust[1100];
 
@@ -193,6 +194,57 @@ static void round_trip(void **state)
 		fclose(f);
 	}
 	tsm_policy_free(a);
+}
+
+/*
+ * "key=value" may fill a whole line; the printer's "key = value" would not
+ * fit, so it refuses rather than write what cannot be read (found by
+ * fuzz-policy).
+ */
+static void print_line_limit(void **state)
+{
+	char text[512], value[TSM_INI_MAX_TEXT + 1];
+	size_t room = TSM_INI_MAX_TEXT - strlen("match.hwid=");
+	struct tsm_policy *pol;
+	struct tsm_error err;
+	FILE *f;
+
+	(void)state;
+	for (int fit = 0; fit < 2; fit++) {
+		/* fit: two characters shorter, so the spaces fit too */
+		memset(value, 'h', room);
+		value[room - (fit ? 2 : 0)] = '\0';
+		snprintf(text, sizeof(text), "[rule \"long\"]\ntarget = deny\nmatch.hwid=%s\n",
+			 value);
+		pol = tsm_policy_new(NULL);
+		if (tsm_policy_parse_buffer(pol, "long.conf", text, strlen(text), &err))
+			fail_msg("%s", err.reason);
+		if (fit) {
+			char *t = print_policy(pol);
+			struct tsm_policy *back = tsm_policy_new(NULL);
+
+			if (tsm_policy_parse_buffer(back, "printed.conf", t, strlen(t), &err))
+				fail_msg("%s\n%s", err.reason, t);
+			assert_string_equal(back->rules[0].match_hwid, value);
+			tsm_policy_free(back);
+			free(t);
+		} else {
+			f = fopen("/dev/null", "w");
+			assert_non_null(f);
+			assert_int_equal(tsm_policy_print(f, pol), -TSM_E_INVAL);
+			fclose(f);
+		}
+		tsm_policy_free(pol);
+	}
+	/* one character more does not parse at all */
+	memset(value, 'h', room + 1);
+	value[room + 1] = '\0';
+	snprintf(text, sizeof(text), "[rule \"long\"]\ntarget = deny\nmatch.hwid=%s\n", value);
+	pol = tsm_policy_new(NULL);
+	assert_int_equal(tsm_policy_parse_buffer(pol, "long.conf", text, strlen(text), &err),
+			 -TSM_E_CONFIG);
+	assert_non_null(strstr(err.reason, "long.conf:3: line longer than 197"));
+	tsm_policy_free(pol);
 }
 
 static void directory(void **state)
@@ -557,6 +609,7 @@ int main(void)
 		cmocka_unit_test(good_corpus),
 		cmocka_unit_test(bad_corpus),
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(print_line_limit),
 		cmocka_unit_test(directory),
 	};
 	const struct CMUnitTest eval_tests[] = {
