@@ -40,7 +40,7 @@ static void put(const char *rel, const void *data, size_t len)
 
 static void puts_file(const char *rel, const char *text)
 {
-	put(rel, text, strlen(text));
+	mock_puts(root, rel, text);
 }
 
 static char *get(const char *rel)
@@ -62,40 +62,6 @@ static char *get(const char *rel)
 
 #define DEV "sys/bus/pci/devices/"
 
-/* A TEE device with one 1 MiB memory BAR and MSI-X (table in BAR0 at 0x2000). */
-static void mock_device(const char *bdf, const char *devid, const char *gen)
-{
-	uint8_t cfg[4096] = { 0 };
-	char p[256];
-
-	cfg[0x06] = 0x10;			/* capability list */
-	cfg[0x34] = 0x40;
-	cfg[0x40] = 0x11;			/* MSI-X */
-	cfg[0x41] = 0x00;
-	cfg[0x42] = 0x07;			/* table size 8 */
-	cfg[0x44] = 0x00; cfg[0x45] = 0x20;	/* table BIR 0, offset 0x2000 */
-	cfg[0x48] = 0x00; cfg[0x49] = 0x30;	/* PBA BIR 0, offset 0x3000 */
-	/* devsec sample DVSEC at 0x100: reporting offset 1 << 44 */
-	cfg[0x100] = 0x23;			/* DVSEC, next 0 */
-	cfg[0x104] = 0x86; cfg[0x105] = 0x80;	/* vendor 0x8086 */
-	cfg[0x108] = 0xec; cfg[0x109] = 0xd5;	/* id 0xd5ec */
-	cfg[0x100 + 0x18 + 1] = 0x10;		/* hi dword: 0x1000 */
-#define F(attr) (snprintf(p, sizeof(p), DEV "%s/%s", bdf, attr), p)
-	puts_file(F("vendor"), "0x8086\n");
-	puts_file(F("device"), devid);
-	puts_file(F("class"), "0x120000\n");
-	puts_file(F("resource"),
-		  "0x00000000fe000000 0x00000000fe0fffff 0x0000000000040200\n"
-		  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
-		  "0x000000000000e000 0x000000000000e0ff 0x0000000000040101\n");
-	put(F("config"), cfg, sizeof(cfg));
-	puts_file(F("tsm/lock"), "\n");
-	puts_file(F("tsm/unlock"), "");
-	puts_file(F("tsm/accept"), "0\n");
-	puts_file(F("tsm/evidence_generation"), gen);
-#undef F
-}
-
 static int setup_tree(void **state)
 {
 	char p[1024];
@@ -108,10 +74,10 @@ static int setup_tree(void **state)
 	puts_file("sys/bus/pci/drivers_probe", "");
 	puts_file("sys/bus/pci/drivers/nvme/.keep", "");
 	puts_file("sys/bus/pci/drivers/pci_tsm_hold/.keep", "");
-	mock_device("0000:01:00.0", "0x1111\n", "1\n");		/* held, unbound */
-	mock_device("0000:02:00.0", "0x2222\n", "0\n");		/* bound to nvme */
-	mock_device("0000:03:00.0", "0x3333\n", "7\n");		/* RUN, no record */
-	mock_device("0000:04:00.0", "0x4444\n", "2\n");		/* held by the hold driver */
+	mock_tee_device(root, "0000:01:00.0", "0x1111\n", "1\n");		/* held, unbound */
+	mock_tee_device(root, "0000:02:00.0", "0x2222\n", "0\n");		/* bound to nvme */
+	mock_tee_device(root, "0000:03:00.0", "0x3333\n", "7\n");		/* RUN, no record */
+	mock_tee_device(root, "0000:04:00.0", "0x4444\n", "2\n");		/* held by the hold driver */
 	puts_file(DEV "0000:03:00.0/tsm/accept", "1\n");
 	puts_file(DEV "0000:03:00.0/tsm/lock", "tsm1\n");
 	puts_file(DEV "0000:00:1f.0/vendor", "0x8086\n");	/* not TEE-capable */
@@ -537,7 +503,7 @@ static void test_short_config(void **state)
 	char p[512];
 
 	(void)state;
-	mock_device(bdf, "0x5555\n", "3\n");
+	mock_tee_device(root, bdf, "0x5555\n", "3\n");
 	cfg[0x06] = 0x10;
 	cfg[0x34] = 0x40;
 	put(DEV "0000:05:00.0/config", cfg, sizeof(cfg));

@@ -32,14 +32,9 @@
 static char root[64];
 static char conf[128], sock[128], statefile[128];
 
-static void put(const char *rel, const void *data, size_t len)
-{
-	mock_put(root, rel, data, len);
-}
-
 static void puts_file(const char *rel, const char *text)
 {
-	put(rel, text, strlen(text));
+	mock_puts(root, rel, text);
 }
 
 static void bdf_of(int i, char *buf, size_t len)
@@ -47,34 +42,12 @@ static void bdf_of(int i, char *buf, size_t len)
 	snprintf(buf, len, "0000:%02x:00.0", i + 1);
 }
 
-/* A held TEE device: one memory BAR, MSI-X, the devsec sample's DVSEC. */
 static void mock_device(int i)
 {
-	uint8_t cfg[4096] = { 0 };
-	char p[256], bdf[32];
+	char bdf[32];
 
 	bdf_of(i, bdf, sizeof(bdf));
-	cfg[0x06] = 0x10;
-	cfg[0x34] = 0x40;
-	cfg[0x40] = 0x11;
-	cfg[0x42] = 0x07;
-	cfg[0x45] = 0x20;
-	cfg[0x49] = 0x30;
-	cfg[0x100] = 0x23;
-	cfg[0x104] = 0x86; cfg[0x105] = 0x80;
-	cfg[0x108] = 0xec; cfg[0x109] = 0xd5;
-	cfg[0x100 + 0x18 + 1] = 0x10;
-#define F(attr) (snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/%s", bdf, attr), p)
-	puts_file(F("vendor"), "0x8086\n");
-	puts_file(F("device"), "0x1111\n");
-	puts_file(F("class"), "0x120000\n");
-	puts_file(F("resource"), "0x00000000fe000000 0x00000000fe0fffff 0x0000000000040200\n");
-	put(F("config"), cfg, sizeof(cfg));
-	puts_file(F("tsm/lock"), "\n");
-	puts_file(F("tsm/unlock"), "");
-	puts_file(F("tsm/accept"), "0\n");
-	puts_file(F("tsm/evidence_generation"), "1\n");
-#undef F
+	mock_tee_device(root, bdf, "0x1111\n", "1\n");
 }
 
 static void reset_devices(void)
