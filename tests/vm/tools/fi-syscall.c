@@ -77,34 +77,36 @@ static int result(long rc)
 	return 1;
 }
 
+/* Open @path before arming: the syscall under test is the only one failed. */
+static int open_target(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		fprintf(stderr, "fi-syscall: %s: %s\n", path, strerror(errno));
+	else
+		prefault();
+	return fd;
+}
+
 static int do_write(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
-	long rc;
+	int fd = open_target(path, O_WRONLY);
 
-	if (fd < 0) {
-		fprintf(stderr, "fi-syscall: %s: %s\n", path, strerror(errno));
+	if (fd < 0)
 		return 2;
-	}
-	prefault();
 	arm(1);
-	rc = write(fd, val, strlen(val));
-	return result(rc);
+	return result(write(fd, val, strlen(val)));
 }
 
 static int do_insmod(const char *path, const char *params)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	long rc;
+	int fd = open_target(path, O_RDONLY);
 
-	if (fd < 0) {
-		fprintf(stderr, "fi-syscall: %s: %s\n", path, strerror(errno));
+	if (fd < 0)
 		return 2;
-	}
-	prefault();
 	arm(1);
-	rc = syscall(SYS_finit_module, fd, params, 0);
-	return result(rc);
+	return result(syscall(SYS_finit_module, fd, params, 0));
 }
 
 static int do_rmmod(const char *name)
