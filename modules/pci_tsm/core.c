@@ -372,6 +372,7 @@ static void __ptsm_sync_files(struct ptsm_pdev *pd)
 {
 	struct kobject *kobj = &pd->pdev->dev.kobj;
 	unsigned long want, changed;
+	struct kobject *dir;
 	bool group;
 	int i, rc;
 
@@ -380,31 +381,31 @@ static void __ptsm_sync_files(struct ptsm_pdev *pd)
 		return;
 
 	want = ptsm_files_wanted(pd, &group);
-	if (group && !pd->group) {
-		rc = sysfs_create_group(kobj, &ptsm_tsm_group);
-		if (rc)
-			pci_warn(pd->pdev, "cannot create tsm/: %d\n", rc);
-		pd->group = !rc;
-	} else if (!group && pd->group) {
-		sysfs_remove_group(kobj, &ptsm_tsm_group);
-		pd->group = false;
+	if (group && !pd->dir) {
+		dir = ptsm_dir_add(&pd->pdev->dev);
+		if (IS_ERR(dir))
+			pci_warn(pd->pdev, "cannot create tsm/: %pe\n", dir);
+		else
+			pd->dir = dir;
+	} else if (!group && pd->dir) {
+		ptsm_dir_del(pd->dir);
+		pd->dir = NULL;
 		pd->files &= BIT(PTSM_F_AUTH);
 	}
-	if (!pd->group)
+	if (!pd->dir)
 		want &= BIT(PTSM_F_AUTH);
 
 	changed = want ^ pd->files;
 	for_each_set_bit(i, &changed, PTSM_F_NR) {
 		const struct attribute *attr = &ptsm_files[i]->attr;
-		const char *grp = i == PTSM_F_AUTH ? NULL : ptsm_tsm_group.name;
+		struct kobject *parent = i == PTSM_F_AUTH ? kobj : pd->dir;
 
 		if (!(want & BIT(i))) {
-			sysfs_remove_file_from_group(kobj, attr, grp);
+			sysfs_remove_file(parent, attr);
 			__clear_bit(i, &pd->files);
 			continue;
 		}
-		rc = grp ? sysfs_add_file_to_group(kobj, attr, grp) :
-			   sysfs_create_file(kobj, attr);
+		rc = sysfs_create_file(parent, attr);
 		if (rc)
 			pci_warn(pd->pdev, "cannot create %s: %d\n", attr->name, rc);
 		else
@@ -426,10 +427,10 @@ static void ptsm_remove_files(struct ptsm_pdev *pd)
 	guard(mutex)(&pd->files_lock);
 	if (pd->files & BIT(PTSM_F_AUTH))
 		sysfs_remove_file(kobj, &ptsm_files[PTSM_F_AUTH]->attr);
-	if (pd->group)
-		sysfs_remove_group(kobj, &ptsm_tsm_group);
+	if (pd->dir)
+		ptsm_dir_del(pd->dir);
 	pd->files = 0;
-	pd->group = false;
+	pd->dir = NULL;
 	pd->files_gone = true;
 }
 

@@ -11,6 +11,11 @@
  * sysfs files waits for running show/store calls of those files, and those
  * take ptsm_tsm_rwsem and pd->lock. For the same reason a store never
  * changes the files of its own device and never takes ptsm_pdevs_lock.
+ * The stores that take another function's files_lock (connect, disconnect)
+ * or run the bus notifier chain (accept, which releases the hold) do it
+ * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
+ * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
+ * waits for the stores that still hold theirs.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H
@@ -52,7 +57,7 @@ struct ptsm_mmio_set;
  * @add_uevent_held: its KOBJ_ADD waits for the hold to bind (hold.c)
  * @files_lock: serialises changes of this device's sysfs files
  * @files: PTSM_F_* bits currently present (files_lock)
- * @group: the tsm/ directory exists (files_lock)
+ * @dir: the tsm/ directory, or NULL (files_lock)
  * @files_gone: the device was deleted; never touch its sysfs (files_lock)
  * @lock: for function 0 of a slot, serialises the link and TDISP state of
  *	every function of the slot; a function whose slot has no live
@@ -91,7 +96,7 @@ struct ptsm_pdev {
 
 	struct mutex files_lock;	/* see @files_lock above */
 	unsigned long files;
-	bool group;
+	struct kobject *dir;
 	bool files_gone;
 
 	struct mutex lock;	/* slot state, see @lock above */
@@ -143,7 +148,8 @@ void ptsm_error_work(struct work_struct *work);
 extern bool ptsm_require_validate;
 
 /* sysfs.c */
-extern const struct attribute_group ptsm_tsm_group;
+struct kobject *ptsm_dir_add(struct device *dev);
+void ptsm_dir_del(struct kobject *dir);
 extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 
 /* evidence.c */

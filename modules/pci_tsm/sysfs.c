@@ -9,7 +9,10 @@
 
 #include <linux/cleanup.h>
 #include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "pdev.h"
@@ -279,32 +282,104 @@ struct device_attribute *const ptsm_files[PTSM_F_NR] = {
 	[PTSM_F_AUTH] = &dev_attr_authenticated,
 };
 
-static struct attribute *ptsm_tsm_attrs[] = {
-	&dev_attr_connect.attr,
-	&dev_attr_disconnect.attr,
-	&dev_attr_dsm.attr,
-	&dev_attr_bound.attr,
-	&dev_attr_lock.attr,
-	&dev_attr_unlock.attr,
-	&dev_attr_accept.attr,
-	&dev_attr_evidence_generation.attr,
-	&dev_attr_mmio_reporting_offset.attr,
-	NULL,
-};
-
 /*
- * The group only makes the tsm/ directory; core.c adds and removes its
- * files one at a time (sysfs_update_group() would re-create every file of
- * the group and wait for unrelated readers and writers).
+ * tsm/ is a kobject of its own rather than a named attribute group: only a
+ * file whose directory has a kobject can leave its kernfs active reference
+ * (sysfs_break_active_protection()), and these stores must. connect and
+ * disconnect change the files of the slot's other functions, and accept
+ * releases the hold driver, which runs the PCI bus notifier chain. Device
+ * removal runs in that chain and waits for every running show and store
+ * of the device's tsm/ files: a store that kept its reference while
+ * waiting for the chain (or for another function's files_lock, taken
+ * around such waits) could deadlock with it.
  */
-static umode_t ptsm_tsm_is_visible(struct kobject *kobj, struct attribute *a,
-				   int n)
+static bool ptsm_store_unprotected(const struct attribute *attr)
 {
-	return 0;
+	return attr == &dev_attr_connect.attr ||
+	       attr == &dev_attr_disconnect.attr ||
+	       attr == &dev_attr_accept.attr;
 }
 
-const struct attribute_group ptsm_tsm_group = {
-	.name = "tsm",
-	.attrs = ptsm_tsm_attrs,
-	.is_visible = ptsm_tsm_is_visible,
+static ssize_t ptsm_dir_show(struct kobject *kobj, struct attribute *attr,
+			     char *buf)
+{
+	struct device_attribute *da = container_of(attr, struct device_attribute, attr);
+
+	if (!da->show)
+		return -EIO;
+	return da->show(kobj_to_dev(kobj->parent), da, buf);
+}
+
+static ssize_t ptsm_dir_store(struct kobject *kobj, struct attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct device_attribute *da = container_of(attr, struct device_attribute, attr);
+	struct device *dev = kobj_to_dev(kobj->parent);
+	struct kernfs_node *kn;
+	ssize_t rc;
+
+	if (!da->store)
+		return -EIO;
+	if (!ptsm_store_unprotected(attr))
+		return da->store(dev, da, buf, len);
+	/*
+	 * Without its active reference nothing keeps rmmod or the device's
+	 * removal from finishing under the store: hold the module (a store
+	 * that races the unload is refused) and the device (the verbs see a
+	 * removed one as dead).
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	get_device(dev);
+	kn = sysfs_break_active_protection(kobj, attr);
+	rc = da->store(dev, da, buf, len);
+	if (kn)
+		sysfs_unbreak_active_protection(kn);
+	put_device(dev);
+	module_put(THIS_MODULE);
+	return rc;
+}
+
+static const struct sysfs_ops ptsm_dir_sysfs_ops = {
+	.show = ptsm_dir_show,
+	.store = ptsm_dir_store,
 };
+
+static void ptsm_dir_release(struct kobject *kobj)
+{
+	kfree(kobj);
+}
+
+static const struct kobj_type ptsm_dir_ktype = {
+	.release = ptsm_dir_release,
+	.sysfs_ops = &ptsm_dir_sysfs_ops,
+};
+
+/**
+ * ptsm_dir_add() - create the empty tsm/ directory of a device
+ * @dev: the device
+ *
+ * Return: the directory's kobject, or an ERR_PTR(). core.c adds and
+ * removes the files one at a time (sysfs_create_file()).
+ */
+struct kobject *ptsm_dir_add(struct device *dev)
+{
+	struct kobject *dir = kzalloc(sizeof(*dir), GFP_KERNEL);
+	int rc;
+
+	if (!dir)
+		return ERR_PTR(-ENOMEM);
+	rc = kobject_init_and_add(dir, &ptsm_dir_ktype, &dev->kobj, "tsm");
+	if (rc) {
+		kobject_put(dir);
+		return ERR_PTR(rc);
+	}
+	return dir;
+}
+
+/* Remove tsm/ with its files; waits for their running shows and stores. */
+void ptsm_dir_del(struct kobject *dir)
+{
+	kobject_del(dir);
+	kobject_put(dir);
+}
