@@ -22,6 +22,11 @@ PTSM_IMPORT_NS();
 
 static struct platform_device *devsec_tsm_pdev;
 
+static bool error_on_accept;
+module_param(error_on_accept, bool, 0644);
+MODULE_PARM_DESC(error_on_accept,
+		 "accept reports a TDISP ERROR to pci_tsm before it returns, as for a device that fails while it starts (tests)");
+
 /*
  * The TSM that ptsm_devsec_tdisp_error() reports through: set while the
  * platform device is bound. devsec_tsm_err_lock is taken before c->lock.
@@ -112,6 +117,8 @@ static int devsec_tsm_accept(struct ptsm_dev *tsm, struct pci_dev *pdev)
 	if (rc)
 		return rc;
 	rc = ptsm_pci_set_tee_mmio(pdev, tdi->ranges, tdi->nr_ranges);
+	if (!rc && READ_ONCE(error_on_accept))
+		ptsm_pci_tdisp_error(pdev);
 	if (rc) {
 		/* back to LOCKED: TDISP has no RUN -> LOCKED, so stop + lock */
 		devsec_tdisp_request(pdev, dvsec, DEVSEC_TDISP_REQ_STOP,

@@ -310,6 +310,16 @@ int ptsm_unlock(struct ptsm_pdev *pd, const char *name)
 	return ptsm_slot_verb(pd, NULL, name, ptsm_unlock_body);
 }
 
+/* The TSM reported TDISP ERROR: leave RUN (if in it); only unlock leaves ERROR. */
+static void __ptsm_enter_error(struct ptsm_pdev *pd)
+{
+	ptsm_assert_slot_held(pd);
+	__ptsm_run_leave(pd);
+	__ptsm_mmio_discard_pending(pd);
+	pd->state = PCI_TSM_TDISP_ERROR;
+	pci_warn(pd->pdev, "TDISP ERROR: only unlock leaves this state\n");
+}
+
 static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 			    const char *unused_name)
 {
@@ -338,6 +348,11 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 		return rc;
 	}
 	__ptsm_run_enter(pd);
+	/* ERROR reported while the accept op ran: accept does not succeed */
+	if (atomic_read(&pd->error)) {
+		__ptsm_enter_error(pd);
+		return -EIO;
+	}
 	pci_info(pd->pdev, "TDISP RUN: accepted through %s\n", dev_name(&tsm->dev));
 	return 0;
 }
@@ -349,7 +364,8 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
  * Context: as ptsm_lock().
  * Return: 0, -EINVAL (not locked, or ERROR), -EBUSY (already in RUN, or a
  * driver is bound), -EPERM/-ESTALE (require_validate), -EOPNOTSUPP (no
- * ready shim), -EINTR, or the TSM's error.
+ * ready shim), -EIO (the device entered ERROR during the accept op; it
+ * stays in ERROR), -EINTR, or the TSM's error.
  */
 int ptsm_accept(struct ptsm_pdev *pd)
 {
@@ -395,12 +411,9 @@ void ptsm_error_work(struct work_struct *work)
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev, error_work);
 	struct ptsm_pdev *owner = ptsm_slot_lock(pd);
 
-	if (!pd->dead && pd->devsec_tsm && atomic_read(&pd->error)) {
-		__ptsm_run_leave(pd);
-		__ptsm_mmio_discard_pending(pd);
-		pd->state = PCI_TSM_TDISP_ERROR;
-		pci_warn(pd->pdev, "TDISP ERROR: only unlock leaves this state\n");
-	}
+	if (!pd->dead && pd->devsec_tsm && atomic_read(&pd->error) &&
+	    pd->state != PCI_TSM_TDISP_ERROR)
+		__ptsm_enter_error(pd);
 	ptsm_slot_unlock(owner);
 	ptsm_pdev_put(pd);
 }

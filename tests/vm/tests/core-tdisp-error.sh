@@ -8,6 +8,8 @@
 # MMIO Encrypted" ranges are gone, lock and bound still name the TSM,
 # accept is refused (EINVAL) and only unlock leaves; after unlock the
 # function locks and is accepted again.
+# An ERROR reported while the accept op runs (the devsec_tsm.error_on_accept
+# hook) makes the accept fail with EIO and leaves the function held.
 # Also: a TDI bound through the link TSM is not reported (pci_tsm only
 # tracks ERROR for devsec locks); a report pending while the function is
 # removed, devsec_bus unloads or devsec_tsm unloads leaves no trace on the
@@ -122,6 +124,25 @@ mark $EP1F1.locked
 decode_off $EP1F1
 wait_error $EP1F1
 in_error $EP1F1
+unlock_clean $EP1F1
+
+# ERROR reported while the accept op runs: accept fails (EIO) and nothing
+# counts as accepted; the hold stays (no accept released it yet)
+HOOK=/sys/module/devsec_tsm/parameters/error_on_accept
+expect_ok "$(tf $EP1F1 lock)" "$SEC"
+echo 1 > $HOOK
+mark $EP1F1.accept
+expect_errno EIO "$(tf $EP1F1 accept)" 1
+echo 0 > $HOOK
+has_mark
+since_mark | grep -q "$EP1F1: .*TDISP ERROR: only unlock leaves this state" ||
+	fail "$EP1F1: no pci_tsm ERROR line for the accept"
+since_mark | grep "$EP1F1: .*TDISP RUN: accepted" && fail "$EP1F1: accepted although in ERROR"
+expect_eq 0 "$(rd $EP1F1 accept)" "$EP1F1 accept after ERROR during accept"
+expect_eq 0 "$(encrypted_in_bar0 $EP1F1)" "$EP1F1 encrypted ranges after ERROR during accept"
+expect_eq "$SEC" "$(rd $EP1F1 lock)" "$EP1F1 lock after ERROR during accept"
+expect_eq pci_tsm_hold "$(driver_of $EP1F1)" "$EP1F1 still held"
+expect_errno EINVAL "$(tf $EP1F1 accept)" 1
 unlock_clean $EP1F1
 
 # RUN -> ERROR (decode off): accepted no more, TEE MMIO withdrawn
