@@ -613,7 +613,9 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 
 		snprintf(why, sizeof(why), "accept refused by the kernel: %s%s", errname(r),
 			 r == -EPERM ? " (generation not validated; require_validate=1)" :
-			 r == -EOPNOTSUPP ? " (no ready tsm_shim; see the kernel log)" : "");
+			 r == -EOPNOTSUPP ? " (no ready tsm_shim; see the kernel log)" :
+			 r == -EIO ? " (the device did not start or entered TDISP ERROR; see the kernel log)" :
+			 "");
 		deny(m, d, v->rule, "accept", why);
 		return;
 	}
