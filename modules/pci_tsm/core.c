@@ -368,6 +368,24 @@ static unsigned long ptsm_files_wanted(struct ptsm_pdev *pd, bool *group)
 	return want;
 }
 
+/*
+ * Remove tsm/: its files first, then the directory. kobject_del() clears
+ * the directory's ->sd before it waits for the stores still running, and
+ * a store about to leave its active reference looks its file up there
+ * (ptsm_dir_store()); removing a file waits for that store instead.
+ */
+static void __ptsm_remove_dir(struct ptsm_pdev *pd)
+{
+	int i;
+
+	lockdep_assert_held(&pd->files_lock);
+	for_each_set_bit(i, &pd->files, PTSM_F_NR_GROUP)
+		sysfs_remove_file(pd->dir, &ptsm_files[i]->attr);
+	pd->files &= BIT(PTSM_F_AUTH);
+	ptsm_dir_del(pd->dir);
+	pd->dir = NULL;
+}
+
 static void __ptsm_sync_files(struct ptsm_pdev *pd)
 {
 	struct kobject *kobj = &pd->pdev->dev.kobj;
@@ -388,9 +406,7 @@ static void __ptsm_sync_files(struct ptsm_pdev *pd)
 		else
 			pd->dir = dir;
 	} else if (!group && pd->dir) {
-		ptsm_dir_del(pd->dir);
-		pd->dir = NULL;
-		pd->files &= BIT(PTSM_F_AUTH);
+		__ptsm_remove_dir(pd);
 	}
 	if (!pd->dir)
 		want &= BIT(PTSM_F_AUTH);
@@ -428,9 +444,8 @@ static void ptsm_remove_files(struct ptsm_pdev *pd)
 	if (pd->files & BIT(PTSM_F_AUTH))
 		sysfs_remove_file(kobj, &ptsm_files[PTSM_F_AUTH]->attr);
 	if (pd->dir)
-		ptsm_dir_del(pd->dir);
+		__ptsm_remove_dir(pd);
 	pd->files = 0;
-	pd->dir = NULL;
 	pd->files_gone = true;
 }
 

@@ -326,7 +326,8 @@ static ssize_t ptsm_dir_store(struct kobject *kobj, struct attribute *attr,
 	 * Without its active reference nothing keeps rmmod or the device's
 	 * removal from finishing under the store: hold the module (a store
 	 * that races the unload is refused) and the device (the verbs see a
-	 * removed one as dead).
+	 * removed one as dead). kobj->sd is still set: core.c removes the
+	 * files before the directory, and removing this one waits for us.
 	 */
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
@@ -377,7 +378,7 @@ struct kobject *ptsm_dir_add(struct device *dev)
 	return dir;
 }
 
-/* Remove tsm/ with its files; waits for their running shows and stores. */
+/* Remove the (emptied, see core.c) tsm/ directory. */
 void ptsm_dir_del(struct kobject *dir)
 {
 	kobject_del(dir);
