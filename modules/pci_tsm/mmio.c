@@ -249,8 +249,8 @@ void __ptsm_run_enter(struct ptsm_pdev *pd)
 	static_branch_inc(&ptsm_accepted_key);
 	/*
 	 * ORDER: accepted before the ranges, so classify never sees a gap.
-	 * An ERROR reported during the accept op wins (its work item then
-	 * leaves RUN).
+	 * An ERROR reported after the accept body checked for one wins (its
+	 * work item then leaves RUN).
 	 */
 	WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
 	if (set) {

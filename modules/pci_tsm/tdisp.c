@@ -342,17 +342,17 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 	if (rc)
 		return rc;
 	rc = tsm->ops->devsec.accept(tsm, pd->pdev);
+	/* ERROR reported while the accept op ran: no RUN, not even briefly */
+	if (!rc && atomic_read(&pd->error)) {
+		__ptsm_enter_error(pd);
+		rc = -EIO;
+	}
 	if (rc) {
 		__ptsm_mmio_discard_pending(pd);
 		__ptsm_shim_release(pd);
 		return rc;
 	}
 	__ptsm_run_enter(pd);
-	/* ERROR reported while the accept op ran: accept does not succeed */
-	if (atomic_read(&pd->error)) {
-		__ptsm_enter_error(pd);
-		return -EIO;
-	}
 	pci_info(pd->pdev, "TDISP RUN: accepted through %s\n", dev_name(&tsm->dev));
 	return 0;
 }

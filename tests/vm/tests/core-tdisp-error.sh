@@ -138,6 +138,7 @@ has_mark
 since_mark | grep -q "$EP1F1: .*TDISP ERROR: only unlock leaves this state" ||
 	fail "$EP1F1: no pci_tsm ERROR line for the accept"
 since_mark | grep "$EP1F1: .*TDISP RUN: accepted" && fail "$EP1F1: accepted although in ERROR"
+since_mark | grep "$EP1F1: .*tsm_shim: attached" && fail "$EP1F1: shim attached although in ERROR"
 expect_eq 0 "$(rd $EP1F1 accept)" "$EP1F1 accept after ERROR during accept"
 expect_eq 0 "$(encrypted_in_bar0 $EP1F1)" "$EP1F1 encrypted ranges after ERROR during accept"
 expect_eq "$SEC" "$(rd $EP1F1 lock)" "$EP1F1 lock after ERROR during accept"
