@@ -9,7 +9,7 @@
 # module unloads; the harness then forces a kmemleak scan and fails the run
 # on any leak, and on any KASAN/lockdep/debug-objects report meanwhile.
 #
-# FI_ROUNDS (default 12; more on demand: --append "ptsm.fi_rounds=N") sets
+# FI_ROUNDS (default 8; more on demand: --append "ptsm.fi_rounds=N") sets
 # the number of rounds.
 # vm: kernel=debug-6.12
 # vm: timeout=900
@@ -23,7 +23,7 @@ FI=/sys/kernel/debug
 [ -d "$FI/fail_function" ] || fail "no fail_function in debugfs (debug kernel expected)"
 
 rounds=$(sed -n 's/.*ptsm\.fi_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
-rounds=${rounds:-${FI_ROUNDS:-12}}
+rounds=${rounds:-${FI_ROUNDS:-8}}
 
 # Our helpers marked ALLOW_ERROR_INJECTION; those of loaded modules are
 # offered to fail_function (a missing one is reported, not fatal: the
@@ -57,6 +57,26 @@ for c in /sys/kernel/slab/kmalloc-*/failslab; do
 done
 [ "$nsel" -gt 0 ] || fail "no kmalloc cache in /sys/kernel/slab to select for failslab"
 log "failslab: $nsel kmalloc caches selected"
+
+# The PCI core WARNs by design when device_add() fails while it enumerates a
+# bus (pci_device_add(), pci_alloc_child_bus()): a failure no driver that
+# scans a bus can make clean. devsec_bus scans its buses with
+# pci_scan_root_bus_bridge(), so no allocation below that function fails;
+# everything else devsec_bus allocates, before and after the scan, still may.
+[ -e "$FI/failslab/reject-start" ] ||
+	fail "failslab has no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
+# kallsyms sorted by address (fixed-width hex): the function's start, and the
+# first higher address after it as its end.
+range=$(sort /proc/kallsyms | awk '
+	s && $1 > s { print "0x" s, "0x" $1; exit }
+	$3 == "pci_scan_root_bus_bridge" && $2 ~ /^[Tt]$/ { s = $1 }')
+case "$range" in
+"") fail "pci_scan_root_bus_bridge not found in /proc/kallsyms" ;;
+0x0000000000000000*) fail "/proc/kallsyms hides addresses (kptr_restrict)" ;;
+esac
+set_attr "$FI/failslab/reject-start" "${range% *}"
+set_attr "$FI/failslab/reject-end" "${range#* }"
+log "failslab: no failures below pci_scan_root_bus_bridge ($range)"
 
 # faulty PROB fi-syscall-ARGS...: one request through fi-syscall, which
 # arms make-it-fail only around its system calls (a task that fails every
@@ -100,11 +120,13 @@ op() {
 }
 
 round() {
-	local prob=$1 m
+	local prob=$1 order=$2 m
 
 	# Load under fault injection; what failed is loaded cleanly after, so
 	# the later steps run (and the unload of a half-loaded stack is covered).
-	for m in tsm_core pci_tsm tsm_shim devsec_bus devsec_link_tsm devsec_tsm devsec_pci; do
+	# Both orders: pci_tsm meets the devices in its bus notifier (order A)
+	# or finds them present at load (order B).
+	for m in $order; do
 		ptsm_is_loaded "$m" && continue
 		# tsm_shim arms ftrace-based kprobes, and the kernel WARNs when
 		# arming or disarming one fails to allocate (kernel/kprobes.c):
@@ -153,8 +175,14 @@ while [ $r -le "$rounds" ]; do
 	case $((r % 4)) in
 	0) p=5 ;; 1) p=15 ;; 2) p=35 ;; 3) p=60 ;;
 	esac
-	log "round $r/$rounds: failure probability $p%"
-	round "$p"
+	# Four rounds per order, so each order meets every probability.
+	if [ $(((r - 1) / 4 % 2)) = 0 ]; then
+		order="tsm_core pci_tsm tsm_shim devsec_bus devsec_link_tsm devsec_tsm devsec_pci"
+	else
+		order="devsec_bus devsec_pci tsm_core pci_tsm tsm_shim devsec_link_tsm devsec_tsm"
+	fi
+	log "round $r/$rounds: failure probability $p%, load order: $order"
+	round "$p" "$order"
 	r=$((r + 1))
 done
 log "$rounds rounds: $ok operations succeeded, $failed failed cleanly under injection"
