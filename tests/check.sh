@@ -17,8 +17,12 @@
 #   7. debug lane   tests/vm/run -k debug-6.12 on the tests listed in
 #                   tests/vm/debug-kernel/lane.list (KASAN/lockdep/kmemleak
 #                   kernel built by tests/vm/debug-kernel/build.sh; the build
-#                   starts in the background at step 1), at the same time
-#                   as step 6. PTSM_DEBUG_LANE=all runs every test there.
+#                   starts in the background at step 1).
+#                   PTSM_DEBUG_LANE=all runs every test there.
+#                   Steps 6 and 7 start in the background as soon as the
+#                   userspace build of step 2 is done, so the VMs use the
+#                   cores that steps 2-5 leave idle; their results are
+#                   printed after step 5.
 #   8. system       tests/system/run.sh: a Debian VM with systemd as PID 1,
 #                   the project installed with make install + dkms install,
 #                   on both kernels; it starts when step 6 is done, beside
@@ -144,7 +148,8 @@ debug_pid=""
 if [ "$debug_lane" = 1 ] && [ -x "$TOP/tests/vm/debug-kernel/build.sh" ]; then
 	echo "starting the debug-6.12 kernel build in the background (log: ${LOGS#$TOP/}/debug-kernel.log)"
 	(nice -n 5 "$TOP/tests/vm/debug-kernel/build.sh" > "$LOGS/debug-kernel.out" \
-		2> "$LOGS/debug-kernel.log"; echo $? > "$LOGS/debug-kernel.rc") &
+		2> "$LOGS/debug-kernel.log"; echo $? > "$LOGS/debug-kernel.rc.tmp"
+	 mv "$LOGS/debug-kernel.rc.tmp" "$LOGS/debug-kernel.rc") &
 	debug_pid=$!
 fi
 
@@ -167,6 +172,49 @@ else
 	tail -n 60 "$LOGS/userspace-build.log" | sed 's/^/  | /'
 fi
 grep '^not built:' "$LOGS/userspace-build.log"
+
+# ------------------------------------------- 6 + 7 vm lanes, in the background
+# The stock kernels (two single-CPU VMs) and the debug lane (one two-CPU VM)
+# run beside steps 2-5: TCG and the unit tests leave cores idle otherwise.
+# They start after the userspace build, which they would otherwise race.
+"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all > "$LOGS/vm.log" 2>&1 &
+vm_pid=$!
+echo "started step 6 in the background: tests/vm/run all (log: ${LOGS#$TOP/}/vm.log)"
+
+# debug_lane: wait for the debug kernel build of step 1, then run the lane.
+# Prints PASS/FAIL lines like tests/vm/run.
+debug_lane() {
+	local tests
+
+	while [ ! -e "$LOGS/debug-kernel.rc" ]; do
+		sleep 2
+	done
+	if [ "$(cat "$LOGS/debug-kernel.rc")" != 0 ]; then
+		echo "FAIL debug-6.12 lane: kernel build failed (${LOGS#$TOP/}/debug-kernel.log)"
+		tail -n 30 "$LOGS/debug-kernel.log" | sed 's/^/  | /'
+		return
+	fi
+	# The lane is several times slower than the stock kernels (KASAN,
+	# lockdep, kmemleak under TCG): make check runs the tests in
+	# lane.list, PTSM_DEBUG_LANE=all runs every one.
+	if [ "${PTSM_DEBUG_LANE:-list}" = all ]; then
+		tests=(all)
+	else
+		mapfile -t tests < <(grep -v -E '^(#|$)' "$TOP/tests/vm/debug-kernel/lane.list")
+	fi
+	echo "[$(elapsed)] started: tests/vm/run -k debug-6.12 ${tests[*]}"
+	"$TOP/tests/vm/run" -k debug-6.12 "${tests[@]}"
+}
+debug_vm_pid=""
+if [ "$debug_lane" != 1 ]; then
+	notrun "debug-6.12 lane: disabled (--no-debug-lane)"
+elif [ -z "$debug_pid" ]; then
+	fail "debug-6.12 lane: tests/vm/debug-kernel/build.sh is missing"
+else
+	debug_lane > "$LOGS/vm-debug.log" 2>&1 &
+	debug_vm_pid=$!
+	echo "started step 7 in the background: the debug-6.12 lane (log: ${LOGS#$TOP/}/vm-debug.log)"
+fi
 if [ -f "$TOP/tests/tools/Makefile" ]; then
 	make_check "unit tests/tools (make -C tests/tools check)" tests/tools check \
 		${captures:+SPDM_CAPTURE_DIR="$captures"}
@@ -220,41 +268,6 @@ grep -q -E '^(PASS|FAIL) ' "$LOGS/harness.log" || {
 	tail -n 40 "$LOGS/harness.log" | sed 's/^/  | /'
 }
 
-# ------------------------------------------------------- 6 + 7 vm lanes
-# The stock kernels (two single-CPU VMs) and the debug lane (one two-CPU VM)
-# run at the same time: TCG leaves cores idle otherwise.
-step 6 "VM tests on ${kernels[*]} (in the background)"
-"$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all > "$LOGS/vm.log" 2>&1 &
-vm_pid=$!
-echo "started: tests/vm/run all (log: ${LOGS#$TOP/}/vm.log)"
-
-step 7 "VM tests on the debug-6.12 lane"
-debug_vm_pid=""
-if [ "$debug_lane" != 1 ]; then
-	notrun "debug-6.12 lane: disabled (--no-debug-lane)"
-elif [ -z "$debug_pid" ]; then
-	fail "debug-6.12 lane: tests/vm/debug-kernel/build.sh is missing"
-else
-	echo "waiting for the debug kernel build ..."
-	wait "$debug_pid"
-	if [ "$(cat "$LOGS/debug-kernel.rc" 2>/dev/null)" != 0 ]; then
-		fail "debug-6.12 lane: kernel build failed (${LOGS#$TOP/}/debug-kernel.log)"
-		tail -n 30 "$LOGS/debug-kernel.log" | sed 's/^/  | /'
-	else
-		# The lane is several times slower than the stock kernels (KASAN,
-		# lockdep, kmemleak under TCG): make check runs the tests in
-		# lane.list, PTSM_DEBUG_LANE=all runs every one.
-		if [ "${PTSM_DEBUG_LANE:-list}" = all ]; then
-			debug_tests=(all)
-		else
-			mapfile -t debug_tests < <(grep -v -E '^(#|$)' "$TOP/tests/vm/debug-kernel/lane.list")
-		fi
-		"$TOP/tests/vm/run" -k debug-6.12 "${debug_tests[@]}" > "$LOGS/vm-debug.log" 2>&1 &
-		debug_vm_pid=$!
-		echo "[$(elapsed)] started: tests/vm/run -k debug-6.12 ${debug_tests[*]} (log: ${LOGS#$TOP/}/vm-debug.log)"
-	fi
-fi
-
 wait "$vm_pid"
 echo
 echo "==> [$(elapsed)] step 6/8 results: VM tests on ${kernels[*]}"
@@ -285,8 +298,10 @@ if [ -n "$debug_vm_pid" ]; then
 	echo "==> [$(elapsed)] step 7/8 results: VM tests on the debug-6.12 lane"
 	cat "$LOGS/vm-debug.log"
 	count "$LOGS/vm-debug.log"
-	grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" ||
+	grep -q -E '^(PASS|FAIL) ' "$LOGS/vm-debug.log" || {
 		fail "debug-6.12 lane: tests/vm/run reported nothing"
+		tail -n 40 "$LOGS/vm-debug.log" | sed 's/^/  | /'
+	}
 fi
 
 if [ -n "$system_pid" ]; then
