@@ -13,52 +13,74 @@ N=${CORE_HAMMER_N:-1000}
 [ -e /sys/kernel/debug/kmemleak ] && N=${CORE_HAMMER_N:-150}
 core_stack
 
+# The loops use only shell builtins (paths computed once, `read` instead of
+# cat): a fork per step would make the test measure fork under TCG rather
+# than race the sysfs verbs.
+C0=$(tf $EP0 connect)
+D0=$(tf $EP0 disconnect)
+
 # shell A and B: connect/disconnect and lock/unlock on the same PF0
+# Each writer counts its successes in /tmp/hammer.NAME: a hammer whose
+# writes all failed would prove nothing.
 hammer_connect() {
-	local i=0
+	local i=0 ok=0
 
 	while [ $i -lt "$N" ]; do
-		echo "$LINK" > "$(tf $EP0 connect)" 2>/dev/null
-		echo "$LINK" > "$(tf $EP0 disconnect)" 2>/dev/null
+		echo "$LINK" > "$C0" 2>/dev/null && ok=$((ok + 1))
+		echo "$LINK" > "$D0" 2>/dev/null
 		i=$((i + 1))
 	done
+	echo $ok > /tmp/hammer.$1
 }
 
 hammer_lock() {
-	local i=0
+	local i=0 ok=0 lock unlock accept
 
+	lock=$(tf $1 lock)
+	unlock=$(tf $1 unlock)
+	accept=$(tf $1 accept)
 	while [ $i -lt "$N" ]; do
-		echo "$SEC" > "$(tf $1 lock)" 2>/dev/null
-		echo 1 > "$(tf $1 accept)" 2>/dev/null
-		echo "$SEC" > "$(tf $1 unlock)" 2>/dev/null
+		echo "$SEC" > "$lock" 2>/dev/null && ok=$((ok + 1))
+		echo 1 > "$accept" 2>/dev/null
+		echo "$SEC" > "$unlock" 2>/dev/null
 		i=$((i + 1))
 	done
+	echo $ok > /tmp/hammer.$2
 }
 
 # readers of the managed function's files, which come and go
 hammer_read() {
-	local i=0
+	local i=0 f x gen
 
+	gen=$(tf $EP0 evidence_generation)
 	while [ $i -lt "$N" ]; do
-		cat "$PCI/$EP0F1/tsm/dsm" "$PCI/$EP0F1/tsm/bound" "$PCI/$EP0F1/authenticated" \
-			"$(tf $EP0 evidence_generation)" > /dev/null 2>&1
+		for f in "$PCI/$EP0F1/tsm/dsm" "$PCI/$EP0F1/tsm/bound" \
+			 "$PCI/$EP0F1/authenticated" "$gen"; do
+			{ read -r x < "$f"; } 2>/dev/null
+		done
 		i=$((i + 1))
 	done
 }
 
 log "hammering $N iterations"
-hammer_connect &
+hammer_connect connect1 &
 p1=$!
-hammer_lock $EP0 &
+hammer_lock $EP0 lock0 &
 p2=$!
-hammer_lock $EP0F1 &
+hammer_lock $EP0F1 lock1 &
 p3=$!
 hammer_read &
 p4=$!
-hammer_connect &
+hammer_connect connect2 &
 p5=$!
 wait $p1 $p2 $p3 $p4 $p5
-log "hammering done"
+nc1=$(cat /tmp/hammer.connect1)
+nc2=$(cat /tmp/hammer.connect2)
+nl0=$(cat /tmp/hammer.lock0)
+nl1=$(cat /tmp/hammer.lock1)
+log "hammering done: connects $nc1 + $nc2, locks PF0 $nl0, PF1 $nl1"
+[ $((nc1 + nc2)) -gt 0 ] || fail "no connect succeeded while hammering"
+[ $((nl0 + nl1)) -gt 0 ] || fail "no lock succeeded while hammering"
 
 # consistent final state
 c=$(rd $EP0 connect)

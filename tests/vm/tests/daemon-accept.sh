@@ -46,6 +46,8 @@ for d in $(tee_devices); do
 done
 
 # Idle means idle: no CPU time used while nothing happens (no polling).
+# The batched state write is the end of the work, so wait for it first.
+wait_state_saved 30
 cpu() {
 	awk '{ print $14 + $15 }' /proc/$DPID/stat
 }

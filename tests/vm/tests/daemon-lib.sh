@@ -232,3 +232,21 @@ wait_all_decided() {
 		esac
 	done
 }
+
+# wait_state_saved [SECONDS]: the daemon's state file holds a final decision
+# for every TEE device. The file is written in a batch a few seconds after
+# the last decision (daemon/verifierd/state.c): until then the daemon is
+# still working, not idle.
+wait_state_saved() {
+	local i=0 n=$((${1:-30} * 5)) want got
+
+	want=$(tee_devices | wc -l)
+	while :; do
+		got=$(grep -o '"decision": *"[a-z]*"' $TSMETC/state/state.json 2>/dev/null |
+			grep -c -E '"(accepted|denied|kept)"$')
+		[ "$got" -ge "$want" ] && return 0
+		i=$((i + 1))
+		[ $i -le $n ] || fail "the state file holds $got of $want decisions after ${1:-30} s"
+		usleep 200000
+	done
+}
