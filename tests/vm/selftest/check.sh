@@ -8,7 +8,7 @@
 #  - fails selftest-warn (WARN_ON(1) in a test-only module) and shows the
 #    WARNING line among the offending kernel log lines,
 #  - fails selftest-hang (a test that sleeps forever) with a timeout,
-#  - fails selftest-vmhang (a module that spins in init) as a hung VM,
+#  - fails selftest-vmhang (a module that halts the CPU in init) as a hung VM,
 #  - passes selftest-clean (a module that does nothing wrong),
 #  - exits non-zero overall.
 # Prints "PASS|FAIL harness <check>" per check and "N passed, N failed".

@@ -115,8 +115,22 @@ arm_functions() {
 # harness judges the kernel log. Record outcomes to show coverage.
 ok=0
 failed=0
+: > /tmp/fi-tally
 op() {
-	if faulty "$@"; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+	local what
+
+	case "$2" in
+	insmod) what="insmod ${3##*/}" ;;
+	write) what="write ${3#"$PCI/"}" ;;
+	*) what="$2 $3" ;;
+	esac
+	if faulty "$@"; then
+		ok=$((ok + 1))
+		echo "$what: ok" >> /tmp/fi-tally
+	else
+		failed=$((failed + 1))
+		echo "$what: failed" >> /tmp/fi-tally
+	fi
 }
 
 round() {
@@ -184,6 +198,10 @@ while [ $r -le "$rounds" ]; do
 	log "round $r/$rounds: failure probability $p%, load order: $order"
 	round "$p" "$order"
 	r=$((r + 1))
+done
+# Which operations met a failure, to show what the rounds covered.
+sort /tmp/fi-tally | uniq -c | while read -r n what; do
+	log "  $n x $what"
 done
 log "$rounds rounds: $ok operations succeeded, $failed failed cleanly under injection"
 [ "$failed" -gt 0 ] || fail "no operation failed: fault injection did not take effect"
