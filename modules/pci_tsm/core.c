@@ -541,29 +541,39 @@ static struct ptsm_pdev *ptsm_pdev_alloc(struct pci_dev *pdev)
  * held by setting driver_override. Devices present at load are held later,
  * by ptsm_hold_existing_fn(), outside ptsm_pdevs_lock (attaching a driver
  * runs the bus notifier chain, which nests ptsm_pdevs_lock inside it).
+ *
+ * Fails closed: a new TEE-capable device whose context cannot be made is
+ * held all the same; at load the error fails pci_tsm's init.
  */
-static void __ptsm_pdev_add(struct pci_dev *pdev, bool probing)
+static int __ptsm_pdev_add(struct pci_dev *pdev, bool probing)
 {
 	struct ptsm_pdev *pd;
 	int rc;
 
 	lockdep_assert_held(&ptsm_pdevs_lock);
 	if (xa_load(&ptsm_pdevs, ptsm_key(pdev)))
-		return;
+		return 0;
 	pd = ptsm_pdev_alloc(pdev);
 	if (!pd) {
+		rc = -ENOMEM;
 		pci_err(pdev, "no memory for a TSM context\n");
-		return;
+		goto err;
 	}
 	rc = xa_insert(&ptsm_pdevs, pd->key, pd, GFP_KERNEL);
 	if (rc) {
 		pci_err(pdev, "cannot track TSM context: %d\n", rc);
 		ptsm_pdev_put(pd);
-		return;
+		goto err;
 	}
 	ptsm_sync_files(pd);
 	if (pd->tee && probing)
 		ptsm_hold_new_device(pd);
+	return 0;
+
+err:
+	if (probing && ptsm_has_tee(pdev))
+		ptsm_hold_new_untracked(pdev);
+	return rc;
 }
 
 /* Tear down @pd completely: files, state, then the index entry. */
@@ -673,29 +683,39 @@ static struct ptsm_subscriber ptsm_pci_subscriber = {
 
 static int ptsm_add_existing_fn(struct device *dev, void *data)
 {
-	__ptsm_pdev_add(to_pci_dev(dev), false);
-	return 0;
+	return __ptsm_pdev_add(to_pci_dev(dev), false);
 }
 
 static int ptsm_hold_existing_fn(struct device *dev, void *data)
 {
 	struct ptsm_pdev *pd = ptsm_pdev_find(to_pci_dev(dev));
+	int rc = 0;
 
 	if (pd && pd->tee)
-		ptsm_hold_existing(pd);
+		rc = ptsm_hold_existing(pd);
 	ptsm_pdev_put(pd);
-	return 0;
+	return rc;
 }
 
-static void ptsm_add_existing(void)
+/*
+ * Track and hold the devices present at load. A device that could not be
+ * tracked or held fails the load: pci_tsm then leaves no device half
+ * managed, where a loaded pci_tsm would leave a TEE-capable one free to
+ * bind unverified.
+ */
+static int ptsm_add_existing(void)
 {
+	int rc;
+
 	/* device removal runs under the rescan lock: no half-removed device */
 	pci_lock_rescan_remove();
 	scoped_guard(mutex, &ptsm_pdevs_lock)
-		bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_add_existing_fn);
+		rc = bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_add_existing_fn);
 	/* ORDER: outside ptsm_pdevs_lock, see __ptsm_pdev_add() */
-	bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_hold_existing_fn);
+	if (!rc)
+		rc = bus_for_each_dev(&pci_bus_type, NULL, NULL, ptsm_hold_existing_fn);
 	pci_unlock_rescan_remove();
+	return rc;
 }
 
 static void ptsm_del_all(void)
@@ -725,7 +745,9 @@ static int __init ptsm_pci_init(void)
 	rc = bus_register_notifier(&pci_bus_type, &ptsm_pci_nb);
 	if (rc)
 		goto err_driver;
-	ptsm_add_existing();
+	rc = ptsm_add_existing();
+	if (rc)
+		goto err_notifier;
 	rc = ptsm_subscribe(&ptsm_pci_subscriber);
 	if (rc)
 		goto err_notifier;

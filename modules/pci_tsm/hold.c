@@ -107,17 +107,38 @@ static int ptsm_set_hold_override(struct pci_dev *pdev)
 void ptsm_hold_new_device(struct ptsm_pdev *pd)
 {
 	struct pci_dev *pdev = pd->pdev;
-	int rc;
 
 	if (compat_pci_override_has(pdev))
 		return;
-	rc = ptsm_set_hold_override(pdev);
-	if (rc) {
-		pci_warn(pdev, "cannot hold TEE-capable device: %d\n", rc);
+	if (ptsm_hold_new_untracked(pdev))
 		return;
-	}
 	dev_set_uevent_suppress(&pdev->dev, true);
 	WRITE_ONCE(pd->add_uevent_held, true);
+}
+
+/**
+ * ptsm_hold_new_untracked() - hold a TEE-capable device being added that
+ *	has no context
+ * @pdev: the device
+ *
+ * Fail closed when its context could not be allocated: the device is
+ * still held (it then has no tsm/ files and can only be released by an
+ * administrator), only its KOBJ_ADD is not kept back.
+ *
+ * Context: process context (BUS_NOTIFY_ADD_DEVICE).
+ * Return: 0 when held (or an override was already set), else an errno.
+ */
+int ptsm_hold_new_untracked(struct pci_dev *pdev)
+{
+	int rc;
+
+	if (compat_pci_override_has(pdev))
+		return 0;
+	rc = ptsm_set_hold_override(pdev);
+	if (rc)
+		pci_err(pdev, "cannot hold TEE-capable device, a driver may bind it unverified: %d\n",
+			rc);
+	return rc;
 }
 
 /**
@@ -128,19 +149,25 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd)
  * (a udev rule covers devices that appear before pci_tsm loads).
  *
  * Context: process context.
+ * Return: 0 when held or left alone, else an errno (pci_tsm's load fails
+ * then, rather than leave the device free to bind unverified).
  */
-void ptsm_hold_existing(struct ptsm_pdev *pd)
+int ptsm_hold_existing(struct ptsm_pdev *pd)
 {
 	struct pci_dev *pdev = pd->pdev;
 	int rc;
 
 	if (READ_ONCE(pdev->dev.driver) || compat_pci_override_has(pdev))
-		return;
+		return 0;
 	rc = ptsm_set_hold_override(pdev);
 	if (!rc)
 		rc = device_driver_attach(&ptsm_hold_driver.driver, &pdev->dev);
-	if (rc && rc != -EBUSY)
-		pci_warn(pdev, "cannot hold TEE-capable device: %d\n", rc);
+	/* EBUSY: a driver bound it meanwhile, which is not ours to undo */
+	if (rc == -EBUSY)
+		return 0;
+	if (rc)
+		pci_err(pdev, "cannot hold TEE-capable device: %d\n", rc);
+	return rc;
 }
 
 /**

@@ -13,9 +13,6 @@
 # the number of rounds.
 # vm: kernel=debug-6.12
 # vm: timeout=900
-# Module loading reports a symbol it could not link because an allocation
-# failed (err -12, ENOMEM) as "Unknown symbol": expected here, and only here.
-# vm: expected=Unknown symbol [A-Za-z0-9_]+ \(err -12\)
 . /ptsm/tests/core-lib.sh
 
 FI=/sys/kernel/debug
@@ -58,25 +55,46 @@ done
 [ "$nsel" -gt 0 ] || fail "no kmalloc cache in /sys/kernel/slab to select for failslab"
 log "failslab: $nsel kmalloc caches selected"
 
-# The PCI core WARNs by design when device_add() fails while it enumerates a
-# bus (pci_device_add(), pci_alloc_child_bus()): a failure no driver that
-# scans a bus can make clean. devsec_bus scans its buses with
-# pci_scan_root_bus_bridge(), so no allocation below that function fails;
-# everything else devsec_bus allocates, before and after the scan, still may.
+# The PCI core cannot fail while it enumerates a bus: it WARNs when
+# device_add() fails (pci_device_add(), pci_alloc_child_bus()) and panics
+# when sorting resources for assignment cannot allocate (setup-bus.c).
+# devsec_bus calls pci_scan_root_bus_bridge() and then
+# pci_assign_unassigned_bus_resources(), so no allocation below the span of
+# the PCI core from the first to the end of the second fails (probe.c
+# through setup-bus.c in link order, which takes in pci-driver.c's driver
+# probe and remove as well). Everything else devsec_bus allocates still may.
 [ -e "$FI/failslab/reject-start" ] ||
 	fail "failslab has no stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
-# kallsyms sorted by address (fixed-width hex): the function's start, and the
-# first higher address after it as its end.
+# kallsyms sorted by address (fixed-width hex): the first function's start,
+# and the first higher address after the last one as the end.
 range=$(sort /proc/kallsyms | awk '
-	s && $1 > s { print "0x" s, "0x" $1; exit }
-	$3 == "pci_scan_root_bus_bridge" && $2 ~ /^[Tt]$/ { s = $1 }')
+	e && $1 > e { print "0x" s, "0x" $1; exit }
+	$3 == "pci_scan_root_bus_bridge" && $2 ~ /^[Tt]$/ { s = $1 }
+	$3 == "pci_assign_unassigned_bus_resources" && $2 ~ /^[Tt]$/ && s { e = $1 }')
 case "$range" in
-"") fail "pci_scan_root_bus_bridge not found in /proc/kallsyms" ;;
+"") fail "pci_scan_root_bus_bridge/pci_assign_unassigned_bus_resources not found in /proc/kallsyms, or out of order" ;;
 0x0000000000000000*) fail "/proc/kallsyms hides addresses (kptr_restrict)" ;;
 esac
-set_attr "$FI/failslab/reject-start" "${range% *}"
-set_attr "$FI/failslab/reject-end" "${range#* }"
-log "failslab: no failures below pci_scan_root_bus_bridge ($range)"
+rs=${range% *}
+re=${range#* }
+# a sanity bound: the span is part of the PCI core, not half the kernel
+[ "${rs%????????}" = "${re%????????}" ] &&
+	[ $((0x${re#??????????} - 0x${rs#??????????})) -lt 1048576 ] ||
+	fail "the PCI core span $range is not one compact block of text"
+set_attr "$FI/failslab/reject-start" "$rs"
+set_attr "$FI/failslab/reject-end" "$re"
+log "failslab: no failures below the PCI core's scan and assignment ($range)"
+
+# Only allocations made on behalf of module code fail: a frame of the call
+# stack must lie above the kernel's text (modules live above it on x86-64).
+# Otherwise insmod fails in load_module() itself nearly every time (it
+# allocates hundreds of times before a module's init runs) and our init and
+# probe error paths are rarely reached.
+ktext_end=$(awk 'NF == 3 && $2 ~ /^[Tt]$/ && $1 > m { m = $1 } END { print m }' /proc/kallsyms)
+[ -n "$ktext_end" ] || fail "cannot find the end of the kernel's text in /proc/kallsyms"
+set_attr "$FI/failslab/require-start" "0x$ktext_end"
+set_attr "$FI/failslab/require-end" 0xffffffffffffffff
+log "failslab: only below module code (frames above 0x$ktext_end)"
 
 # faulty PROB fi-syscall-ARGS...: one request through fi-syscall, which
 # arms make-it-fail only around its system calls (a task that fails every
@@ -154,6 +172,12 @@ round() {
 	done
 	arm_functions
 	wait_for "$PCI/$EP0/tsm"
+	# Whatever failed while loading, pci_tsm is loaded now: every TEE
+	# function is tracked and held, none left free to bind unverified.
+	for d in $EP0 $EP0F1 $EP1 $EP1F1; do
+		[ -d "$PCI/$d/tsm" ] || fail "round $r: $d has no tsm/ with pci_tsm loaded"
+		expect_eq pci_tsm_hold "$(driver_of "$d")" "round $r: driver of $d"
+	done
 	LINK=$(tsm_by_mode link) || fail "no link TSM"
 	SEC=$(tsm_by_mode devsec) || fail "no devsec TSM"
 
