@@ -90,6 +90,17 @@ static int ptsm_set_hold_override(struct pci_dev *pdev)
 	return compat_pci_override_set(pdev, PTSM_HOLD_NAME);
 }
 
+/* The override for a device being added, and what its failure means. */
+static int ptsm_set_new_hold_override(struct pci_dev *pdev)
+{
+	int rc = ptsm_set_hold_override(pdev);
+
+	if (rc)
+		pci_err(pdev, "cannot hold TEE-capable device, a driver may bind it unverified: %d\n",
+			rc);
+	return rc;
+}
+
 /**
  * ptsm_hold_new_device() - hold a TEE-capable device being added
  * @pd: its new context
@@ -110,7 +121,7 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd)
 
 	if (compat_pci_override_has(pdev))
 		return;
-	if (ptsm_hold_new_untracked(pdev))
+	if (ptsm_set_new_hold_override(pdev))
 		return;
 	dev_set_uevent_suppress(&pdev->dev, true);
 	WRITE_ONCE(pd->add_uevent_held, true);
@@ -126,19 +137,11 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd)
  * administrator), only its KOBJ_ADD is not kept back.
  *
  * Context: process context (BUS_NOTIFY_ADD_DEVICE).
- * Return: 0 when held (or an override was already set), else an errno.
  */
-int ptsm_hold_new_untracked(struct pci_dev *pdev)
+void ptsm_hold_new_untracked(struct pci_dev *pdev)
 {
-	int rc;
-
-	if (compat_pci_override_has(pdev))
-		return 0;
-	rc = ptsm_set_hold_override(pdev);
-	if (rc)
-		pci_err(pdev, "cannot hold TEE-capable device, a driver may bind it unverified: %d\n",
-			rc);
-	return rc;
+	if (!compat_pci_override_has(pdev))
+		ptsm_set_new_hold_override(pdev);
 }
 
 /**

@@ -170,7 +170,7 @@ void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
 extern struct pci_driver ptsm_hold_driver;
 bool ptsm_driver_bound(struct pci_dev *pdev);
 void ptsm_hold_new_device(struct ptsm_pdev *pd);
-int ptsm_hold_new_untracked(struct pci_dev *pdev);
+void ptsm_hold_new_untracked(struct pci_dev *pdev);
 int ptsm_hold_existing(struct ptsm_pdev *pd);
 void ptsm_hold_release(struct pci_dev *pdev);
 void ptsm_hold_forget(struct ptsm_pdev *pd);
