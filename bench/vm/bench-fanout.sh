@@ -251,12 +251,7 @@ if [ "$FOOT" != 0 ]; then
 	wait_decided_all "$base" $n "footprint $e x $f"
 	# the daemon writes its state file in a batch after the last decision
 	# (1-10 s later): that write is the end of the work, not idle time
-	i=0
-	until [ "$(grep -c '"decision": *"accepted"' $TSMETC/state/state.json 2>/dev/null)" -ge $n ]; do
-		i=$((i + 1))
-		[ $i -le 30 ] || fail "footprint: the state file lacks decisions after 30 s"
-		sleep 1
-	done
+	wait_state_saved 30 $n accepted
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
 	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (')"

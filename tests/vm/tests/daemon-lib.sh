@@ -233,20 +233,21 @@ wait_all_decided() {
 	done
 }
 
-# wait_state_saved [SECONDS]: the daemon's state file holds a final decision
-# for every TEE device. The file is written in a batch a few seconds after
-# the last decision (daemon/verifierd/state.c): until then the daemon is
-# still working, not idle.
+# wait_state_saved [SECONDS [COUNT [DECISIONS]]]: the daemon's state file
+# holds COUNT (default: every TEE device) decisions matching DECISIONS (an
+# ERE alternation, default accepted|denied|kept). The file is written in a
+# batch a few seconds after the last decision (daemon/verifierd/state.c):
+# until then the daemon is still working, not idle.
 wait_state_saved() {
-	local i=0 n=$((${1:-30} * 5)) want got
+	local i=0 n=$((${1:-30} * 5)) want=${2:-} which=${3:-accepted|denied|kept} got
 
-	want=$(tee_devices | wc -l)
+	[ -n "$want" ] || want=$(tee_devices | wc -l)
 	while :; do
 		got=$(grep -o '"decision": *"[a-z]*"' $TSMETC/state/state.json 2>/dev/null |
-			grep -c -E '"(accepted|denied|kept)"$')
+			grep -c -E "\"($which)\"\$")
 		[ "$got" -ge "$want" ] && return 0
 		i=$((i + 1))
-		[ $i -le $n ] || fail "the state file holds $got of $want decisions after ${1:-30} s"
+		[ $i -le $n ] || fail "the state file holds $got of $want decisions ($which) after ${1:-30} s"
 		usleep 200000
 	done
 }
