@@ -61,7 +61,9 @@ done
 LARGE_REPS=${LARGE_REPS:-$REPS}
 [ "$REPS" -ge 1 ] 2>/dev/null || { echo "bench/run.sh: bad BENCH_REPS" >&2; exit 2; }
 
-PY=$(command -v python3) || { echo "bench/run.sh: python3 is needed for the report" >&2; exit 2; }
+# Debian's python (python3-yaml from scripts/deps.list), not one earlier in PATH
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "bench/run.sh: $PY is needed for the report (scripts/install-deps.sh)" >&2; exit 2; }
 RUNID=$(date -u +%Y%m%d-%H%M%S)
 RAW=$BUILD/bench/$RUNID
 mkdir -p "$RAW" || exit 2

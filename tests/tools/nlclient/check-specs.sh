@@ -12,7 +12,11 @@
 #
 # usage: check-specs.sh [LINUX_SOURCE_TARBALL]   (default: newest
 #        /usr/src/linux-source-*.tar.xz that has tools/net/ynl)
-# Exit 0 when consistent or when no tarball with ynl exists (says so).
+# Exit 0 when consistent. Everything it needs is in scripts/deps.list
+# (linux-source-6.12, python3-yaml, python3-jsonschema), so a missing
+# tarball, interpreter or module fails (exit 1) rather than skipping.
+# Python is Debian's /usr/bin/python3, whose modules those packages install
+# (a python earlier in PATH, e.g. pyenv's, may lack or shadow them).
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -25,17 +29,26 @@ if [ -z "$SRC" ]; then
 	done
 fi
 if [ -z "$SRC" ] || [ ! -f "$SRC" ]; then
-	echo "check-specs: no linux-source tarball with tools/net/ynl: skipped"
-	exit 0
+	echo "FAIL check-specs: no /usr/src/linux-source-6.x tarball with tools/net/ynl" \
+	     "(install linux-source-6.12: scripts/install-deps.sh)"
+	exit 1
 fi
-command -v python3 >/dev/null || { echo "check-specs: no python3: skipped"; exit 0; }
+[ -x /usr/bin/python3 ] || {
+	echo "FAIL check-specs: no /usr/bin/python3 (scripts/install-deps.sh)"
+	exit 1
+}
+/usr/bin/python3 -c 'import jsonschema, yaml' || {
+	echo "FAIL check-specs: /usr/bin/python3 cannot import jsonschema and yaml" \
+	     "(python3-jsonschema, python3-yaml: scripts/install-deps.sh)"
+	exit 1
+}
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 tar -xJf "$SRC" -C "$TMP" --wildcards '*/tools/net/ynl/*' \
 	'*/Documentation/netlink/genetlink.yaml' 2>/dev/null || {
-	echo "check-specs: $SRC has no tools/net/ynl: skipped"
-	exit 0
+	echo "FAIL check-specs: $SRC has no tools/net/ynl"
+	exit 1
 }
 ROOT=$(echo "$TMP"/linux-source-*)
 touch "$ROOT/MAINTAINERS"	# ynl-gen-c looks for the tree root
@@ -48,15 +61,11 @@ for spec in pci-tsm device-evidence; do
 	device-evidence) hdr=device_evidence.h ;;
 	esac
 	cp "$TOP/include/uapi/linux/$spec.yaml" "$ROOT/Documentation/netlink/specs/"
-	if ! python3 - "$ROOT/Documentation/netlink/genetlink.yaml" \
+	if ! /usr/bin/python3 - "$ROOT/Documentation/netlink/genetlink.yaml" \
 		"$ROOT/Documentation/netlink/specs/$spec.yaml" <<'PY'
 import sys
+import jsonschema
 import yaml
-try:
-    import jsonschema
-except ImportError:
-    print("check-specs: no python3 jsonschema: schema check skipped")
-    sys.exit(0)
 schema = yaml.safe_load(open(sys.argv[1]))
 spec = yaml.safe_load(open(sys.argv[2]))
 try:
@@ -70,7 +79,7 @@ PY
 		rc=1
 		continue
 	fi
-	if ! (cd "$ROOT/tools/net/ynl" && python3 ynl-gen-c.py --mode uapi --header \
+	if ! (cd "$ROOT/tools/net/ynl" && /usr/bin/python3 ynl-gen-c.py --mode uapi --header \
 		--spec "../../../Documentation/netlink/specs/$spec.yaml" \
 		-o "$ROOT/out/$spec.h") > "$ROOT/out/$spec.log" 2>&1; then
 		cat "$ROOT/out/$spec.log"
@@ -78,7 +87,7 @@ PY
 		rc=1
 		continue
 	fi
-	if python3 - "$ROOT/out/$spec.h" "$TOP/include/uapi/linux/$hdr" <<'PY'
+	if /usr/bin/python3 - "$ROOT/out/$spec.h" "$TOP/include/uapi/linux/$hdr" <<'PY'
 import re
 import sys
 
