@@ -2,7 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # tests/check.sh: everything `make check` runs, in order:
-#   1. tools        every tool the suite needs is installed (fails loudly)
+#   1. tools        every tool the suite needs is installed (fails loudly);
+#                   deps: scripts/deps.list is complete -- tests/deps/check.sh
+#                   checks, in a clean Debian 12 root (debootstrap, cached)
+#                   where scripts/install-deps.sh ran, everything the tests
+#                   and the demo use (runs in the background, result after
+#                   step 2)
 #   2. unit tests   make -C daemon check, make -C tests/tools check,
 #                   make -C tests/tools/nlclient check (those that exist)
 #   3. captures     make -C daemon check-captures CAPTURES=DIR with
@@ -56,7 +61,7 @@ while [ $# -gt 0 ]; do
 	--no-debug-lane) debug_lane=0 ;;
 	--no-system) system_test=0 ;;
 	-k) kargs+=(-k "$2"); shift ;;
-	-h|--help) sed -n '3,36p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [--no-system] [-k SPEC]..." >&2; exit 2 ;;
 	esac
 	shift
@@ -153,6 +158,12 @@ if [ "$debug_lane" = 1 ] && [ -x "$TOP/tests/vm/debug-kernel/build.sh" ]; then
 	debug_pid=$!
 fi
 
+# The dependency test: its clean root is cached, but its first build takes
+# minutes (debootstrap and install-deps.sh in a chroot).
+echo "checking scripts/deps.list in a clean Debian 12 root in the background (log: ${LOGS#$TOP/}/deps.log)"
+PTSM_DEPS_LOG=$LOGS/deps.log nice -n 5 "$TOP/tests/deps/check.sh" > "$LOGS/deps.out" 2>&1 &
+deps_pid=$!
+
 # The whole-system test's Debian rootfs (debootstrap, cached): likewise.
 rootfs_pid=""
 if [ "$system_test" = 1 ] && [ -x "$TOP/tests/system/run.sh" ]; then
@@ -235,6 +246,11 @@ if has_target tests/tools/nlclient check-specs; then
 	make_check "YNL specs vs uapi headers (make -C tests/tools/nlclient check-specs)" \
 		tests/tools/nlclient check-specs
 fi
+
+wait "$deps_pid"
+cat "$LOGS/deps.out"
+count "$LOGS/deps.out"
+grep -q -E '^(PASS|FAIL) ' "$LOGS/deps.out" || fail "deps: tests/deps/check.sh reported nothing"
 
 # -------------------------------------------------------------- 3 captures
 step 3 "libspdm captures"
