@@ -165,6 +165,7 @@ void __ptsm_shim_release(struct ptsm_pdev *pd);
 void __ptsm_run_enter(struct ptsm_pdev *pd);
 void __ptsm_run_leave(struct ptsm_pdev *pd);
 void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
+int __ptsm_mmio_check_pending(struct ptsm_pdev *pd);
 
 /* hold.c */
 extern struct pci_driver ptsm_hold_driver;
