@@ -276,22 +276,41 @@ void __ptsm_shim_release(struct ptsm_pdev *pd)
 /**
  * __ptsm_run_enter() - LOCKED -> RUN after a successful accept op
  * @pd: a context; slot lock held; __ptsm_shim_hold() succeeded
+ * @gen: set to the evidence generation in force at the transition
+ *
+ * With require_validate the evidence check and the move to RUN happen
+ * under pd->ev_lock, which every publish, clear and bump takes: evidence
+ * that changed after its validation can never be accepted.
+ *
+ * Return: 0, or -EPERM/-ESTALE (logged; the caller leaves the device in
+ * ERROR: the TSM already started it).
  */
-void __ptsm_run_enter(struct ptsm_pdev *pd)
+int __ptsm_run_enter(struct ptsm_pdev *pd, u32 *gen)
 {
 	struct ptsm_mmio_set *set = pd->mmio_pending;
+	int rc;
 
 	ptsm_assert_slot_held(pd);
+	static_branch_inc(&ptsm_accepted_key);
+	spin_lock(&pd->ev_lock);
+	rc = __ptsm_evidence_validated_current(pd);
+	*gen = pd->generation;
+	if (!rc) {
+		pd->state = PCI_TSM_TDISP_RUN;
+		/*
+		 * ORDER: accepted before the ranges, so classify never sees
+		 * a gap. An ERROR reported after the accept body checked for
+		 * one wins (its work item then leaves RUN).
+		 */
+		WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
+	}
+	spin_unlock(&pd->ev_lock);
+	if (rc) {
+		static_branch_dec(&ptsm_accepted_key);
+		return rc;
+	}
 	pd->mmio_pending = NULL;
 	pd->mmio = set;
-	pd->state = PCI_TSM_TDISP_RUN;
-	static_branch_inc(&ptsm_accepted_key);
-	/*
-	 * ORDER: accepted before the ranges, so classify never sees a gap.
-	 * An ERROR reported after the accept body checked for one wins (its
-	 * work item then leaves RUN).
-	 */
-	WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
 	if (set) {
 		set->pd = pd;
 		spin_lock(&ptsm_mmio_lock);
@@ -300,6 +319,7 @@ void __ptsm_run_enter(struct ptsm_pdev *pd)
 	}
 	if (pd->shim->accepted)
 		pd->shim->accepted(pd->pdev, true);
+	return 0;
 }
 
 /**

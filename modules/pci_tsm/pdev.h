@@ -156,13 +156,14 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
+int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);
 int ptsm_evidence_init(void);
 void ptsm_evidence_exit(void);
 
 /* mmio.c */
 int __ptsm_shim_hold(struct ptsm_pdev *pd);
 void __ptsm_shim_release(struct ptsm_pdev *pd);
-void __ptsm_run_enter(struct ptsm_pdev *pd);
+int __ptsm_run_enter(struct ptsm_pdev *pd, u32 *gen);
 void __ptsm_run_leave(struct ptsm_pdev *pd);
 void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
 int __ptsm_mmio_check_pending(struct ptsm_pdev *pd);

@@ -324,6 +324,7 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 			    const char *unused_name)
 {
 	struct ptsm_dev *tsm = pd->devsec_tsm;
+	u32 gen;
 	int rc;
 
 	ptsm_assert_slot_held(pd);
@@ -356,13 +357,19 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 		if (rc)
 			__ptsm_enter_error(pd);
 	}
+	/* evidence published while the op ran (a TSM may publish any time) */
+	if (!rc) {
+		rc = __ptsm_run_enter(pd, &gen);
+		if (rc)
+			__ptsm_enter_error(pd);
+	}
 	if (rc) {
 		__ptsm_mmio_discard_pending(pd);
 		__ptsm_shim_release(pd);
 		return rc;
 	}
-	__ptsm_run_enter(pd);
-	pci_info(pd->pdev, "TDISP RUN: accepted through %s\n", dev_name(&tsm->dev));
+	pci_info(pd->pdev, "TDISP RUN: accepted through %s at evidence generation %u\n",
+		 dev_name(&tsm->dev), gen);
 	return 0;
 }
 
