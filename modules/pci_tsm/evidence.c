@@ -11,6 +11,7 @@
 #include <linux/error-injection.h>
 #include <linux/cleanup.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
@@ -22,6 +23,13 @@
  */
 static DEFINE_MUTEX(ptsm_tfm_lock);
 static struct crypto_shash *ptsm_sha384;
+
+/*
+ * sha384 is asked for by name, which no symbol dependency records: where
+ * it is a module (6.1: sha512_generic) modprobe loads it first. Where it
+ * is built in (6.12) modprobe skips the missing soft dependency.
+ */
+MODULE_SOFTDEP("pre: sha512_generic");
 
 static struct crypto_shash *ptsm_tfm(void)
 {
