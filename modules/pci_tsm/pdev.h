@@ -16,6 +16,10 @@
  * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
  * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
  * waits for the stores that still hold theirs.
+ * An evidence refresh runs the TSM's refresh op under the slot lock and
+ * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
+ * wait for it; other devices only while a TSM removal, which tears the
+ * slot down, waits for it.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H
