@@ -62,26 +62,29 @@
 
 /*
  * driver_override (added by the core helper): newer stable kernels keep it
- * in struct device behind a spinlock; older ones in struct pci_dev behind
- * the device lock. Macros so that this header needs no extra includes.
- * _locked variants: the caller holds the device lock.
+ * in struct device behind a spinlock, read and written only through the
+ * device_*_driver_override() helpers; older ones in struct pci_dev, written
+ * under the device lock (driver_set_override() takes it). _locked
+ * variants: the caller holds the device lock, which on 6.1 keeps a
+ * concurrent driver_override store from freeing the string we compare or
+ * free. @drv is a struct device_driver.
  */
 #ifdef COMPAT_HAVE_DEVICE_DRIVER_OVERRIDE
 #define compat_pci_override_set(pdev, s) \
 	device_set_driver_override(&(pdev)->dev, (s))
 #define compat_pci_override_clear_locked(pdev) \
 	device_set_driver_override(&(pdev)->dev, "")
-#define compat_pci_override_test(pdev, s) ({			\
-	struct device *__d = &(pdev)->dev;				\
-	const char *__s = (s);						\
-	bool __r;							\
-	spin_lock(&__d->driver_override.lock);				\
-	__r = __d->driver_override.name &&				\
-	      (!__s || !strcmp(__d->driver_override.name, __s));	\
-	spin_unlock(&__d->driver_override.lock);			\
-	__r; })
-#define compat_pci_override_has(pdev) compat_pci_override_test(pdev, NULL)
-#define compat_pci_override_is_locked(pdev, s) compat_pci_override_test(pdev, s)
+#ifdef __CHECKER__
+/* sparse cannot follow the guard(spinlock) inside these helpers */
+#define compat_pci_override_has(pdev) ((void)&(pdev)->dev, false)
+#define compat_pci_override_is_locked(pdev, drv) \
+	((void)&(pdev)->dev, (void)(drv)->name, false)
+#else
+#define compat_pci_override_has(pdev) \
+	device_has_driver_override(&(pdev)->dev)
+#define compat_pci_override_is_locked(pdev, drv) \
+	(device_match_driver_override(&(pdev)->dev, (drv)) > 0)
+#endif
 #else
 #define compat_pci_override_set(pdev, s) ({				\
 	struct pci_dev *__p = (pdev);					\
@@ -89,13 +92,16 @@
 	driver_set_override(&__p->dev, &__p->driver_override, __s, strlen(__s)); })
 #define compat_pci_override_clear_locked(pdev) ({			\
 	struct pci_dev *__p = (pdev);					\
+	device_lock_assert(&__p->dev);					\
 	kfree(__p->driver_override);					\
 	__p->driver_override = NULL;					\
 	0; })
+/* only tests the pointer: needs no lock */
 #define compat_pci_override_has(pdev) (!!READ_ONCE((pdev)->driver_override))
-#define compat_pci_override_is_locked(pdev, s) ({			\
+#define compat_pci_override_is_locked(pdev, drv) ({			\
 	struct pci_dev *__p = (pdev);					\
-	__p->driver_override && !strcmp(__p->driver_override, (s)); })
+	device_lock_assert(&__p->dev);					\
+	__p->driver_override && !strcmp(__p->driver_override, (drv)->name); })
 #endif
 
 /*

@@ -22,10 +22,27 @@
 
 #include "common.h"
 
+/*
+ * A refresh holds its device's slot lock while it waits (pci_tsm: no other
+ * evidence may be published meanwhile), so the wait must stay bounded.
+ */
+#define DEVSEC_RESPONDER_TIMEOUT_MAX_MS	60000
+
+static int responder_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, DEVSEC_RESPONDER_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops responder_timeout_ops = {
+	.set = responder_timeout_set,
+	.get = param_get_uint,
+};
+
 static unsigned int responder_timeout_ms = 2000;
-module_param(responder_timeout_ms, uint, 0644);
+module_param_cb(responder_timeout_ms, &responder_timeout_ops,
+		&responder_timeout_ms, 0644);
 MODULE_PARM_DESC(responder_timeout_ms,
-		 "How long a nonce refresh waits for the userspace responder (ms, default 2000)");
+		 "How long a nonce refresh waits for the userspace responder (ms, 1..60000, default 2000)");
 
 #define DEVSEC_BLOB_MAX		SZ_16M
 

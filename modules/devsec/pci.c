@@ -5,10 +5,11 @@
  *
  * It binds only where an administrator asked for it with driver_override:
  * the functions belong to the TSM flow, which decides when a driver may
- * attach. Probe maps BAR0 like any driver would; when that ioremap is
- * refused (TEE MMIO on a host that cannot encrypt it) the bind fails with
- * -EINVAL, as it does upstream. MSI-X is enabled when the msix parameter
- * is set.
+ * attach. Probe does what an ordinary driver (nvme) does: it requests its
+ * memory regions, maps BAR0 with pci_iomap() and holds 4 KiB of coherent
+ * DMA until remove; when the ioremap is refused (TEE MMIO on a host that
+ * cannot encrypt it) the bind fails with -EINVAL, as it does upstream.
+ * MSI-X is enabled when the msix parameter is set.
  *
  * /sys/kernel/debug/devsec_pci/<device>/
  *	selftest  write 1: map a 4 KiB buffer for streaming DMA (is the
@@ -25,6 +26,8 @@
  *	ioremap   write "OFFSET SIZE": ioremap that range, OFFSET relative to
  *		  BAR0 (may be negative or reach past BAR0, to straddle its
  *		  edges); read: the range and whether it was refused
+ *	claim     write "OFFSET SIZE" (inside BAR0): request_mem_region() it
+ *		  as a second claimant would; read: claim=granted or busy
  */
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,6 +35,7 @@
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/kthread.h>
 #include <linux/mem_encrypt.h>
 #include <linux/module.h>
@@ -62,6 +66,8 @@ struct devsec_bench {
 struct devsec_pci {
 	struct pci_dev *pdev;
 	void __iomem *bar0;
+	void *held_cpu;		/* coherent buffer held from probe to remove */
+	dma_addr_t held_dma;
 	bool msix_enabled;
 	struct dentry *dir;
 
@@ -71,6 +77,8 @@ struct devsec_pci {
 	size_t result_len;
 	char ioremap_result[DEVSEC_RESULT_SIZE];
 	size_t ioremap_len;
+	char claim_result[128];
+	size_t claim_len;
 	struct devsec_bench bench[2];	/* 4 KiB, 64 KiB */
 	unsigned int bench_iters;
 
@@ -270,6 +278,65 @@ static const struct file_operations ioremap_fops = {
 	.open = simple_open,
 	.read = ioremap_read,
 	.write = ioremap_write,
+	.llseek = default_llseek,
+};
+
+/* ---- claim: a second claimant's request_mem_region() ---- */
+
+/*
+ * Stands for another driver: requests "OFFSET SIZE" (relative to BAR0)
+ * under a name of its own and releases it at once. While this driver
+ * holds its regions, any range inside BAR0 must come back busy.
+ */
+static ssize_t claim_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+	resource_size_t len = pci_resource_len(dp->pdev, 0);
+	struct devsec_out o = { .buf = dp->claim_result };
+	resource_size_t start;
+	long long off, size;
+	struct resource *r;
+	char buf[64];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%lli %lli", &off, &size) != 2)
+		return -EINVAL;
+	if (!len || size <= 0 || off < 0 || off + size > (long long)len)
+		return -ERANGE;
+
+	guard(mutex)(&dp->lock);
+	start = pci_resource_start(dp->pdev, 0) + off;
+	r = request_mem_region(start, size, "devsec_pci claim");
+	out(&o, "claim_range=0x%llx+0x%llx\nclaim=%s\n", (u64)start,
+	    (u64)size, r ? "granted" : "busy");
+	if (r)
+		release_mem_region(start, size);
+	dp->claim_len = o.len;
+	return count;
+}
+
+static ssize_t claim_read(struct file *file, char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct devsec_pci *dp = file->private_data;
+
+	guard(mutex)(&dp->lock);
+	if (!dp->claim_len)
+		return simple_read_from_buffer(ubuf, count, ppos, "\n", 1);
+	return simple_read_from_buffer(ubuf, count, ppos, dp->claim_result,
+				       dp->claim_len);
+}
+
+static const struct file_operations claim_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = claim_read,
+	.write = claim_write,
 	.llseek = default_llseek,
 };
 
@@ -490,29 +557,32 @@ static const struct file_operations bench_fops = {
 	.llseek = default_llseek,
 };
 
-/* ---- probe / remove ---- */
+/* ---- probe / remove: the steps of an ordinary PCI driver ---- */
 
-static void devsec_pci_hammer_stop(void *data)
+static void devsec_pci_teardown(struct devsec_pci *dp)
 {
-	struct devsec_pci *dp = data;
-
-	guard(mutex)(&dp->lock);
-	__devsec_hammer_stop(dp);
-}
-
-static void devsec_pci_debugfs_remove(void *data)
-{
-	struct devsec_pci *dp = data;
+	struct pci_dev *pdev = dp->pdev;
 
 	/* waits for readers and writers still inside the triggers */
 	debugfs_remove_recursive(dp->dir);
+	scoped_guard(mutex, &dp->lock)
+		__devsec_hammer_stop(dp);
+	if (dp->msix_enabled)
+		pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+	dma_free_coherent(&pdev->dev, SZ_4K, dp->held_cpu, dp->held_dma);
+	pci_iounmap(pdev, dp->bar0);
+	pci_release_mem_regions(pdev);
+	pci_disable_device(pdev);
 }
 
-static void devsec_pci_free_vectors(void *data)
-{
-	pci_free_irq_vectors(data);
-}
-
+/*
+ * What nvme, virtio-pci and mlx5 do: enable, request every memory BAR as
+ * this driver's region, map BAR0 and keep a coherent buffer until unbind.
+ * On an accepted function BAR0 is TEE MMIO: the mapping is encrypted, or
+ * refused on a host that cannot encrypt it, and the bind then fails with
+ * -EINVAL as it does upstream.
+ */
 static int devsec_pci_probe(struct pci_dev *pdev,
 			    const struct pci_device_id *id)
 {
@@ -526,56 +596,65 @@ static int devsec_pci_probe(struct pci_dev *pdev,
 	dp->pdev = pdev;
 	mutex_init(&dp->lock);
 
-	ret = pcim_enable_device(pdev);
+	ret = pci_enable_device_mem(pdev);
 	if (ret)
 		return ret;
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
-	if (ret)
-		return ret;
-
-	/*
-	 * Maps without requesting the region: pci_tsm inserts the TEE parts
-	 * of the BAR as "PCI MMIO Encrypted" resources, which a request of
-	 * the whole BAR would collide with. A refused mapping means the
-	 * platform may not touch this MMIO: fail like upstream does.
-	 */
-	dp->bar0 = pcim_iomap(pdev, 0, 0);
+	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
+	if (ret) {
+		pci_err(pdev, "cannot request memory regions: %d\n", ret);
+		goto err_disable;
+	}
+	dp->bar0 = pci_iomap(pdev, 0, 0);
 	if (!dp->bar0) {
 		pci_err(pdev, "cannot map BAR0 %pR\n", &pdev->resource[0]);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto err_release;
+	}
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_unmap;
+	dp->held_cpu = dma_alloc_coherent(dev, SZ_4K, &dp->held_dma, GFP_KERNEL);
+	if (!dp->held_cpu) {
+		ret = -ENOMEM;
+		goto err_unmap;
 	}
 
 	if (devsec_msix) {
 		ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
-		if (ret < 0) {
+		if (ret < 0)
 			pci_warn(pdev, "MSI-X not enabled: %d\n", ret);
-		} else {
+		else
 			dp->msix_enabled = true;
-			ret = devm_add_action_or_reset(dev, devsec_pci_free_vectors,
-						       pdev);
-			if (ret)
-				return ret;
-		}
 	}
 	pci_set_master(pdev);
 
-	/* ORDER: at unbind the debugfs triggers go first, then the thread */
-	ret = devm_add_action_or_reset(dev, devsec_pci_hammer_stop, dp);
-	if (ret)
-		return ret;
 	dp->dir = debugfs_create_dir(pci_name(pdev), devsec_pci_root);
 	debugfs_create_file("selftest", 0600, dp->dir, dp, &selftest_fops);
 	debugfs_create_file("hammer", 0600, dp->dir, dp, &hammer_fops);
 	debugfs_create_file("bench", 0600, dp->dir, dp, &bench_fops);
 	debugfs_create_file("ioremap", 0600, dp->dir, dp, &ioremap_fops);
-	ret = devm_add_action_or_reset(dev, devsec_pci_debugfs_remove, dp);
-	if (ret)
-		return ret;
+	debugfs_create_file("claim", 0600, dp->dir, dp, &claim_fops);
 
 	pci_set_drvdata(pdev, dp);
 	pci_info(pdev, "bound: BAR0 %pR%s\n", &pdev->resource[0],
 		 dp->msix_enabled ? ", MSI-X on" : "");
 	return 0;
+
+err_unmap:
+	pci_iounmap(pdev, dp->bar0);
+err_release:
+	pci_release_mem_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static void devsec_pci_remove(struct pci_dev *pdev)
+{
+	struct devsec_pci *dp = pci_get_drvdata(pdev);
+
+	devsec_pci_teardown(dp);
+	pci_info(pdev, "unbound\n");
 }
 
 /*
@@ -594,6 +673,7 @@ static struct pci_driver devsec_pci_driver = {
 	.name = KBUILD_MODNAME,
 	.id_table = devsec_pci_ids,
 	.probe = devsec_pci_probe,
+	.remove = devsec_pci_remove,
 };
 
 static int __init devsec_pci_init(void)

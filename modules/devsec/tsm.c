@@ -27,6 +27,11 @@ module_param(error_on_accept, bool, 0644);
 MODULE_PARM_DESC(error_on_accept,
 		 "accept reports a TDISP ERROR to pci_tsm before it returns, as for a device that fails while it starts (tests)");
 
+static bool no_tee_mmio;
+module_param(no_tee_mmio, bool, 0644);
+MODULE_PARM_DESC(no_tee_mmio,
+		 "accept registers no TEE MMIO range, as a TSM that forgets to would (tests: pci_tsm must refuse)");
+
 /*
  * The TSM that ptsm_devsec_tdisp_error() reports through: set while the
  * platform device is bound. devsec_tsm_err_lock is taken before c->lock.
@@ -116,7 +121,8 @@ static int devsec_tsm_accept(struct ptsm_dev *tsm, struct pci_dev *pdev)
 				  PCI_TSM_TDISP_RUN);
 	if (rc)
 		return rc;
-	rc = ptsm_pci_set_tee_mmio(pdev, tdi->ranges, tdi->nr_ranges);
+	if (!READ_ONCE(no_tee_mmio))
+		rc = ptsm_pci_set_tee_mmio(pdev, tdi->ranges, tdi->nr_ranges);
 	if (!rc && READ_ONCE(error_on_accept))
 		ptsm_pci_tdisp_error(pdev);
 	if (rc) {

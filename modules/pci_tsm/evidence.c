@@ -11,6 +11,7 @@
 #include <linux/error-injection.h>
 #include <linux/cleanup.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
@@ -22,6 +23,13 @@
  */
 static DEFINE_MUTEX(ptsm_tfm_lock);
 static struct crypto_shash *ptsm_sha384;
+
+/*
+ * sha384 is asked for by name, which no symbol dependency records: where
+ * it is a module (6.1: sha512_generic) modprobe loads it first. Where it
+ * is built in (6.12) modprobe skips the missing soft dependency.
+ */
+MODULE_SOFTDEP("pre: sha512_generic");
 
 static struct crypto_shash *ptsm_tfm(void)
 {
@@ -209,12 +217,14 @@ void ptsm_evidence_bump(struct ptsm_pdev *pd)
 /**
  * ptsm_evidence_get() - reference the currently published evidence set
  * @pd: a referenced context
+ * @gen: set to the generation current together with the set (a bump
+ *	without new evidence starts a generation over the same set)
  *
  * Context: any context that may take a spinlock.
  * Return: the set (drop with ptsm_evidence_put()) or NULL when the device
  * has no evidence.
  */
-struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd)
+struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd, u32 *gen)
 {
 	struct ptsm_evidence_set *set;
 
@@ -222,6 +232,7 @@ struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd)
 	set = pd->evidence;
 	if (set)
 		kref_get(&set->kref);
+	*gen = pd->generation;
 	spin_unlock(&pd->ev_lock);
 	return set;
 }
@@ -260,6 +271,8 @@ int ptsm_evidence_validate(struct ptsm_pdev *pd, u32 generation)
 	return rc;
 }
 
+static int ptsm_evidence_judge(struct ptsm_pdev *pd, u32 gen, u32 validated);
+
 /**
  * ptsm_evidence_accept_check() - the require_validate binding of accept
  * @pd: a context
@@ -278,6 +291,28 @@ int ptsm_evidence_accept_check(struct ptsm_pdev *pd)
 	gen = pd->generation;
 	validated = pd->validated;
 	spin_unlock(&pd->ev_lock);
+	return ptsm_evidence_judge(pd, gen, validated);
+}
+
+/**
+ * __ptsm_evidence_validated_current() - ptsm_evidence_accept_check() for
+ *	the transition to RUN itself
+ * @pd: a context; pd->ev_lock held, which every publish, clear and bump
+ *	takes: evidence cannot change between this check and the caller's
+ *	transition under the same lock
+ *
+ * Return: as ptsm_evidence_accept_check().
+ */
+int __ptsm_evidence_validated_current(struct ptsm_pdev *pd)
+{
+	lockdep_assert_held(&pd->ev_lock);
+	if (!READ_ONCE(ptsm_require_validate))
+		return 0;
+	return ptsm_evidence_judge(pd, pd->generation, pd->validated);
+}
+
+static int ptsm_evidence_judge(struct ptsm_pdev *pd, u32 gen, u32 validated)
+{
 	if (!validated) {
 		pci_warn(pd->pdev, "accept refused: evidence not validated (require_validate=1)\n");
 		return -EPERM;
@@ -290,22 +325,43 @@ int ptsm_evidence_accept_check(struct ptsm_pdev *pd)
 	return 0;
 }
 
+/* Does @set's MEASUREMENTS carry @nonce (ABI 4: a GET_MEASUREMENTS request)? */
+static bool ptsm_set_has_nonce(const struct ptsm_evidence_set *set,
+			       const u8 *nonce)
+{
+	const u8 *m = set->obj[PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS].data;
+	size_t len = set->obj[PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS].len;
+
+	return len >= PTSM_MEAS_NONCE_OFFSET + PCI_TSM_NONCE_SIZE &&
+	       !memcmp(m + PTSM_MEAS_NONCE_OFFSET, nonce, PCI_TSM_NONCE_SIZE);
+}
+
 /**
  * ptsm_evidence_refresh() - ask the owning TSM to refresh signed evidence
  * @pd: a referenced context
  * @nonce: PCI_TSM_NONCE_SIZE bytes
  * @len: length of @nonce
+ * @out: on success, the set the refresh published (referenced)
+ * @gen: on success, its generation
  *
  * The owning TSM is the devsec TSM that locked the function, else the link
- * TSM its DSM is connected through. The op runs without the slot lock, but
- * with ptsm_tsm_rwsem read-held so the TSM cannot unregister meanwhile.
+ * TSM its DSM is connected through. The op runs under the slot lock, which
+ * every other publisher (the lock and connect ops) and accept hold too: no
+ * other evidence can be published between the refresh and the reference
+ * taken here, and accept sees the evidence from before the refresh or from
+ * after it, never a validation of one and a RUN on the other. The global
+ * ptsm_tsm_rwsem is dropped before the wait: TSM removal tears this
+ * device down under the slot lock, so the TSM outlives the op.
  *
- * Context: process context, may sleep (up to the TSM's timeout).
- * Return: 0 (new evidence published), -EINVAL (bad nonce length),
- * -EOPNOTSUPP (the TSM cannot), -ETIMEDOUT, -ENXIO (no owning TSM), -EINTR.
+ * Context: process context, may sleep (up to the TSM's bounded timeout).
+ * Return: 0 (new evidence over @nonce published), -EINVAL (bad nonce
+ * length), -EOPNOTSUPP (the TSM cannot), -ETIMEDOUT, -ENXIO (no owning
+ * TSM), -EPROTO (what was published is not over @nonce), -EINTR.
  */
-int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len)
+int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len,
+			  struct ptsm_evidence_set **out, u32 *gen)
 {
+	struct ptsm_evidence_set *set;
 	struct ptsm_pdev *owner;
 	struct ptsm_dev *tsm = NULL;
 	int rc;
@@ -315,17 +371,28 @@ int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len)
 	if (down_read_killable(&ptsm_tsm_rwsem))
 		return -EINTR;
 	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (!rc) {
-		if (!pd->dead)
-			tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
-		ptsm_slot_unlock(owner);
-		if (!tsm)
-			rc = -ENXIO;
-		else if (!tsm->ops->refresh)
-			rc = -EOPNOTSUPP;
-		else
-			rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
-	}
 	up_read(&ptsm_tsm_rwsem);
+	if (rc)
+		return rc;
+	if (!pd->dead)
+		tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
+	if (!tsm)
+		rc = -ENXIO;
+	else if (!tsm->ops->refresh)
+		rc = -EOPNOTSUPP;
+	else
+		rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
+	if (!rc) {
+		set = ptsm_evidence_get(pd, gen);
+		if (set && ptsm_set_has_nonce(set, nonce)) {
+			*out = set;
+		} else {
+			ptsm_evidence_put(set);
+			pci_warn(pd->pdev, "refresh by %s published no MEASUREMENTS over the nonce\n",
+				 dev_name(&tsm->dev));
+			rc = -EPROTO;
+		}
+	}
+	ptsm_slot_unlock(owner);
 	return rc;
 }

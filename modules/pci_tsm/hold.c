@@ -42,7 +42,7 @@ static int ptsm_hold_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * held) so that once the hold is released the administrator's choice
 	 * of driver applies.
 	 */
-	if (compat_pci_override_is_locked(pdev, PTSM_HOLD_NAME))
+	if (compat_pci_override_is_locked(pdev, &ptsm_hold_driver.driver))
 		compat_pci_override_clear_locked(pdev);
 	pci_info(pdev, "held: no driver binds until accepted or released (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
 		 pci_name(pdev), PTSM_HOLD_NAME);
@@ -200,7 +200,7 @@ void ptsm_hold_forget(struct ptsm_pdev *pd)
 	struct pci_dev *pdev = pd->pdev;
 
 	device_lock(&pdev->dev);
-	if (compat_pci_override_is_locked(pdev, PTSM_HOLD_NAME))
+	if (compat_pci_override_is_locked(pdev, &ptsm_hold_driver.driver))
 		compat_pci_override_clear_locked(pdev);
 	device_unlock(&pdev->dev);
 	/* never probed while we were here: userspace still gets its "add" */

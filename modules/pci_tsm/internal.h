@@ -44,23 +44,29 @@ struct pci_dev *ptsm_pdev_pci(struct ptsm_pdev *pd);
 
 /**
  * ptsm_evidence_get() - reference the currently published evidence set
+ * and (in *gen) the generation current with it
  * Return: the set (drop with ptsm_evidence_put()) or NULL when the device
  * has no evidence (-> ENXIO for netlink).
  */
-struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd);
+struct ptsm_evidence_set *ptsm_evidence_get(struct ptsm_pdev *pd, u32 *gen);
 void ptsm_evidence_put(struct ptsm_evidence_set *set);
 
 /* Current generation; 0 when none was ever published. Lockless read. */
 u32 ptsm_evidence_generation(struct ptsm_pdev *pd);
 
+/* Offset of the nonce in MEASUREMENTS (SPDM 1.2 GET_MEASUREMENTS request) */
+#define PTSM_MEAS_NONCE_OFFSET	4
+
 /**
  * ptsm_evidence_refresh() - ask the owning TSM to refresh signed evidence
- * over @nonce (PCI_TSM_NONCE_SIZE bytes); on return 0 a new set carrying
- * MEASUREMENTS over that nonce is published.
+ * over @nonce (PCI_TSM_NONCE_SIZE bytes); on return 0 *@out is a reference
+ * on the set that refresh published, whose MEASUREMENTS are over that
+ * nonce, and *@gen its generation: nonce and evidence are one transaction.
  * Return: 0, -EOPNOTSUPP (TSM cannot), -ETIMEDOUT, -ENXIO (no TSM context
- * or no owning TSM), -EINTR.
+ * or no owning TSM), -EPROTO (not over the nonce), -EINTR.
  */
-int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len);
+int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len,
+			  struct ptsm_evidence_set **out, u32 *gen);
 
 /**
  * ptsm_evidence_validate() - record that userspace validated @generation

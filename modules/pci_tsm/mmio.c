@@ -3,6 +3,15 @@
  * pci_tsm accepted devices: entering and leaving TDISP RUN, the TEE MMIO
  * of accepted devices ("PCI MMIO Encrypted" resources plus a lockless
  * range list), the lockless queries of tsm_shim and its readiness.
+ *
+ * The lockless range list decides every ioremap (tsm_shim); the resources
+ * only mark, in the iomem tree, which BARs hold TEE memory. Each one spans
+ * its whole BAR and is not busy, so it sits between the BAR and whatever a
+ * driver requests: pci_request_regions() walks through it and makes the
+ * driver's region busy below it, and a second claimant then collides with
+ * that region as with any other driver's. A resource covering only the TEE
+ * part of a BAR would make a whole-BAR request fail (__request_region()
+ * cannot place a region around a child).
  */
 #define pr_fmt(fmt) "pci_tsm: " fmt
 #define dev_fmt(fmt) "pci_tsm: " fmt
@@ -26,16 +35,19 @@
  * @node: entry in ptsm_mmio_list while the device is in RUN
  * @rcu: freed after lockless readers are done
  * @pd: the device's context (outlives the set's publication)
- * @res: one resource per range; only TEE ranges are inserted
+ * @res: by BAR: a "PCI MMIO Encrypted" resource spanning each BAR that
+ *	holds a TEE range (inserted when its parent is set)
  * @nr: number of ranges
+ * @nr_tee: number of TEE ranges
  * @r: the ranges, sorted by start, not overlapping
  */
 struct ptsm_mmio_set {
 	struct list_head node;
 	struct rcu_head rcu;
 	struct ptsm_pdev *pd;
-	struct resource *res;
+	struct resource res[PCI_STD_NUM_BARS];
 	unsigned int nr;
+	unsigned int nr_tee;
 	struct ptsm_mmio_range r[];
 };
 
@@ -59,15 +71,14 @@ static int ptsm_range_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : 1;
 }
 
-static void ptsm_mmio_set_free(struct ptsm_mmio_set *set)
+/* Take the set's resources out of the iomem tree; children move up. */
+static void ptsm_mmio_set_remove(struct ptsm_mmio_set *set)
 {
 	unsigned int i;
 
-	for (i = 0; i < set->nr; i++)
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
 		if (set->res[i].parent)
 			remove_resource(&set->res[i]);
-	kfree(set->res);
-	set->res = NULL;
 }
 
 static int ptsm_mmio_check(struct pci_dev *pdev, const struct ptsm_mmio_range *r)
@@ -94,34 +105,32 @@ static struct ptsm_mmio_set *ptsm_mmio_set_build(struct pci_dev *pdev,
 	set = kzalloc(struct_size(set, r, nr), GFP_KERNEL);
 	if (!set)
 		return ERR_PTR(-ENOMEM);
-	set->res = kcalloc(nr, sizeof(*set->res), GFP_KERNEL);
-	if (!set->res) {
-		kfree(set);
-		return ERR_PTR(-ENOMEM);
-	}
 	set->nr = nr;
 	memcpy(set->r, ranges, nr * sizeof(*ranges));
 	sort(set->r, nr, sizeof(set->r[0]), ptsm_range_cmp, NULL);
 
 	for (i = 0; i < nr && !rc; i++) {
+		struct resource *bar, *res;
+
 		rc = ptsm_mmio_check(pdev, &set->r[i]);
 		if (!rc && i && set->r[i].start <= set->r[i - 1].end)
 			rc = -EINVAL;
 		if (rc || !set->r[i].tee)
 			continue;
-		set->res[i].name = "PCI MMIO Encrypted";
-		set->res[i].start = set->r[i].start;
-		set->res[i].end = set->r[i].end;
-		/*
-		 * Busy: nobody may request TEE MMIO as a region of its own, and
-		 * ioremap's resource sanity check then does not warn about a
-		 * whole-BAR mapping that spans it.
-		 */
-		set->res[i].flags = IORESOURCE_MEM | IORESOURCE_BUSY;
-		rc = insert_resource(&pdev->resource[set->r[i].bar], &set->res[i]);
+		set->nr_tee++;
+		res = &set->res[set->r[i].bar];
+		if (res->parent)
+			continue;
+		bar = &pdev->resource[set->r[i].bar];
+		res->name = "PCI MMIO Encrypted";
+		res->start = bar->start;
+		res->end = bar->end;
+		res->flags = IORESOURCE_MEM;
+		/* below the BAR, above any region already requested in it */
+		rc = insert_resource(bar, res);
 	}
 	if (rc) {
-		ptsm_mmio_set_free(set);
+		ptsm_mmio_set_remove(set);
 		kfree(set);
 		return ERR_PTR(rc);
 	}
@@ -134,8 +143,9 @@ static struct ptsm_mmio_set *ptsm_mmio_set_build(struct pci_dev *pdev,
  * @ranges: the ranges of its interface report
  * @nr: number of ranges (1..64)
  *
- * Each TEE range is inserted below its BAR as a "PCI MMIO Encrypted"
- * resource. When the accept op returns success, all ranges become visible
+ * Each BAR holding a TEE range gets a "PCI MMIO Encrypted" resource
+ * spanning it (not busy: the driver's own request goes below it). When the
+ * accept op returns success, all ranges become visible
  * to ptsm_mmio_classify(); pci_tsm removes them when the device leaves RUN
  * (or drops them if the accept fails). A second call replaces the first.
  *
@@ -183,8 +193,37 @@ void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd)
 	if (!set)
 		return;
 	pd->mmio_pending = NULL;
-	ptsm_mmio_set_free(set);
+	ptsm_mmio_set_remove(set);
 	kfree(set);
+}
+
+/**
+ * __ptsm_mmio_check_pending() - after a successful accept op: refuse RUN
+ *	for a device with memory BARs whose TSM registered no TEE range
+ * @pd: a context; slot lock held
+ *
+ * Without TEE ranges nothing would be mapped encrypted, and the device
+ * would count as accepted while all of its MMIO stays shared.
+ *
+ * Return: 0 or -EPROTO (logged).
+ */
+int __ptsm_mmio_check_pending(struct ptsm_pdev *pd)
+{
+	struct pci_dev *pdev = pd->pdev;
+	int i;
+
+	ptsm_assert_slot_held(pd);
+	if (pd->mmio_pending && pd->mmio_pending->nr_tee)
+		return 0;
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		if (resource_type(&pdev->resource[i]) == IORESOURCE_MEM &&
+		    pci_resource_len(pdev, i))
+			break;
+	if (i == PCI_STD_NUM_BARS)
+		return 0;
+	pci_warn(pdev, "accept refused: %s registered no TEE MMIO range for a device with memory BARs\n",
+		 dev_name(&pd->devsec_tsm->dev));
+	return -EPROTO;
 }
 
 /**
@@ -237,22 +276,41 @@ void __ptsm_shim_release(struct ptsm_pdev *pd)
 /**
  * __ptsm_run_enter() - LOCKED -> RUN after a successful accept op
  * @pd: a context; slot lock held; __ptsm_shim_hold() succeeded
+ * @gen: set to the evidence generation in force at the transition
+ *
+ * With require_validate the evidence check and the move to RUN happen
+ * under pd->ev_lock, which every publish, clear and bump takes: evidence
+ * that changed after its validation can never be accepted.
+ *
+ * Return: 0, or -EPERM/-ESTALE (logged; the caller leaves the device in
+ * ERROR: the TSM already started it).
  */
-void __ptsm_run_enter(struct ptsm_pdev *pd)
+int __ptsm_run_enter(struct ptsm_pdev *pd, u32 *gen)
 {
 	struct ptsm_mmio_set *set = pd->mmio_pending;
+	int rc;
 
 	ptsm_assert_slot_held(pd);
+	static_branch_inc(&ptsm_accepted_key);
+	spin_lock(&pd->ev_lock);
+	rc = __ptsm_evidence_validated_current(pd);
+	*gen = pd->generation;
+	if (!rc) {
+		pd->state = PCI_TSM_TDISP_RUN;
+		/*
+		 * ORDER: accepted before the ranges, so classify never sees
+		 * a gap. An ERROR reported after the accept body checked for
+		 * one wins (its work item then leaves RUN).
+		 */
+		WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
+	}
+	spin_unlock(&pd->ev_lock);
+	if (rc) {
+		static_branch_dec(&ptsm_accepted_key);
+		return rc;
+	}
 	pd->mmio_pending = NULL;
 	pd->mmio = set;
-	pd->state = PCI_TSM_TDISP_RUN;
-	static_branch_inc(&ptsm_accepted_key);
-	/*
-	 * ORDER: accepted before the ranges, so classify never sees a gap.
-	 * An ERROR reported after the accept body checked for one wins (its
-	 * work item then leaves RUN).
-	 */
-	WRITE_ONCE(pd->accepted, !atomic_read(&pd->error));
 	if (set) {
 		set->pd = pd;
 		spin_lock(&ptsm_mmio_lock);
@@ -261,6 +319,7 @@ void __ptsm_run_enter(struct ptsm_pdev *pd)
 	}
 	if (pd->shim->accepted)
 		pd->shim->accepted(pd->pdev, true);
+	return 0;
 }
 
 /**
@@ -282,7 +341,7 @@ void __ptsm_run_leave(struct ptsm_pdev *pd)
 		spin_lock(&ptsm_mmio_lock);
 		list_del_rcu(&set->node);
 		spin_unlock(&ptsm_mmio_lock);
-		ptsm_mmio_set_free(set);
+		ptsm_mmio_set_remove(set);
 		kfree_rcu(set, rcu);
 	}
 	if (pd->shim && pd->shim->accepted)

@@ -4,10 +4,14 @@
  * "device-evidence" families, and their registration.
  *
  * A dump takes a reference on the device context and on the evidence set
- * published when the request was accepted, and keeps both until done.
- * Every dumpit call first compares the device's current generation with
- * the set's: if the evidence was replaced meanwhile the dump fails with
- * EAGAIN, so a client never assembles objects from two different sets.
+ * published when the request was accepted (with a NONCE: the set that
+ * request's refresh published), and keeps both until done. It remembers
+ * the generation current with that set; every dumpit call compares the
+ * device's current generation with it: if the generation moved meanwhile
+ * the dump fails with EAGAIN, so a client never assembles objects from two
+ * different sets. A generation bumped without new evidence moves on with
+ * the same set, so only a dump running across the bump fails; the next
+ * one reports the new generation.
  *
  * Requests are checked in the start callback when the core hands it an
  * extack (newer kernels); otherwise (6.1) the start callback only records
@@ -117,7 +121,8 @@ int ptsm_nl_lookup(const struct nlattr *attr, struct ptsm_pdev **out,
  * another one.
  */
 static int ptsm_nl_refresh(struct ptsm_pdev *pd, const struct nlattr *attr,
-			   char **store, struct netlink_ext_ack *extack)
+			   struct ptsm_nl_dump *d, char **store,
+			   struct netlink_ext_ack *extack)
 {
 	u32 len = nla_len(attr);
 	int rc;
@@ -130,7 +135,7 @@ static int ptsm_nl_refresh(struct ptsm_pdev *pd, const struct nlattr *attr,
 		return -EOPNOTSUPP;
 	}
 
-	rc = ptsm_evidence_refresh(pd, nla_data(attr), len);
+	rc = ptsm_evidence_refresh(pd, nla_data(attr), len, &d->set, &d->gen);
 	switch (rc) {
 	case 0:
 		return 0;
@@ -178,6 +183,13 @@ static int ptsm_nl_parse(const struct ptsm_nl_proto *p, struct ptsm_nl_dump *d,
 	struct nlattr *attr;
 	u32 unknown;
 	int rc;
+
+	/* a nonce makes the TSM refresh, which influences accept */
+	if (attrs[p->r_nonce] && !ptsm_nl_may_refresh(d)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[p->r_nonce],
+				    "a nonce needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 
 	if (p->r_subsys) {
 		if (NL_REQ_ATTR_CHECK(extack, NULL, attrs, p->r_subsys)) {
@@ -230,15 +242,11 @@ static int ptsm_nl_get_set(const struct ptsm_nl_proto *p,
 			   struct nlattr **attrs, char **store,
 			   struct netlink_ext_ack *extack)
 {
-	int rc;
+	/* the set the refresh published, not whatever is current after it */
+	if (attrs[p->r_nonce])
+		return ptsm_nl_refresh(pd, attrs[p->r_nonce], d, store, extack);
 
-	if (attrs[p->r_nonce]) {
-		rc = ptsm_nl_refresh(pd, attrs[p->r_nonce], store, extack);
-		if (rc)
-			return rc;
-	}
-
-	d->set = ptsm_evidence_get(pd);
+	d->set = ptsm_evidence_get(pd, &d->gen);
 	if (!d->set) {
 		ptsm_nl_errf(extack, store, "no evidence available",
 			     "no evidence available for '%s'",
@@ -297,6 +305,9 @@ int ptsm_nl_dump_start(const struct ptsm_nl_proto *proto,
 {
 	struct ptsm_nl_dump *d = ptsm_nl_dump_ctx(cb);
 
+	/* the requester's capability, judged where the request arrived */
+	d->cap_sys_admin = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+
 	/*
 	 * Without an extack here an error would reach userspace without its
 	 * message: leave the checks to the first dumpit call. No text
@@ -336,7 +347,7 @@ static int ptsm_nl_put_first(const struct ptsm_nl_proto *p,
 	if (nla_put_u32(skb, p->a_type, d->type))
 		return -EMSGSIZE;
 	if (p->a_generation &&
-	    nla_put_u32(skb, p->a_generation, d->set->generation))
+	    nla_put_u32(skb, p->a_generation, d->gen))
 		return -EMSGSIZE;
 	if (p->a_length && nla_put_u32(skb, p->a_length, len))
 		return -EMSGSIZE;
@@ -419,7 +430,7 @@ int ptsm_nl_dump_dumpit(const struct ptsm_nl_proto *proto,
 			return rc;
 	}
 
-	if (ptsm_evidence_generation(d->pd) != d->set->generation) {
+	if (ptsm_evidence_generation(d->pd) != d->gen) {
 		NL_SET_ERR_MSG(cb->extack, "evidence updated during read");
 		return -EAGAIN;
 	}

@@ -77,8 +77,15 @@ struct ptsm_nl_dump {
 	u32 mask;
 	u32 flags;
 	u32 offset;
+	u32 gen;		/* generation current with @set */
 	u8 type;
+	bool cap_sys_admin;	/* the requester may refresh (nonce) */
 };
+
+static inline bool ptsm_nl_may_refresh(const struct ptsm_nl_dump *d)
+{
+	return d->cap_sys_admin;
+}
 
 static inline struct ptsm_nl_dump *ptsm_nl_dump_ctx(struct netlink_callback *cb)
 {

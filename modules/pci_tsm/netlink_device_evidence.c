@@ -73,6 +73,11 @@ static int ptsm_nl_devev_validate_doit(struct sk_buff *skb,
 	u32 generation, current_gen;
 	int rc;
 
+	/* VALIDATE lets accept through: the privilege of accept itself */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(extack, "VALIDATE needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, DEVICE_EVIDENCE_A_SUBSYS)) {
 		NL_SET_ERR_MSG(extack, "missing subsystem");
 		return -EINVAL;

@@ -16,6 +16,10 @@
  * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
  * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
  * waits for the stores that still hold theirs.
+ * An evidence refresh runs the TSM's refresh op under the slot lock and
+ * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
+ * wait for it; other devices only while a TSM removal, which tears the
+ * slot down, waits for it.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H
@@ -156,15 +160,17 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
+int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);
 int ptsm_evidence_init(void);
 void ptsm_evidence_exit(void);
 
 /* mmio.c */
 int __ptsm_shim_hold(struct ptsm_pdev *pd);
 void __ptsm_shim_release(struct ptsm_pdev *pd);
-void __ptsm_run_enter(struct ptsm_pdev *pd);
+int __ptsm_run_enter(struct ptsm_pdev *pd, u32 *gen);
 void __ptsm_run_leave(struct ptsm_pdev *pd);
 void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
+int __ptsm_mmio_check_pending(struct ptsm_pdev *pd);
 
 /* hold.c */
 extern struct pci_driver ptsm_hold_driver;

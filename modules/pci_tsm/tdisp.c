@@ -324,6 +324,7 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 			    const char *unused_name)
 {
 	struct ptsm_dev *tsm = pd->devsec_tsm;
+	u32 gen;
 	int rc;
 
 	ptsm_assert_slot_held(pd);
@@ -347,13 +348,28 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 		__ptsm_enter_error(pd);
 		rc = -EIO;
 	}
+	/*
+	 * The device runs but none of its MMIO would be private: fail
+	 * closed. The TSM has no way back to LOCKED, so only unlock leaves.
+	 */
+	if (!rc) {
+		rc = __ptsm_mmio_check_pending(pd);
+		if (rc)
+			__ptsm_enter_error(pd);
+	}
+	/* evidence published while the op ran (a TSM may publish any time) */
+	if (!rc) {
+		rc = __ptsm_run_enter(pd, &gen);
+		if (rc)
+			__ptsm_enter_error(pd);
+	}
 	if (rc) {
 		__ptsm_mmio_discard_pending(pd);
 		__ptsm_shim_release(pd);
 		return rc;
 	}
-	__ptsm_run_enter(pd);
-	pci_info(pd->pdev, "TDISP RUN: accepted through %s\n", dev_name(&tsm->dev));
+	pci_info(pd->pdev, "TDISP RUN: accepted through %s at evidence generation %u\n",
+		 dev_name(&tsm->dev), gen);
 	return 0;
 }
 
@@ -365,7 +381,8 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
  * Return: 0, -EINVAL (not locked, or ERROR), -EBUSY (already in RUN, or a
  * driver is bound), -EPERM/-ESTALE (require_validate), -EOPNOTSUPP (no
  * ready shim), -EIO (the device entered ERROR during the accept op; it
- * stays in ERROR), -EINTR, or the TSM's error.
+ * stays in ERROR), -EPROTO (the TSM registered no TEE MMIO range for a
+ * device with memory BARs; it stays in ERROR), -EINTR, or the TSM's error.
  */
 int ptsm_accept(struct ptsm_pdev *pd)
 {

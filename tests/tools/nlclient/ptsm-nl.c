@@ -107,6 +107,7 @@ struct opts {
 	long rcvbuf;			/* 0: libnl defaults */
 	const char *out_dir;
 	bool drop_cap;
+	bool drop_sys_admin;
 	bool quiet;
 	double pause_secs;
 	const char *pause_marker;
@@ -412,13 +413,13 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int drop_net_admin(void)
+/* Drop capability @bit from every set of this process */
+static int drop_cap(unsigned int bit)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
 	};
 	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
-	unsigned int bit = CAP_NET_ADMIN;
 
 	if (syscall(SYS_capget, &h, c))
 		return -1;
@@ -433,7 +434,8 @@ static struct nl_sock *open_sock(const struct opts *o, int *family)
 	struct nl_sock *sk;
 	int one = 1, rc;
 
-	if (o->drop_cap && drop_net_admin()) {
+	if ((o->drop_cap && drop_cap(CAP_NET_ADMIN)) ||
+	    (o->drop_sys_admin && drop_cap(CAP_SYS_ADMIN))) {
 		fprintf(stderr, "ptsm-nl: capset: %s\n", strerror(errno));
 		return NULL;
 	}
@@ -696,9 +698,11 @@ static void usage(FILE *fp)
 		"usage: ptsm-nl read [--family pci-tsm|device-evidence] [--mask HEX]\n"
 		"                    [--digest] [--flags HEX] [--nonce HEX] [--rcvbuf BYTES]\n"
 		"                    [--out DIR] [--subsys NAME] [--no-mask] [--no-dev]\n"
-		"                    [--no-subsys] [--drop-cap] [--quiet]\n"
+		"                    [--no-subsys] [--drop-cap] [--drop-sys-admin] [--quiet]\n"
 		"                    [--pause SECS [--pause-marker FILE] [--resume FILE]] DEV\n"
-		"       ptsm-nl validate [--subsys NAME] [--no-subsys] [--drop-cap] DEV GEN\n"
+		"       ptsm-nl validate [--subsys NAME] [--no-subsys] [--drop-cap]\n"
+		"                        [--drop-sys-admin] DEV GEN\n"
+		"--drop-cap drops CAP_NET_ADMIN, --drop-sys-admin CAP_SYS_ADMIN before connecting.\n"
 		"Prints one line per object: type, length, generation, sha256.\n"
 		"Kernel errors: \"ptsm-nl: ERRNO: message\" on stderr, exit status = errno.\n"
 		"Framing violations exit %d, local failures %d, usage errors %d.\n",
@@ -708,7 +712,7 @@ static void usage(FILE *fp)
 enum {
 	OPT_FAMILY = 256, OPT_MASK, OPT_DIGEST, OPT_FLAGS, OPT_NONCE,
 	OPT_RCVBUF, OPT_OUT, OPT_SUBSYS, OPT_NO_MASK, OPT_NO_DEV,
-	OPT_NO_SUBSYS, OPT_DROP_CAP, OPT_QUIET, OPT_PAUSE, OPT_PAUSE_MARKER,
+	OPT_NO_SUBSYS, OPT_DROP_CAP, OPT_DROP_SYS_ADMIN, OPT_QUIET, OPT_PAUSE, OPT_PAUSE_MARKER,
 	OPT_RESUME, OPT_HELP,
 };
 
@@ -725,6 +729,7 @@ static const struct option long_opts[] = {
 	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
 	{ "no-subsys", no_argument, NULL, OPT_NO_SUBSYS },
 	{ "drop-cap", no_argument, NULL, OPT_DROP_CAP },
+	{ "drop-sys-admin", no_argument, NULL, OPT_DROP_SYS_ADMIN },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "pause", required_argument, NULL, OPT_PAUSE },
 	{ "pause-marker", required_argument, NULL, OPT_PAUSE_MARKER },
@@ -789,6 +794,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_DROP_CAP:
 			o->drop_cap = true;
+			break;
+		case OPT_DROP_SYS_ADMIN:
+			o->drop_sys_admin = true;
 			break;
 		case OPT_QUIET:
 			o->quiet = true;

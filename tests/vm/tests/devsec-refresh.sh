@@ -131,5 +131,13 @@ start_responder $DEVSEC --fixture $F
 devsec-responder --tsm "${DEVSEC#tsm}" --fixture $F --count 1 2>/dev/null &&
 	fail "second responder attached"
 stop_responder
+
+# the wait a refresh may hold its slot lock for is bounded: 1..60000 ms
+TMO=/sys/module/devsec_tsm/parameters/responder_timeout_ms
+expect_errno EINVAL $TMO 60001
+expect_errno EINVAL $TMO 0
+expect_eq 2000 "$(cat $TMO)" "responder_timeout_ms after refused writes"
+expect_ok $TMO 60000
+expect_ok $TMO 2000
 ptsm_unload_all
 exit 0

@@ -46,7 +46,7 @@ for f in 0 1 2 3 4 5 6 7; do
 	expect_ok $PCI/10001:41:00.$f/tsm/accept 1
 done
 # 16 KiB BAR: TEE [0, 8K), MSI-X table and PBA fill the upper half
-expect_eq 8 "$(grep -c 'PCI MMIO Encrypted' /proc/iomem)" "8 functions x 1 TEE range"
+expect_eq 8 "$(grep -c 'PCI MMIO Encrypted' /proc/iomem)" "8 functions x 1 BAR with TEE memory"
 
 ptsm_unload devsec_bus
 grep -q "PCI MMIO Encrypted" /proc/iomem && fail "encrypted MMIO left"

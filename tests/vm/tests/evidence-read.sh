@@ -6,8 +6,13 @@
 # default and 1 MiB receive buffers; every VAL stays under 64 KiB. The
 # device-evidence family reports the sysfs generation; DIGEST gives 48-byte
 # values (empty objects stay empty); a partial mask returns just its types.
+# pci_tsm.ko declares the module that provides sha384 by name on 6.1 as a
+# soft dependency, which modprobe reads from its .modinfo.
 # vm: timeout=150
 . /ptsm/tests/evidence-lib.sh
+
+tr '\000' '\n' < /ptsm/modules/pci_tsm.ko | grep -qx "softdep=pre: sha512_generic" ||
+	fail "pci_tsm.ko declares no softdep on sha512_generic"
 
 TYPES="cert0 cert1 cert2 cert3 cert4 cert5 cert6 cert7 vca measurements report"
 

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Accept is bound to the evidence that was validated (issue 14 D), with
+# pci_tsm require_validate=1 on a function locked through devsec_tsm:
+# - two clients refresh concurrently, each with its own nonce: each gets
+#   MEASUREMENTS over its own nonce, or an error, never the other's;
+# - 1000 rounds of lock, VALIDATE of the generation read, accept, unlock
+#   race a client refreshing in a loop: every accept that succeeds went to
+#   RUN at the very generation this round validated (pci_tsm's RUN line),
+#   and some accepts lost the race (ESTALE), so the race was run;
+# - VALIDATE and a nonce need CAP_SYS_ADMIN, a plain read does not.
+# A round takes about half a second on an idle host (a whole-machine load
+# of 14 made it two); ptsm_race_rounds=N on the kernel command line
+# (tests/vm/run --append) runs fewer for a quick look.
+# vm: timeout=1800
+. /ptsm/tests/evidence-lib.sh
+
+ROUNDS=1000
+for a in $(cat /proc/cmdline); do
+	case $a in
+	ptsm_race_rounds=*) ROUNDS=${a#ptsm_race_rounds=} ;;
+	esac
+done
+D=$EP0F1
+T=$PCI/$D/tsm
+
+# request nonce of the MEASUREMENTS object FILE (bytes 4..35), as hex
+meas_nonce() {
+	od -v -An -tx1 -j4 -N32 "$1" | tr -d ' \n'
+}
+
+# refresher NONCE TAG [N]: N refreshes (until $W/stop without N); one
+# result word per read in $W/r.TAG
+refresher() {
+	local i=0 o=$W/o.$2
+
+	mkdir -p $o
+	: > $W/r.$2
+	while [ ! -e $W/stop ] && { [ -z "$3" ] || [ $i -lt "$3" ]; }; do
+		rm -f $o/measurements.bin
+		if ptsm-nl read --family device-evidence --nonce "$1" --quiet \
+			--out $o $D 2> $o/err; then
+			if [ "$(meas_nonce $o/measurements.bin)" = "$1" ]; then
+				echo OK >> $W/r.$2
+			else
+				echo FOREIGN >> $W/r.$2
+			fi
+		else
+			sed -n 's/^ptsm-nl: \([A-Z]*\):.*/\1/p' $o/err | head -n 1 >> $W/r.$2
+		fi
+		i=$((i + 1))
+	done
+}
+
+FX=
+for d in /ptsm/fixtures/*/good; do
+	[ -f "$d/leaf.key" ] && [ -f "$d/measurements.bin" ] && { FX=$d; break; }
+done
+[ -n "$FX" ] || fail "no fixture case */good in /ptsm/fixtures"
+
+core_stack
+echo 1 > /sys/module/pci_tsm/parameters/require_validate || fail "require_validate"
+echo 20000 > /sys/module/devsec_tsm/parameters/responder_timeout_ms ||
+	fail "responder_timeout_ms"
+set_blob "$SEC" certs "$FX/cert0.bin"
+set_blob "$SEC" vca "$FX/vca.bin"
+set_blob "$SEC" transcript "$FX/measurements.bin"
+devsec-responder --tsm "${SEC#tsm}" --fixture "$FX" --ready-file $W/ready \
+	> $W/resp.log 2>&1 &
+RPID=$!
+wait_for $W/ready 20
+cat /dev/kmsg > $W/kmsg &
+KPID=$!
+
+# privileges: dumps at CAP_NET_ADMIN, VALIDATE and nonce at CAP_SYS_ADMIN
+expect_ok $T/lock "$SEC"
+G=$(gen $D)
+expect_nl_err EPERM "" validate --drop-sys-admin $D $G
+expect_nl_err EPERM "" read --drop-sys-admin \
+	--nonce 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f $D
+nl_ok $W/plain --drop-sys-admin $D
+ptsm-nl validate --quiet $D $G || fail "VALIDATE $G with CAP_SYS_ADMIN"
+expect_ok $T/accept 1
+expect_ok $T/unlock "$SEC"
+
+# two clients, two nonces, at once
+expect_ok $T/lock "$SEC"
+NA=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf
+NB=5051525354555657585950515253545556575859505152535455565758595051
+refresher $NA a 15 &
+pa=$!
+refresher $NB b 15 &
+pb=$!
+wait $pa
+wait $pb
+for t in a b; do
+	log "client $t: $(sort $W/r.$t | uniq -c | tr '\n' ' ')"
+	grep -q FOREIGN $W/r.$t && fail "client $t got evidence over the other client's nonce"
+	grep -q OK $W/r.$t || fail "client $t never got evidence over its nonce"
+done
+expect_ok $T/unlock "$SEC"
+
+# the accept race
+refresher $NA race &
+pr=$!
+: > $W/accepted
+i=0 ok=0 lost=0
+while [ $i -lt $ROUNDS ]; do
+	echo "$SEC" > $T/lock || fail "round $i: lock"
+	read -r g < $T/evidence_generation
+	if ptsm-nl validate --quiet $D "$g" 2> /dev/null &&
+	   echo 1 2> /dev/null > $T/accept; then
+		echo "$g" >> $W/accepted
+		ok=$((ok + 1))
+	else
+		lost=$((lost + 1))
+	fi
+	echo "$SEC" > $T/unlock || fail "round $i: unlock"
+	i=$((i + 1))
+done
+touch $W/stop
+wait $pr
+sleep 1
+kill $KPID
+log "accept race: $ok accepted, $lost refused; refresher: $(sort $W/r.race | uniq -c | tr '\n' ' ')"
+grep -q FOREIGN $W/r.race && fail "refresher got evidence over another nonce"
+[ "$ok" -gt 0 ] || fail "no accept succeeded"
+[ "$lost" -gt 0 ] || fail "no accept lost the race: the race was not run"
+grep -c OK $W/r.race > /dev/null || fail "no refresh succeeded during the race"
+sed -n "s/.*$D: pci_tsm: TDISP RUN: accepted through $SEC at evidence generation \([0-9]*\)$/\1/p" \
+	$W/kmsg | tail -n "$ok" > $W/run
+cmp -s $W/accepted $W/run || {
+	log "validated: $(tr '\n' ' ' < $W/accepted | tail -c 400)"
+	log "at RUN:    $(tr '\n' ' ' < $W/run | tail -c 400)"
+	fail "an accept went to RUN at a generation other than the one validated"
+}
+kill $RPID
+wait $RPID 2> /dev/null
+core_cleanup
+exit 0
