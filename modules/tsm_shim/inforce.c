@@ -126,12 +126,7 @@ bool shim_probe_optimized(struct kprobe *kp)
 	return opt;
 }
 
-static bool shim_probe_armed(struct shim_probe *sp)
-{
-	return !sp->on_demand || !kprobe_disabled(&sp->kp);
-}
-
-/* What the probe is: "armed", "idle" (on demand) or what is wrong. */
+/* What the probe is: "armed", "idle" (on demand, not needed) or what is wrong. */
 const char *shim_probe_state(struct shim_probe *sp)
 {
 	struct kprobe *kp = &sp->kp;
@@ -141,7 +136,7 @@ const char *shim_probe_state(struct shim_probe *sp)
 	if (sp->redirects && shim_probe_optimized(kp))
 		return "OPTIMIZED";
 	if (kprobe_disabled(kp))
-		return sp->on_demand ? "idle" : "disabled";
+		return sp->on_demand && !shim_armed ? "idle" : "disabled";
 	return "armed";
 }
 
@@ -177,7 +172,7 @@ int shim_check(char *why, size_t len)
 				 state, sp->role);
 			return -1;
 		}
-		if (!shim_probe_armed(sp))
+		if (!strcmp(state, "idle"))
 			continue;
 		if (!sp->canary(sp)) {
 			snprintf(why, len,
@@ -192,11 +187,13 @@ int shim_check(char *why, size_t len)
 /* One accepted device whose redirect is gone: stop claiming, then say so. */
 static int shim_report_lost(struct device *dev, void *why)
 {
-	char *envp[] = { "TSM_SHIM=lost", NULL };
 	struct pci_dev *pdev = to_pci_dev(dev);
+	char *envp[2];
 
 	if (!ptsm_dev_accepted(dev))
 		return 0;
+	envp[0] = "TSM_SHIM=lost";
+	envp[1] = NULL;
 	/* ORDER: not accepted (nothing private) before anyone hears of it */
 	ptsm_pci_tdisp_error(pdev);
 	pci_err(pdev, "redirect not in force: %s; DMA and MMIO of this device are not private, it leaves RUN (TDISP ERROR)\n",

@@ -44,8 +44,8 @@ MODULE_PARM_DESC(test_unguarded,
 DEFINE_MUTEX(shim_lock);
 /* ready() answers that were true and not yet released (shim_lock) */
 unsigned int shim_holds;
-/* the on-demand probes are armed (shim_lock) */
-static bool shim_armed;
+/* the on-demand probes should be armed (shim_lock) */
+bool shim_armed;
 
 /*
  * swiotlb_map is on every streaming map of every device while bouncing
@@ -219,12 +219,12 @@ void shim_arm_on_demand(bool arm)
 	struct shim_probe *sp;
 
 	lockdep_assert_held(&shim_lock);
-	if (arm == shim_armed)
-		return;
+	/* not skipped when already armed: a probe may have been disabled since */
 	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
 		int rc;
 
-		if (!sp->attached || !sp->on_demand)
+		if (!sp->attached || !sp->on_demand ||
+		    arm == !kprobe_disabled(&sp->kp))
 			continue;
 		rc = arm ? enable_kprobe(&sp->kp) : disable_kprobe(&sp->kp);
 		if (rc)		/* the checks see the probe's state */

@@ -102,6 +102,7 @@ extern struct shim_probe shim_probes[];
 extern const unsigned int shim_nr_probes;
 extern struct mutex shim_lock;
 extern unsigned int shim_holds;
+extern bool shim_armed;
 void shim_show_probes(struct seq_file *m);
 bool shim_status_ready(char *why, size_t len);
 void shim_arm_on_demand(bool arm);
