@@ -163,19 +163,19 @@ int shim_check(char *why, size_t len)
 		if (!sp->required || !sp->redirects)
 			continue;
 		if (!sp->attached) {
-			snprintf(why, len, "probe on %s not attached", sp->name);
+			scnprintf(why, len, "probe on %s not attached", sp->name);
 			return -1;
 		}
 		state = shim_probe_state(sp);
 		if (strcmp(state, "armed") && strcmp(state, "idle")) {
-			snprintf(why, len, "probe on %s is %s: no %s", sp->name,
+			scnprintf(why, len, "probe on %s is %s: no %s", sp->name,
 				 state, sp->role);
 			return -1;
 		}
 		if (!strcmp(state, "idle"))
 			continue;
 		if (!sp->canary(sp)) {
-			snprintf(why, len,
+			scnprintf(why, len,
 				 "redirect on %s not in force (canary call ran the function's own body): no %s",
 				 sp->name, sp->role);
 			return -1;

@@ -132,7 +132,7 @@ static bool shim_has_clone(const char *name, char *clone, size_t len)
 	for (i = 0; i < ARRAY_SIZE(shim_clone_suffixes); i++) {
 		struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
 
-		snprintf(clone, len, "%s%s", name, shim_clone_suffixes[i]);
+		scnprintf(clone, len, "%s%s", name, shim_clone_suffixes[i]);
 		kp.symbol_name = clone;
 		if (!register_kprobe(&kp)) {
 			unregister_kprobe(&kp);
@@ -148,7 +148,7 @@ static int shim_attach_one(struct shim_probe *sp)
 
 	kp->symbol_name = sp->name;
 	if (shim_fail_probe && !strcmp(shim_fail_probe, sp->name)) {
-		snprintf(shim_absent_name, sizeof(shim_absent_name),
+		scnprintf(shim_absent_name, sizeof(shim_absent_name),
 			 "%s.tsm_shim_absent", sp->name);
 		kp->symbol_name = shim_absent_name;
 	}
@@ -185,7 +185,7 @@ static void shim_attach(void)
 			       sp->name, clone);
 			if (!failed) {
 				failed = true;
-				snprintf(shim_why, sizeof(shim_why),
+				scnprintf(shim_why, sizeof(shim_why),
 					 "%s has a clone (%s): no %s", sp->name,
 					 clone, sp->role);
 			}
@@ -194,7 +194,7 @@ static void shim_attach(void)
 		pr_err("cannot probe %s (%s): %d\n", sp->name, sp->role, sp->err);
 		if (sp->required && !failed) {
 			failed = true;
-			snprintf(shim_why, sizeof(shim_why),
+			scnprintf(shim_why, sizeof(shim_why),
 				 "kprobe on %s failed (%d): no %s",
 				 sp->name, sp->err, sp->role);
 		}
