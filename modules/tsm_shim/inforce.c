@@ -169,15 +169,15 @@ int shim_check(char *why, size_t len)
 		state = shim_probe_state(sp);
 		if (strcmp(state, "armed") && strcmp(state, "idle")) {
 			scnprintf(why, len, "probe on %s is %s: no %s", sp->name,
-				 state, sp->role);
+				  state, sp->role);
 			return -1;
 		}
 		if (!strcmp(state, "idle"))
 			continue;
 		if (!sp->canary(sp)) {
 			scnprintf(why, len,
-				 "redirect on %s not in force (canary call ran the function's own body): no %s",
-				 sp->name, sp->role);
+				  "redirect on %s not in force (canary call ran the function's own body): no %s",
+				  sp->name, sp->role);
 			return -1;
 		}
 	}

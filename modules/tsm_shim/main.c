@@ -149,7 +149,7 @@ static int shim_attach_one(struct shim_probe *sp)
 	kp->symbol_name = sp->name;
 	if (shim_fail_probe && !strcmp(shim_fail_probe, sp->name)) {
 		scnprintf(shim_absent_name, sizeof(shim_absent_name),
-			 "%s.tsm_shim_absent", sp->name);
+			  "%s.tsm_shim_absent", sp->name);
 		kp->symbol_name = shim_absent_name;
 	}
 	/* a post_handler keeps kprobes from optimizing the probe, and on
@@ -186,8 +186,8 @@ static void shim_attach(void)
 			if (!failed) {
 				failed = true;
 				scnprintf(shim_why, sizeof(shim_why),
-					 "%s has a clone (%s): no %s", sp->name,
-					 clone, sp->role);
+					  "%s has a clone (%s): no %s", sp->name,
+					  clone, sp->role);
 			}
 			continue;
 		}
@@ -195,8 +195,8 @@ static void shim_attach(void)
 		if (sp->required && !failed) {
 			failed = true;
 			scnprintf(shim_why, sizeof(shim_why),
-				 "kprobe on %s failed (%d): no %s",
-				 sp->name, sp->err, sp->role);
+				  "kprobe on %s failed (%d): no %s",
+				  sp->name, sp->err, sp->role);
 		}
 	}
 	if (failed)
