@@ -40,6 +40,11 @@ module_param_named(test_unguarded, shim_unguarded, charp, 0444);
 MODULE_PARM_DESC(test_unguarded,
 		 "Test hook: register this redirecting probe without its post_handler, so kprobes may optimize it");
 
+static char *shim_clone_test;
+module_param_named(test_clone_check, shim_clone_test, charp, 0444);
+MODULE_PARM_DESC(test_clone_check,
+		 "Test hook: refuse, as for a probed symbol, if this symbol has a clone");
+
 /* Serialises holds, arming and the checks; taken inside pci_tsm's locks. */
 DEFINE_MUTEX(shim_lock);
 /* ready() answers that were true and not yet released (shim_lock) */
@@ -198,6 +203,14 @@ static void shim_attach(void)
 				  "kprobe on %s failed (%d): no %s",
 				  sp->name, sp->err, sp->role);
 		}
+	}
+	if (!failed && shim_clone_test &&
+	    shim_has_clone(shim_clone_test, clone, sizeof(clone))) {
+		pr_err("%s has a clone %s whose callers bypass the probe\n",
+		       shim_clone_test, clone);
+		failed = true;
+		scnprintf(shim_why, sizeof(shim_why), "%s has a clone (%s)",
+			  shim_clone_test, clone);
 	}
 	if (failed)
 		shim_detach();
