@@ -304,7 +304,9 @@ static bool shim_ready(const char **why)
 	shim_arm_on_demand(true);
 	if (shim_check(reason, sizeof(reason))) {
 		*why = reason;
-		return false;	/* the watchdog disarms again when idle */
+		/* the watchdog disarms again if no hold is left */
+		shim_watch_start();
+		return false;
 	}
 	shim_holds++;
 	shim_watch_start();
