@@ -245,13 +245,15 @@ int __ptsm_shim_hold(struct ptsm_pdev *pd)
 		pci_warn(pd->pdev, "accept refused: no tsm_shim registered (load tsm_shim)\n");
 		return -EOPNOTSUPP;
 	}
-	if (!shim->ready(&why)) {
-		pci_warn(pd->pdev, "accept refused: tsm_shim not ready: %s\n",
-			 why ?: "no reason given");
-		return -EOPNOTSUPP;
-	}
 	if (!try_module_get(shim->owner)) {
 		pci_warn(pd->pdev, "accept refused: tsm_shim is unloading\n");
+		return -EOPNOTSUPP;
+	}
+	/* ORDER: module pinned first, so a true ready() always gets its release() */
+	if (!shim->ready(&why)) {
+		module_put(shim->owner);
+		pci_warn(pd->pdev, "accept refused: tsm_shim not ready: %s\n",
+			 why ?: "no reason given");
 		return -EOPNOTSUPP;
 	}
 	pd->shim = shim;
@@ -270,6 +272,8 @@ void __ptsm_shim_release(struct ptsm_pdev *pd)
 	if (!shim)
 		return;
 	pd->shim = NULL;
+	if (shim->release)
+		shim->release();
 	module_put(shim->owner);
 }
 

@@ -164,8 +164,8 @@ static int shim_dev_add_fn(struct device *dev, void *unused)
 
 static int status_show(struct seq_file *m, void *unused)
 {
-	const char *why = "";
-	bool ready = shim_is_ready(&why);
+	char why[160] = "";
+	bool ready = shim_status_ready(why, sizeof(why));
 	int i;
 
 	seq_printf(m, "ready=%d\n", ready);

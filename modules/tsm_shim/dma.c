@@ -18,8 +18,10 @@
  * encryption set_memory_decrypted() and pgprot_decrypted() change nothing,
  * so that is harmless.
  *
- * Each handler asks ptsm_dev_accepted() first; while nothing is accepted
- * that is one static-branch test, so other devices pay only for the probe.
+ * Each handler answers the canary device of inforce.c first, then asks
+ * ptsm_dev_accepted(); while nothing is accepted that is one static-branch
+ * test. The swiotlb_map probe itself is only armed while some device holds
+ * the shim (main.c), so other devices pay nothing for it before that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,6 +41,8 @@ int shim_swiotlb_map_pre(struct kprobe *p, struct pt_regs *regs)
 	size_t size = regs->dx;
 	dma_addr_t addr;
 
+	if (unlikely(dev == &shim_canary_dev))
+		return shim_return(regs, SHIM_CANARY_DMA);
 	if (!ptsm_dev_accepted(dev))
 		return 0;
 	/*
@@ -63,6 +67,8 @@ int shim_force_dma_unencrypted_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct device *dev = (struct device *)regs->di;
 
+	if (unlikely(dev == &shim_canary_dev))
+		return shim_return(regs, READ_ONCE(shim_canary_fdu));
 	if (dev && ptsm_dev_accepted(dev))
 		return shim_return(regs, false);
 	if (shim_testing)

@@ -26,9 +26,6 @@
 
 #include "shim.h"
 
-/* ioremap(..., 0) calls seen by the probe: proves the probe fires */
-static atomic_t shim_canary_hits = ATOMIC_INIT(0);
-
 static DEFINE_RATELIMIT_STATE(shim_refuse_rs, 5 * HZ, 10);
 
 static void shim_refuse(struct pci_dev *owner, resource_size_t start,
@@ -52,7 +49,9 @@ int shim_ioremap_pre(struct kprobe *p, struct pt_regs *regs)
 	struct pci_dev *owner = NULL;
 
 	if (unlikely(!size)) {
-		atomic_inc(&shim_canary_hits);
+		/* inforce.c's canary; any other zero-sized map fails by itself */
+		if (start == SHIM_CANARY_PHYS)
+			return shim_return(regs, (unsigned long)shim_canary_iomem);
 		return 0;
 	}
 	/* __ioremap_caller() refuses a wrapping range by itself */
@@ -84,24 +83,3 @@ int shim_ioremap_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(shim_ioremap_pre);
-
-/*
- * shim_ioremap_canary() - does the __ioremap_caller probe fire right now?
- *
- * A registered probe can still be inert: "echo 0 >
- * /sys/kernel/debug/kprobes/enabled" disarms every kprobe without telling
- * their owners. ioremap() of zero bytes reaches __ioremap_caller(), which
- * returns NULL at once; the probe counts such calls. All our probes are
- * disarmed together, so one canary speaks for all of them.
- *
- * Context: process context.
- */
-bool shim_ioremap_canary(void)
-{
-	int before = atomic_read(&shim_canary_hits);
-	void __iomem *p = ioremap(0, 0);
-
-	if (p)		/* cannot happen: zero-sized maps are refused */
-		iounmap(p);
-	return atomic_read(&shim_canary_hits) != before;
-}

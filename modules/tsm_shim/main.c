@@ -4,13 +4,15 @@
  * upstream builds into swiotlb, dma-direct and x86 ioremap: direct
  * streaming DMA, private coherent memory and encrypted TEE MMIO. Done with
  * kprobes; pci_tsm asks ready() before every accept and refuses it
- * (-EOPNOTSUPP) unless every required probe is attached and firing.
+ * (-EOPNOTSUPP) unless every redirect is proven in force (inforce.c).
  * docs/tsm-shim.md describes the probes and counters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cc_platform.h>
+#include <linux/cleanup.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -31,50 +33,84 @@ bool shim_confidential;
 static char *shim_fail_probe;
 module_param_named(fail_probe, shim_fail_probe, charp, 0444);
 MODULE_PARM_DESC(fail_probe,
-		 "Test hook: treat the probe on this symbol as unable to attach");
+		 "Test hook: register the probe on this symbol under a name no kernel has");
 
-/**
- * struct shim_probe - one kprobe and what depends on it
- * @kp: the probe, registered by symbol name
- * @role: what the probe provides, for log lines
- * @required: accept is refused unless this probe is attached
- * @err: register_kprobe() result; 0 once attached
- * @attached: registered and not yet unregistered
+static char *shim_unguarded;
+module_param_named(test_unguarded, shim_unguarded, charp, 0444);
+MODULE_PARM_DESC(test_unguarded,
+		 "Test hook: register this redirecting probe without its post_handler, so kprobes may optimize it");
+
+static char *shim_clone_test;
+module_param_named(test_clone_check, shim_clone_test, charp, 0444);
+MODULE_PARM_DESC(test_clone_check,
+		 "Test hook: refuse, as for a probed symbol, if this symbol has a clone");
+
+/* Serialises holds, arming and the checks; taken inside pci_tsm's locks. */
+DEFINE_MUTEX(shim_lock);
+/* ready() answers that were true and not yet released (shim_lock) */
+unsigned int shim_holds;
+/* the on-demand probes should be armed (shim_lock) */
+bool shim_armed;
+
+/*
+ * swiotlb_map is on every streaming map of every device while bouncing
+ * is forced, so its probe is armed only while some device holds the shim
+ * (a true ready() until its release()): devices that are not TEE functions
+ * pay nothing while nothing is accepted. The others stay armed: testing
+ * mode answers force_dma_unencrypted for every device, and the ioremap and
+ * allocation paths are not hot.
  */
-struct shim_probe {
-	struct kprobe kp;
-	const char *role;
-	bool required;
-	int err;
-	bool attached;
-};
-
-static struct shim_probe shim_probes[] = {
+struct shim_probe shim_probes[] = {
 	{
-		.kp = { .symbol_name = "swiotlb_map",
-			.pre_handler = shim_swiotlb_map_pre },
+		.kp = { .pre_handler = shim_swiotlb_map_pre },
+		.name = "swiotlb_map",
 		.role = "swiotlb bypass",
 		.required = true,
+		.redirects = true,
+		.on_demand = true,
+		.canary = shim_canary_swiotlb_call,
 	}, {
-		.kp = { .symbol_name = "force_dma_unencrypted",
-			.pre_handler = shim_force_dma_unencrypted_pre },
+		.kp = { .pre_handler = shim_force_dma_unencrypted_pre },
+		.name = "force_dma_unencrypted",
 		.role = "private coherent DMA",
 		.required = true,
+		.redirects = true,
+		.canary = shim_canary_fdu_call,
 	}, {
-		.kp = { .symbol_name = "__ioremap_caller",
-			.pre_handler = shim_ioremap_pre },
+		.kp = { .pre_handler = shim_ioremap_pre },
+		.name = "__ioremap_caller",
 		.role = "encrypted ioremap",
 		.required = true,
+		.redirects = true,
+		.canary = shim_canary_ioremap_call,
 	}, {
-		.kp = { .symbol_name = "dma_direct_alloc",
-			.pre_handler = shim_dma_direct_alloc_pre },
+		.kp = { .pre_handler = shim_dma_direct_alloc_pre },
+		.name = "dma_direct_alloc",
 		.role = "coherent allocation counters",
-		.required = false,
 	},
 };
 
+const unsigned int shim_nr_probes = ARRAY_SIZE(shim_probes);
+
 /* Why accept must fail; written once at load, before registering. */
 static char shim_why[160];
+/* fail_probe: the name the probe is registered under instead */
+static char shim_absent_name[KSYM_NAME_LEN];
+
+/*
+ * GCC clones a function whose callers it specialises; callers of the clone
+ * never reach a probe on the original. The first clone of each kind is
+ * ".0"; a kernel with any of these next to the symbol is refused.
+ */
+static const char *const shim_clone_suffixes[] = {
+	".isra.0", ".constprop.0", ".part.0",
+};
+
+void shim_post_nop(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+}
+
+NOKPROBE_SYMBOL(shim_post_nop);
 
 /* Unregister all attached probes at once, then wait out the return stub. */
 static void shim_detach(void)
@@ -93,33 +129,88 @@ static void shim_detach(void)
 	shim_quiesce();		/* see stub.c */
 }
 
+/* Is there a clone of @name? Looked up as a disabled probe, never armed. */
+static bool shim_has_clone(const char *name, char *clone, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(shim_clone_suffixes); i++) {
+		struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
+
+		scnprintf(clone, len, "%s%s", name, shim_clone_suffixes[i]);
+		kp.symbol_name = clone;
+		if (!register_kprobe(&kp)) {
+			unregister_kprobe(&kp);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int shim_attach_one(struct shim_probe *sp)
+{
+	struct kprobe *kp = &sp->kp;
+
+	kp->symbol_name = sp->name;
+	if (shim_fail_probe && !strcmp(shim_fail_probe, sp->name)) {
+		scnprintf(shim_absent_name, sizeof(shim_absent_name),
+			  "%s.tsm_shim_absent", sp->name);
+		kp->symbol_name = shim_absent_name;
+	}
+	/* a post_handler keeps kprobes from optimizing the probe, and on
+	 * ftrace makes it arm the probe with IPMODIFY (kernel/kprobes.c)
+	 */
+	kp->post_handler = NULL;
+	if (sp->redirects && !(shim_unguarded && !strcmp(shim_unguarded, sp->name)))
+		kp->post_handler = shim_post_nop;
+	kp->flags = sp->on_demand ? KPROBE_FLAG_DISABLED : 0;
+	kp->addr = NULL;
+	kp->offset = 0;
+	return register_kprobe(kp);
+}
+
 /*
- * Register every probe. If a required one fails, remember the first
- * failure as the reason and take the others down again: a partial shim
- * must not act, and no device can be accepted to need it.
+ * Register every probe. If a required one fails, or has a clone, remember
+ * the first failure as the reason and take the others down again: a
+ * partial shim must not act, and no device can be accepted to need it.
  */
 static void shim_attach(void)
 {
+	char clone[KSYM_NAME_LEN];
 	struct shim_probe *sp;
 	bool failed = false;
 
 	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
-		if (shim_fail_probe && !strcmp(shim_fail_probe, sp->kp.symbol_name))
-			sp->err = -ENOENT;
-		else
-			sp->err = register_kprobe(&sp->kp);
+		sp->err = shim_attach_one(sp);
 		if (!sp->err) {
 			sp->attached = true;
+			if (!sp->required || !shim_has_clone(sp->name, clone, sizeof(clone)))
+				continue;
+			pr_err("%s has a clone %s whose callers bypass the probe\n",
+			       sp->name, clone);
+			if (!failed) {
+				failed = true;
+				scnprintf(shim_why, sizeof(shim_why),
+					  "%s has a clone (%s): no %s", sp->name,
+					  clone, sp->role);
+			}
 			continue;
 		}
-		pr_err("cannot probe %s (%s): %d\n", sp->kp.symbol_name,
-		       sp->role, sp->err);
+		pr_err("cannot probe %s (%s): %d\n", sp->name, sp->role, sp->err);
 		if (sp->required && !failed) {
 			failed = true;
-			snprintf(shim_why, sizeof(shim_why),
-				 "kprobe on %s failed (%d): no %s",
-				 sp->kp.symbol_name, sp->err, sp->role);
+			scnprintf(shim_why, sizeof(shim_why),
+				  "kprobe on %s failed (%d): no %s",
+				  sp->name, sp->err, sp->role);
 		}
+	}
+	if (!failed && shim_clone_test &&
+	    shim_has_clone(shim_clone_test, clone, sizeof(clone))) {
+		pr_err("%s has a clone %s whose callers bypass the probe\n",
+		       shim_clone_test, clone);
+		failed = true;
+		scnprintf(shim_why, sizeof(shim_why), "%s has a clone (%s)",
+			  shim_clone_test, clone);
 	}
 	if (failed)
 		shim_detach();
@@ -130,35 +221,105 @@ static bool shim_attached(void)
 	return !shim_why[0];
 }
 
+/**
+ * shim_arm_on_demand() - arm or disarm the on-demand probes
+ * @arm: true to arm
+ *
+ * Context: shim_lock held; may sleep (ftrace updates).
+ */
+void shim_arm_on_demand(bool arm)
+{
+	struct shim_probe *sp;
+
+	lockdep_assert_held(&shim_lock);
+	/* not skipped when already armed: a probe may have been disabled since */
+	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
+		int rc;
+
+		if (!sp->attached || !sp->on_demand ||
+		    arm == !kprobe_disabled(&sp->kp))
+			continue;
+		rc = arm ? enable_kprobe(&sp->kp) : disable_kprobe(&sp->kp);
+		if (rc)		/* the checks see the probe's state */
+			pr_err("cannot %s the probe on %s: %d\n",
+			       arm ? "arm" : "disarm", sp->name, rc);
+	}
+	shim_armed = arm;
+}
+
 void shim_show_probes(struct seq_file *m)
 {
 	struct shim_probe *sp;
 
+	guard(mutex)(&shim_lock);
 	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
-		seq_printf(m, "probe.%s=", sp->kp.symbol_name);
+		seq_printf(m, "probe.%s=", sp->name);
 		if (sp->attached)
-			seq_printf(m, "%s missed=%lu\n",
+			seq_printf(m, "%s %s %s missed=%lu\n",
 				   kprobe_ftrace(&sp->kp) ? "ftrace" : "int3",
+				   shim_probe_state(sp),
+				   sp->redirects ? (sp->kp.post_handler ?
+						    "redirect" : "redirect-unguarded") :
+						   "observe",
 				   sp->kp.nmissed);
 		else if (sp->err)
 			seq_printf(m, "failed %d\n", sp->err);
 		else
 			seq_puts(m, "detached\n");
 	}
+	seq_printf(m, "holds=%u\n", shim_holds);
 }
 
-/* ptsm_shim.ready: called by pci_tsm before each accept */
-bool shim_is_ready(const char **why)
+/*
+ * shim_status_ready() - for the status file: attached, and every armed
+ * redirect in force (on-demand probes that are idle were proven at load
+ * and are proven again by the next ready()).
+ */
+bool shim_status_ready(char *why, size_t len)
 {
+	if (!shim_attached()) {
+		strscpy(why, shim_why, len);
+		return false;
+	}
+	guard(mutex)(&shim_lock);
+	return !shim_check(why, len);
+}
+
+/*
+ * ptsm_shim.ready: called by pci_tsm before each accept (its slot lock and
+ * shim lock held). Arms the on-demand probes and proves every redirect in
+ * force; a true answer is a hold until shim_release(). While any hold
+ * exists, the watchdog (inforce.c) repeats the proof every second.
+ */
+static bool shim_ready(const char **why)
+{
+	/* only pci_tsm calls this, one caller at a time (its shim lock) */
+	static char reason[160];
+
 	if (!shim_attached()) {
 		*why = shim_why;
 		return false;
 	}
-	if (!shim_ioremap_canary()) {
-		*why = "kprobes attached but not firing (debugfs kprobes/enabled=0?)";
+	guard(mutex)(&shim_lock);
+	shim_arm_on_demand(true);
+	if (shim_check(reason, sizeof(reason))) {
+		*why = reason;
+		/* the watchdog disarms again if no hold is left */
+		shim_watch_start();
 		return false;
 	}
+	shim_holds++;
+	shim_watch_start();
 	return true;
+}
+
+/* ptsm_shim.release: the accept failed or the device left RUN */
+static void shim_release(void)
+{
+	guard(mutex)(&shim_lock);
+	if (!WARN_ON_ONCE(!shim_holds))
+		shim_holds--;
+	/* the watchdog disarms the on-demand probes once it sees no hold */
 }
 
 /* ptsm_shim.accepted: one log line per device entering or leaving RUN */
@@ -181,13 +342,30 @@ static void shim_accepted(struct pci_dev *pdev, bool accepted)
 
 static const struct ptsm_shim shim_ops = {
 	.owner = THIS_MODULE,
-	.ready = shim_is_ready,
+	.ready = shim_ready,
+	.release = shim_release,
 	.accepted = shim_accepted,
 };
 
+/* Prove every redirect once at load, on-demand probes included. */
+static bool shim_prove_at_load(char *why, size_t len)
+{
+	bool ok;
+
+	if (!shim_attached()) {
+		strscpy(why, shim_why, len);
+		return false;
+	}
+	guard(mutex)(&shim_lock);
+	shim_arm_on_demand(true);
+	ok = !shim_check(why, len);
+	shim_arm_on_demand(false);
+	return ok;
+}
+
 static int __init shim_init(void)
 {
-	const char *why;
+	char why[160];
 	int ret;
 
 	shim_confidential = shim_testing ||
@@ -202,7 +380,7 @@ static int __init shim_init(void)
 	if (ret)
 		goto err_detach;
 
-	if (shim_is_ready(&why))
+	if (shim_prove_at_load(why, sizeof(why)))
 		pr_info("ready: confidential=%d testing=%d\n",
 			shim_confidential, shim_testing);
 	else
@@ -217,8 +395,9 @@ err_detach:
 
 static void __exit shim_exit(void)
 {
-	/* ORDER: no new accept, then no probe, then no counters */
+	/* ORDER: no new accept, no watchdog, then no probe, then no counters */
 	ptsm_shim_unregister(&shim_ops);
+	shim_watch_stop();
 	shim_detach();
 	shim_debugfs_exit();
 }

@@ -8,6 +8,7 @@
 #define TSM_SHIM_H
 
 #include <linux/kprobes.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 struct device;
@@ -39,17 +40,71 @@ extern const char *const shim_counter_names[SHIM_NR_COUNTERS];
 int shim_return(struct pt_regs *regs, unsigned long val);
 void shim_quiesce(void);
 
+/*
+ * Canary calls (inforce.c): a call of the probed function itself with
+ * arguments no real caller passes, which the pre-handler answers through
+ * the return stub with a value the function's own body cannot return.
+ * Seeing that value proves the redirect is in force.
+ */
+extern struct device shim_canary_dev;
+extern bool shim_canary_fdu;		/* force_dma_unencrypted(canary) answer */
+#define SHIM_CANARY_DMA		((dma_addr_t)0x7453686d00000000ULL)
+#define SHIM_CANARY_PHYS	((resource_size_t)0x7453686d000ULL)
+extern char shim_canary_iomem[];	/* ioremap(SHIM_CANARY_PHYS, 0) answer */
+
 /* dma.c and ioremap.c: pre-handlers, each starts with the cheap test */
 int shim_swiotlb_map_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_force_dma_unencrypted_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_dma_direct_alloc_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_ioremap_pre(struct kprobe *p, struct pt_regs *regs);
 
-/* ioremap.c: do the ftrace-based probes actually fire? */
-bool shim_ioremap_canary(void);
+/* kprobes calls it after an instruction we let run; its presence is the point */
+void shim_post_nop(struct kprobe *p, struct pt_regs *regs, unsigned long flags);
 
-/* main.c: probe table, for the status file */
+/**
+ * struct shim_probe - one kprobe and what depends on it
+ * @kp: the probe, registered by symbol name
+ * @name: the probed symbol
+ * @role: what the probe provides, for log lines
+ * @required: accept is refused unless this probe is attached and in force
+ * @redirects: the pre-handler changes the execution path (return stub,
+ *	argument registers): registered with a post_handler so that kprobes
+ *	never optimizes it and arms it with IPMODIFY on ftrace
+ * @on_demand: armed only while a device holds the shim (see main.c)
+ * @canary: calls the probed function and checks the redirect took effect
+ * @err: register_kprobe() result; 0 once attached
+ * @attached: registered and not yet unregistered
+ */
+struct shim_probe {
+	struct kprobe kp;
+	const char *name;
+	const char *role;
+	bool required;
+	bool redirects;
+	bool on_demand;
+	bool (*canary)(struct shim_probe *sp);
+	int err;
+	bool attached;
+};
+
+/* inforce.c: is every redirect in force? the watchdog and its report */
+bool shim_canary_fdu_call(struct shim_probe *sp);
+bool shim_canary_swiotlb_call(struct shim_probe *sp);
+bool shim_canary_ioremap_call(struct shim_probe *sp);
+bool shim_probe_optimized(struct kprobe *kp);
+const char *shim_probe_state(struct shim_probe *sp);
+int shim_check(char *why, size_t len);
+void shim_watch_start(void);
+void shim_watch_stop(void);
+
+/* main.c: probe table and holds */
+extern struct shim_probe shim_probes[];
+extern const unsigned int shim_nr_probes;
+extern struct mutex shim_lock;
+extern unsigned int shim_holds;
+extern bool shim_armed;
 void shim_show_probes(struct seq_file *m);
-bool shim_is_ready(const char **why);
+bool shim_status_ready(char *why, size_t len);
+void shim_arm_on_demand(bool arm);
 
 #endif /* TSM_SHIM_H */

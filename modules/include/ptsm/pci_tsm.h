@@ -146,8 +146,14 @@ enum ptsm_mmio_class ptsm_mmio_classify(resource_size_t start, size_t size,
  */
 struct ptsm_shim {
 	struct module *owner;
-	/* true when every required probe is attached; else fill @why */
+	/*
+	 * Asked before each accept (slot lock held, may sleep): true when
+	 * every redirect is in force; else fill @why. A true answer holds
+	 * them in force until the matching release().
+	 */
 	bool (*ready)(const char **why);
+	/* optional: one per true ready(), after the accept failed or RUN ended */
+	void (*release)(void);
 	/* optional: a device entered (true) or left (false) RUN */
 	void (*accepted)(struct pci_dev *pdev, bool accepted);
 };

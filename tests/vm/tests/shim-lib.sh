@@ -136,3 +136,59 @@ shim_cleanup() {
 	done
 	ptsm_unload_all
 }
+
+# ---- ptsm_test_observe (tests/kmod): what the kernel did, not our counters
+OBS=/sys/kernel/debug/ptsm_test_observe/run
+KPLIST=/sys/kernel/debug/kprobes/list
+OPTSYSCTL=/proc/sys/debug/kprobes-optimization
+
+# unrelated_dev: a device of QEMU's own (domain 0000), the control that
+# neither pci_tsm nor the devsec TSM ever touches; prefers one with a
+# memory BAR0 so that its ioremap is observed too
+unrelated_dev() {
+	local d first=""
+
+	for d in $PCI/0000:00:*; do
+		[ -e "$d" ] || continue
+		[ -n "$first" ] || first=${d##*/}
+		if [ "$(($(cut -d' ' -f3 < "$d/resource" | head -1) & 0x200))" != 0 ]; then
+			echo "${d##*/}"
+			return
+		fi
+	done
+	[ -n "$first" ] || fail "no PCI device of QEMU's own in domain 0000"
+	echo "$first"
+}
+
+# observe DEV: run the observer on DEV, result in $OB (and logged)
+observe() {
+	expect_ok "$OBS" "$1"
+	OB=$(cat "$OBS")
+	log "observe $1: $(echo "$OB" | tr '\n' ' ')"
+}
+
+# expect_observed DEV WHEN KEY=VALUE...: each KEY of the observation is VALUE
+expect_observed() {
+	local dev=$1 when=$2 kv
+
+	shift 2
+	observe "$dev"
+	for kv in "$@"; do
+		expect_eq "${kv#*=}" "$(echo "$OB" | sed -n "s/^${kv%%=*}=\([^ ]*\).*/\1/p")" \
+			"$when: ${kv%%=*} of $dev"
+	done
+}
+
+# wait_optimizer: give the kprobe optimizer time (it runs a few jiffies
+# after a change), then fail if any redirecting probe is OPTIMIZED
+wait_optimizer() {
+	local s
+
+	sleep 3
+	for s in swiotlb_map force_dma_unencrypted __ioremap_caller; do
+		if grep "$s+" "$KPLIST" | grep -q OPTIMIZED; then
+			fail "$1: probe on $s is OPTIMIZED: $(grep "$s+" "$KPLIST")"
+		fi
+	done
+	log "$1: kprobes: $(grep -E 'swiotlb_map|force_dma_unencrypted|__ioremap_caller' "$KPLIST" | tr '\n' ';')"
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ptsm_test_observe: test-only module for tests/vm/tests/shim-observe.sh.
+ * It observes what the kernel's DMA and ioremap code *did* for a device,
+ * independent of tsm_shim's own counters:
+ *
+ *	echo DEV > /sys/kernel/debug/ptsm_test_observe/run
+ *	cat /sys/kernel/debug/ptsm_test_observe/run
+ *
+ * reads key=value lines:
+ *  fdu=shared|private	force_dma_unencrypted(dev) called directly (it is
+ *			not exported: its address comes from a kprobe that
+ *			is registered and removed at load) returned true|false
+ *  map=direct|bounced|other|error  dma_map_single() of a 4 KiB buffer: the
+ *			DMA address is the buffer's physical address, or lies
+ *			in the swiotlb pool; dma=, phys= the addresses
+ *  coherent=shared|private|error  dma_alloc_coherent() of 4 KiB: dma-direct
+ *			called set_memory_decrypted() on the buffer it returned
+ *			(shared: the kernel decrypts it; in a confidential guest
+ *			that makes it host-visible), or did not
+ *  bar0=encrypted|plain|refused|absent  ioremap() of the whole of BAR0:
+ *			__ioremap_caller() built the mapping's protection with
+ *			pgprot_encrypted() (cc_mkenc) or pgprot_decrypted()
+ *			(cc_mkdec), or returned NULL
+ *  msix=...		the same for the MSI-X table range (absent: no MSI-X)
+ * Without memory encryption cc_mkenc/cc_mkdec and set_memory_decrypted()
+ * change no bits, but they are the kernel's decision made visible: the
+ * calls it makes in a confidential guest. Each observation counts only
+ * calls made by the task running it. Never installed, never part of the
+ * product.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/seq_buf.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+
+static DEFINE_MUTEX(obs_lock);
+static struct dentry *obs_dir;
+static char obs_out[1024];
+static bool (*obs_fdu)(struct device *dev);
+
+/* what the observing task saw the kernel do (written from kprobe handlers) */
+static struct task_struct *obs_task;
+static atomic_t obs_enc, obs_dec;
+static unsigned long obs_decrypted_addr;
+
+static int obs_mkenc_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (current == READ_ONCE(obs_task))
+		atomic_inc(&obs_enc);
+	return 0;
+}
+
+static int obs_mkdec_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (current == READ_ONCE(obs_task))
+		atomic_inc(&obs_dec);
+	return 0;
+}
+
+/* set_memory_decrypted(addr, numpages): di = addr */
+static int obs_decrypt_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (current == READ_ONCE(obs_task))
+		WRITE_ONCE(obs_decrypted_addr, regs->di);
+	return 0;
+}
+
+static struct kprobe obs_kp_mkenc = { .symbol_name = "cc_mkenc", .pre_handler = obs_mkenc_pre };
+static struct kprobe obs_kp_mkdec = { .symbol_name = "cc_mkdec", .pre_handler = obs_mkdec_pre };
+static struct kprobe obs_kp_decrypt = {
+	.symbol_name = "set_memory_decrypted",
+	.pre_handler = obs_decrypt_pre,
+};
+
+static struct kprobe *obs_kps[] = { &obs_kp_mkenc, &obs_kp_mkdec, &obs_kp_decrypt };
+
+/* The entry of the function @sym: kprobes sit after an ENDBR (6.12). */
+static void *obs_lookup(const char *sym)
+{
+	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	struct kprobe kp = { .symbol_name = sym };
+	u8 *addr;
+
+	if (register_kprobe(&kp))
+		return NULL;
+	addr = (u8 *)kp.addr;
+	unregister_kprobe(&kp);
+	if (!memcmp(addr - 4, endbr64, sizeof(endbr64)))
+		addr -= 4;
+	return addr;
+}
+
+static void obs_ioremap(struct seq_buf *s, const char *key,
+			resource_size_t start, resource_size_t len)
+{
+	void __iomem *p;
+	int enc, dec;
+
+	if (!len) {
+		seq_buf_printf(s, "%s=absent\n", key);
+		return;
+	}
+	atomic_set(&obs_enc, 0);
+	atomic_set(&obs_dec, 0);
+	WRITE_ONCE(obs_task, current);
+	p = ioremap(start, len);
+	WRITE_ONCE(obs_task, NULL);
+	enc = atomic_read(&obs_enc);
+	dec = atomic_read(&obs_dec);
+	if (p)
+		iounmap(p);
+	if (!p)
+		seq_buf_printf(s, "%s=refused\n", key);
+	else if (enc && !dec)
+		seq_buf_printf(s, "%s=encrypted\n", key);
+	else if (dec && !enc)
+		seq_buf_printf(s, "%s=plain\n", key);
+	else
+		seq_buf_printf(s, "%s=unknown enc=%d dec=%d\n", key, enc, dec);
+	seq_buf_printf(s, "%s_range=0x%llx+0x%llx\n", key, (u64)start, (u64)len);
+}
+
+/* The MSI-X table of @pdev: its physical start and length, or length 0. */
+static resource_size_t obs_msix_table(struct pci_dev *pdev, resource_size_t *start)
+{
+	u32 table;
+	u16 flags;
+
+	if (!pdev->msix_cap)
+		return 0;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	*start = pci_resource_start(pdev, table & PCI_MSIX_TABLE_BIR) +
+		 (table & PCI_MSIX_TABLE_OFFSET);
+	return ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
+}
+
+static void obs_dma(struct seq_buf *s, struct device *dev)
+{
+	dma_addr_t dma;
+	phys_addr_t phys;
+	void *buf;
+
+	buf = kmalloc(SZ_4K, GFP_KERNEL);
+	if (!buf) {
+		seq_buf_printf(s, "map=error\n");
+		return;
+	}
+	phys = virt_to_phys(buf);
+	dma = dma_map_single(dev, buf, SZ_4K, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma)) {
+		seq_buf_printf(s, "map=error\n");
+	} else {
+		if (__sme_clr(dma) == phys)
+			seq_buf_printf(s, "map=direct\n");
+		else if (compat_is_swiotlb_buffer(dev, __sme_clr(dma)))
+			seq_buf_printf(s, "map=bounced\n");
+		else
+			seq_buf_printf(s, "map=other\n");
+		seq_buf_printf(s, "dma=0x%llx\nphys=0x%llx\n", (u64)dma, (u64)phys);
+		dma_unmap_single(dev, dma, SZ_4K, DMA_TO_DEVICE);
+	}
+	kfree(buf);
+
+	WRITE_ONCE(obs_decrypted_addr, 0);
+	WRITE_ONCE(obs_task, current);
+	buf = dma_alloc_coherent(dev, SZ_4K, &dma, GFP_KERNEL);
+	WRITE_ONCE(obs_task, NULL);
+	if (!buf) {
+		seq_buf_printf(s, "coherent=error\n");
+		return;
+	}
+	seq_buf_printf(s, "coherent=%s\n",
+		       READ_ONCE(obs_decrypted_addr) == (unsigned long)buf ?
+		       "shared" : "private");
+	dma_free_coherent(dev, SZ_4K, buf, dma);
+}
+
+static void obs_run(struct pci_dev *pdev)
+{
+	struct device *dev = &pdev->dev;
+	resource_size_t start = 0, len;
+	struct seq_buf s;
+
+	seq_buf_init(&s, obs_out, sizeof(obs_out));
+	seq_buf_printf(&s, "dev=%s\n", pci_name(pdev));
+	seq_buf_printf(&s, "fdu=%s\n", obs_fdu(dev) ? "shared" : "private");
+	obs_dma(&s, dev);
+	len = (pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ?
+	      pci_resource_len(pdev, 0) : 0;
+	obs_ioremap(&s, "bar0", pci_resource_start(pdev, 0), len);
+	len = obs_msix_table(pdev, &start);
+	obs_ioremap(&s, "msix", start, len);
+}
+
+static ssize_t obs_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	struct pci_dev *pdev;
+	struct device *dev;
+	char name[32];
+
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	strim(name);
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	scoped_guard(mutex, &obs_lock)
+		obs_run(pdev);
+	put_device(dev);
+	return count;
+}
+
+static ssize_t obs_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	guard(mutex)(&obs_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, obs_out,
+				       strnlen(obs_out, sizeof(obs_out)));
+}
+
+static const struct file_operations obs_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_write,
+	.read = obs_read,
+	.llseek = default_llseek,
+};
+
+static int __init obs_init(void)
+{
+	int ret;
+
+	obs_fdu = obs_lookup("force_dma_unencrypted");
+	if (!obs_fdu) {
+		pr_err("cannot find force_dma_unencrypted\n");
+		return -ENOENT;
+	}
+	ret = register_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
+	if (ret) {
+		pr_err("cannot probe cc_mkenc/cc_mkdec/set_memory_decrypted: %d\n", ret);
+		return ret;
+	}
+	obs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("run", 0600, obs_dir, NULL, &obs_fops);
+	return 0;
+}
+module_init(obs_init);
+
+static void __exit obs_exit(void)
+{
+	debugfs_remove_recursive(obs_dir);
+	unregister_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
+}
+module_exit(obs_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pci-tsm test: what DMA and ioremap did for a device");
