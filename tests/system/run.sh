@@ -48,6 +48,54 @@ supported_kernels() {
 		xargs -rn1 basename | sort -V | awk -F. '!seen[$1"."$2]++'
 }
 
+# purge_check IMAGE: `apt-get purge` of both packages in the system a VM
+# left (natively: under TCG it takes longer than the whole boot), then the
+# file list against the one taken before the install. Left may be only
+# what the packages apt pulled in own (they stay installed), the links of
+# their alternatives, and the administrator's own files in /etc/tsm (dpkg
+# keeps them, and the directories holding them). Gone must be nothing.
+# Units, enablement links, DKMS tree, modules of every kernel and the
+# daemon's state are all files in that list.
+purge_check() {
+	local img=$1 mnt=$BUILD/purge-root reason=
+	local admin='^/etc/tsm(/policy\.d(/10-system-test\.conf)?|/trust(/test-root\.pem)?)?$'
+
+	mkdir -p "$mnt"
+	mount -o loop "$img" "$mnt" || { echo "FAIL host purge: cannot mount $img"; return 1; }
+	mount -t proc proc "$mnt/proc" && mount --bind /dev "$mnt/dev"
+	chroot "$mnt" env DEBIAN_FRONTEND=noninteractive \
+		apt-get purge -y pci-tsm-dkms tsm-verifierd < /dev/null > "$BUILD/purge.log" 2>&1 ||
+		reason="apt-get purge failed ($BUILD/purge.log)"
+	chroot "$mnt" /ptsm-test/snapshot-files.sh > "$BUILD/files-after.txt"
+	cat "$mnt"/var/lib/dpkg/info/*.list | sed -E 's#^/(bin|sbin|lib|lib64)(/|$)#/usr/\1\2#' |
+		LC_ALL=C sort -u > "$BUILD/owned.txt"
+	LC_ALL=C comm -13 "$mnt/ptsm-test/files-before.txt" "$BUILD/files-after.txt" |
+		LC_ALL=C comm -23 - "$BUILD/owned.txt" |
+		while read -r p; do
+			case "$p" in /etc/alternatives/*) continue ;; esac
+			case "$(readlink "$mnt$p")" in /etc/alternatives/*) continue ;; esac
+			echo "$p"
+		done | grep -v -E "$admin" > "$BUILD/purge-left.txt"
+	LC_ALL=C comm -23 "$mnt/ptsm-test/files-before.txt" "$BUILD/files-after.txt" > "$BUILD/purge-gone.txt"
+	for p in /etc/tsm/trust/test-root.pem /etc/tsm/policy.d/10-system-test.conf; do
+		[ -e "$mnt$p" ] || reason="${reason:+$reason; }the administrator's $p is gone"
+	done
+	umount "$mnt/dev" "$mnt/proc"
+	umount "$mnt"
+	[ -s "$BUILD/purge-left.txt" ] &&
+		reason="${reason:+$reason; }$(wc -l < "$BUILD/purge-left.txt") path(s) left behind"
+	[ -s "$BUILD/purge-gone.txt" ] &&
+		reason="${reason:+$reason; }$(wc -l < "$BUILD/purge-gone.txt") path(s) of the base system gone"
+	if [ -z "$reason" ]; then
+		echo "PASS host purge"
+		return 0
+	fi
+	echo "FAIL host purge: $reason"
+	sed 's/^/  left: /' "$BUILD/purge-left.txt" | head -n 40
+	sed 's/^/  gone: /' "$BUILD/purge-gone.txt" | head -n 40
+	return 1
+}
+
 kernels=()
 rootfs_only=0
 while [ $# -gt 0 ]; do
@@ -235,5 +283,14 @@ for kv in "${kernels[@]}"; do
 		fail=1
 	fi
 done
+# The purge, once: on the disk of the first kernel's VM that finished.
+purged=0
+for kv in "${kernels[@]}"; do
+	grep -q "PTSM-SYSTEM DONE" "$BUILD/$kv/console.txt" 2>/dev/null || continue
+	purge_check "$BUILD/$kv/image" || fail=1
+	purged=1
+	break
+done
+[ $purged = 1 ] || { echo "FAIL host purge: no VM finished its test"; fail=1; }
 exit $fail
 }
