@@ -17,6 +17,8 @@
 #   make bench           benchmark suite, bench/results.json; docs/performance.md
 #                        (see mk/bench.mk)
 #   make install / uninstall   see mk/install.mk
+#   make deb             Debian packages pci-tsm-dkms and tsm-verifierd in
+#                        build/deb/, checked by lintian (debian/build-debs.sh)
 #   make clean
 #
 # Modules are built out of tree: modules/ and include/ are mirrored into
@@ -31,7 +33,7 @@ endif
 TEST ?= all
 LIBSPDM_CAPTURES ?=
 
-.PHONY: all modules userspace check demo matrix vm-test deps clean
+.PHONY: all modules userspace check demo matrix vm-test deps deb clean
 
 all: modules userspace
 
@@ -61,6 +63,9 @@ matrix:
 
 vm-test:
 	tests/vm/run $(if $(KVER),-k $(KVER)) $(TEST)
+
+deb:
+	debian/build-debs.sh
 
 clean:
 	rm -rf build

@@ -1,17 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Whole-system test (issue 7): a Debian bookworm VM booted like a real
-# machine -- systemd as PID 1, systemd-udevd, Debian's own initrd -- with the
-# project installed the way a user installs it: `make install` in the
-# rootfs, `dkms install` of the modules for every supported kernel, and
-# `systemctl enable tsm-verifierd`. Then system-test.sh runs inside as a
-# oneshot unit after multi-user.target and reports on the serial console.
+# Whole-system test (issues 7 and 17): a Debian bookworm VM booted like a
+# real machine -- systemd as PID 1, systemd-udevd, Debian's own initrd --
+# with the project installed the way a Debian user installs it. `make deb`
+# builds the packages (lintian included), and a second build with a bumped
+# version is the upgrade. In a copy of the cached base root (the base system
+# and the kernels with their headers, nothing of ours):
+#   apt-get install ./pci-tsm-dkms_V1 ./tsm-verifierd_V1   (DKMS builds for
+#       every kernel there), an edit to /etc/tsm/tsm-verifierd.conf, then
+#   apt-get install ./pci-tsm-dkms_V2 ./tsm-verifierd_V2   (the upgrade).
+# system-test.sh then runs inside as a oneshot unit after multi-user.target:
+# the upgraded system decides devices, reloads and restarts, and at the end
+# `apt-get purge --autoremove` must bring the file list back to the one
+# taken before the install. Results are read from the serial console.
 #
 # usage: tests/system/run.sh [-k KVER]...   (default: every supported kernel)
 #        tests/system/run.sh --rootfs-only  (build or reuse the cached rootfs;
 #                                            make check starts it early)
-# Prints "PASS|FAIL <kver> system" per kernel; exit 0 only if all passed.
+# Prints "PASS|FAIL <kver> system" per kernel, and "PASS|FAIL host
+# make-install" for the `make install` path other distributions use;
+# exit 0 only if all passed.
 set -uo pipefail
 # One block: bash reads it whole before running, so editing this file
 # cannot change a running instance.
@@ -20,7 +29,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SYS=$TOP/tests/system
 BUILD=${PTSM_BUILD_DIR:-$TOP/build}/system
-TIMEOUT=${PTSM_SYSTEM_TIMEOUT:-600}
+TIMEOUT=${PTSM_SYSTEM_TIMEOUT:-900}
 ALLOWED_TAINT=$(( (1 << 12) | (1 << 13) ))	# O, E
 
 die() { echo "system: $*" >&2; exit 2; }
@@ -39,6 +48,54 @@ supported_kernels() {
 		xargs -rn1 basename | sort -V | awk -F. '!seen[$1"."$2]++'
 }
 
+# purge_check IMAGE: `apt-get purge` of both packages in the system a VM
+# left (natively: under TCG it takes longer than the whole boot), then the
+# file list against the one taken before the install. Left may be only
+# what the packages apt pulled in own (they stay installed), the links of
+# their alternatives, and the administrator's own files in /etc/tsm (dpkg
+# keeps them, and the directories holding them). Gone must be nothing.
+# Units, enablement links, DKMS tree, modules of every kernel and the
+# daemon's state are all files in that list.
+purge_check() {
+	local img=$1 mnt=$BUILD/purge-root reason=
+	local admin='^/etc/tsm(/policy\.d(/10-system-test\.conf)?|/trust(/test-root\.pem)?)?$'
+
+	mkdir -p "$mnt"
+	mount -o loop "$img" "$mnt" || { echo "FAIL host purge: cannot mount $img"; return 1; }
+	mount -t proc proc "$mnt/proc" && mount --bind /dev "$mnt/dev"
+	chroot "$mnt" env DEBIAN_FRONTEND=noninteractive \
+		apt-get purge -y pci-tsm-dkms tsm-verifierd < /dev/null > "$BUILD/purge.log" 2>&1 ||
+		reason="apt-get purge failed ($BUILD/purge.log)"
+	chroot "$mnt" /ptsm-test/snapshot-files.sh > "$BUILD/files-after.txt"
+	cat "$mnt"/var/lib/dpkg/info/*.list | sed -E 's#^/(bin|sbin|lib|lib64)(/|$)#/usr/\1\2#' |
+		LC_ALL=C sort -u > "$BUILD/owned.txt"
+	LC_ALL=C comm -13 "$mnt/ptsm-test/files-before.txt" "$BUILD/files-after.txt" |
+		LC_ALL=C comm -23 - "$BUILD/owned.txt" |
+		while read -r p; do
+			case "$p" in /etc/alternatives/*) continue ;; esac
+			case "$(readlink "$mnt$p")" in /etc/alternatives/*) continue ;; esac
+			echo "$p"
+		done | grep -v -E "$admin" > "$BUILD/purge-left.txt"
+	LC_ALL=C comm -23 "$mnt/ptsm-test/files-before.txt" "$BUILD/files-after.txt" > "$BUILD/purge-gone.txt"
+	for p in /etc/tsm/trust/test-root.pem /etc/tsm/policy.d/10-system-test.conf; do
+		[ -e "$mnt$p" ] || reason="${reason:+$reason; }the administrator's $p is gone"
+	done
+	umount "$mnt/dev" "$mnt/proc"
+	umount "$mnt"
+	[ -s "$BUILD/purge-left.txt" ] &&
+		reason="${reason:+$reason; }$(wc -l < "$BUILD/purge-left.txt") path(s) left behind"
+	[ -s "$BUILD/purge-gone.txt" ] &&
+		reason="${reason:+$reason; }$(wc -l < "$BUILD/purge-gone.txt") path(s) of the base system gone"
+	if [ -z "$reason" ]; then
+		echo "PASS host purge"
+		return 0
+	fi
+	echo "FAIL host purge: $reason"
+	sed 's/^/  left: /' "$BUILD/purge-left.txt" | head -n 40
+	sed 's/^/  gone: /' "$BUILD/purge-gone.txt" | head -n 40
+	return 1
+}
+
 kernels=()
 rootfs_only=0
 while [ $# -gt 0 ]; do
@@ -49,7 +106,7 @@ while [ $# -gt 0 ]; do
 		fi
 		shift 2 ;;
 	--rootfs-only) rootfs_only=1; shift ;;
-	-h|--help) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -59,22 +116,69 @@ for kv in "${kernels[@]}"; do
 	[ -n "$kv" ] && [ -e "/boot/vmlinuz-$kv" ] && [ -e "/boot/initrd.img-$kv" ] ||
 		die "kernel '$kv': /boot/vmlinuz and /boot/initrd.img needed"
 done
-for t in qemu-system-x86_64 mke2fs chroot; do
+for t in qemu-system-x86_64 mke2fs chroot dpkg-deb; do
 	command -v $t >/dev/null || die "missing '$t' (scripts/install-deps.sh)"
 done
-[ "$(id -u)" = 0 ] || die "must run as root (chroot, dkms)"
+[ "$(id -u)" = 0 ] || die "must run as root (chroot, apt-get)"
 
 all_kvers=$(supported_kernels | tr '\n' ' ')
 base=$(KVERS="$all_kvers" "$SYS/build-rootfs.sh") || die "rootfs build failed"
 [ $rootfs_only = 1 ] && { say "rootfs ready: $base"; exit 0; }
 
-# Userspace the rootfs gets installed: built here (same Debian release).
-say "building userspace ..."
+# The packages, built as `make deb` builds them (V1, lintian included), and
+# a second build with a bumped version for the upgrade (V2), side by side.
+debs=$BUILD/debs
+rm -rf "$debs"
+mkdir -p "$debs"
+say "building the packages (make deb, and a bumped version for the upgrade) ..."
+"$TOP/debian/build-debs.sh" --out "$debs/v1" > "$debs/v1.log" 2>&1 &
+v1_pid=$!
+"$TOP/debian/build-debs.sh" --out "$debs/v2" --bump systest2 --no-lintian > "$debs/v2.log" 2>&1 &
+v2_pid=$!
+wait $v1_pid || { tail -n 40 "$debs/v1.log" >&2; die "make deb failed (log: $debs/v1.log)"; }
+wait $v2_pid || { tail -n 40 "$debs/v2.log" >&2; die "the bumped package build failed (log: $debs/v2.log)"; }
+grep -E '^[EWIP]: ' "$debs/v1.log" | sed 's/^/system: lintian: /' >&2 || true
+v1=$(cat "$TOP/VERSION")
+v2=$v1+systest2
+
+# Test tools and fixtures (the responder emulates the device's SPDM side).
+say "building the test tools ..."
 make -s -C "$TOP" userspace >&2 || die "userspace build failed"
 fixtures=$BUILD/fixtures
 rm -rf "$fixtures"
 "$TOP/tests/tools/spdm-fixture" gen --out "$fixtures" --alg p384 >&2 ||
 	die "fixture generation failed"
+
+# `make install` (other distributions): staged, it installs what the two
+# packages ship (bookworm's /lib paths aside), and `make uninstall` takes
+# all of it away again.
+mi=$BUILD/make-install
+rm -rf "$mi"
+mkdir -p "$mi"
+mi_reason=
+make -s -C "$TOP" install DESTDIR="$mi/root" > "$mi/install.log" 2>&1 ||
+	mi_reason="make install failed ($mi/install.log)"
+if [ -z "$mi_reason" ]; then
+	(cd "$mi/root" && find . -type f | sed 's|^\.||; s|^/usr/lib/|/lib/|; s|/doc/pci-tsm/|/doc/tsm-verifierd/|' |
+		sort) > "$mi/make-install.txt"
+	for d in "$debs"/v1/pci-tsm-dkms_*.deb "$debs"/v1/tsm-verifierd_*.deb; do
+		dpkg-deb --fsys-tarfile "$d" | tar -t | grep -v '/$' | sed 's|^\.||'
+	done | sed 's|^/usr/lib/|/lib/|; s|\.gz$||' |
+		grep -v -E '^/usr/share/doc/[^/]+/(changelog|copyright)$' | sort > "$mi/debs.txt"
+	if ! diff -u "$mi/debs.txt" "$mi/make-install.txt" > "$mi/diff.txt"; then
+		mi_reason="make install and the packages ship different files ($mi/diff.txt)"
+	fi
+	make -s -C "$TOP" uninstall DESTDIR="$mi/root" >> "$mi/install.log" 2>&1 ||
+		mi_reason="${mi_reason:+$mi_reason; }make uninstall failed"
+	left=$(find "$mi/root" ! -type d | sed "s|^$mi/root||")
+	[ -z "$left" ] || mi_reason="${mi_reason:+$mi_reason; }make uninstall left $(echo $left)"
+fi
+if [ -z "$mi_reason" ]; then
+	echo "PASS host make-install"
+else
+	echo "FAIL host make-install: $mi_reason"
+	[ -s "$mi/diff.txt" ] && sed 's/^/  | /' "$mi/diff.txt"
+fi
 
 rm -rf "$BUILD/root" "$BUILD/image.base"
 mkdir -p "$BUILD"
@@ -82,17 +186,11 @@ say "copying the cached rootfs ..."
 cp -a "$base" "$BUILD/root" || die "copy of $base failed"
 root=$BUILD/root
 
-# The project, as a user's checkout: tracked + untracked-but-not-ignored
-# files, plus the userspace binaries built above.
-src=$root/root/pci-tsm
-mkdir -p "$src"
-(cd "$TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src") ||
-	die "copying the source tree failed"
-cp "$TOP/daemon/tsm-verifierd" "$src/daemon/"
-cp "$TOP/daemon/tsmctl/tsmctl" "$src/daemon/tsmctl/"
-mkdir -p "$root/ptsm-test/bin"
+mkdir -p "$root/ptsm-test/bin" "$root/ptsm-test/v1" "$root/ptsm-test/v2"
+cp "$debs"/v1/pci-tsm-dkms_*.deb "$debs"/v1/tsm-verifierd_*.deb "$root/ptsm-test/v1/"
+cp "$debs"/v2/pci-tsm-dkms_*.deb "$debs"/v2/tsm-verifierd_*.deb "$root/ptsm-test/v2/"
 cp -a "$fixtures" "$root/ptsm-test/fixtures"
-cp "$SYS/system-test.sh" "$root/ptsm-test/"
+cp "$SYS/system-test.sh" "$SYS/snapshot-files.sh" "$root/ptsm-test/"
 for b in devsec-responder spdm-fixture; do
 	[ -x "$TOP/tests/tools/$b" ] && cp "$TOP/tests/tools/$b" "$root/ptsm-test/bin/"
 done
@@ -102,20 +200,33 @@ cp "$SYS/99-devsec-test.rules" "$root/etc/udev/rules.d/"
 # ioremap of an accepted device's TEE MMIO there. tsm_shim's testing mode
 # makes the VM decide as a confidential guest would, so the driver binds.
 echo "options tsm_shim testing=1" > "$root/etc/modprobe.d/ptsm-system-test.conf"
+printf 'v1=%s\nv2=%s\n' "$v1" "$v2" > "$root/ptsm-test/versions"
 
-ver=$(cat "$TOP/VERSION")
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 trap 'umount "$root/dev" "$root/proc" 2>/dev/null' EXIT
-say "make install + dkms install pci-tsm/$ver for: $all_kvers"
-chroot "$root" make -C /root/pci-tsm install >&2 || die "make install in the rootfs failed"
-for kv in $all_kvers; do
-	chroot "$root" dkms install "pci-tsm/$ver" -k "$kv" >&2 ||
-		die "dkms install for $kv failed"
-done
 chroot "$root" systemctl mask serial-getty@ttyS0.service >&2 &&
-	chroot "$root" systemctl enable tsm-verifierd.service ptsm-system-test.service >&2 ||
+	chroot "$root" systemctl enable ptsm-system-test.service >&2 ||
 	die "systemctl enable failed"
+chroot "$root" /ptsm-test/snapshot-files.sh > "$root/ptsm-test/files-before.txt" ||
+	die "the file list before the install failed"
+# --no-install-recommends: dkms recommends linux-headers-amd64, which would
+# fetch the newest kernel's headers; this root has those of the kernels it
+# boots.
+apt_install() {
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends "$@" < /dev/null
+}
+say "apt-get install pci-tsm $v1 (DKMS builds for: $all_kvers) ..."
+apt_install ./ptsm-test/v1/pci-tsm-dkms_"$v1"_all.deb ./ptsm-test/v1/tsm-verifierd_"$v1"_amd64.deb \
+	> "$BUILD/apt-v1.log" 2>&1 || { tail -n 40 "$BUILD/apt-v1.log" >&2; die "apt-get install of $v1 failed"; }
+# the administrator's edit, which the upgrade must keep
+sed -i 's/^#timeout = 10s$/timeout = 20s/' "$root/etc/tsm/tsm-verifierd.conf"
+grep -q '^timeout = 20s$' "$root/etc/tsm/tsm-verifierd.conf" || die "editing tsm-verifierd.conf failed"
+sha256sum < "$root/etc/tsm/tsm-verifierd.conf" > "$root/ptsm-test/edited-conf.sha256"
+say "apt-get install pci-tsm $v2 (the upgrade) ..."
+apt_install ./ptsm-test/v2/pci-tsm-dkms_"$v2"_all.deb ./ptsm-test/v2/tsm-verifierd_"$v2"_amd64.deb \
+	> "$BUILD/apt-v2.log" 2>&1 || { tail -n 40 "$BUILD/apt-v2.log" >&2; die "apt-get install of $v2 (upgrade) failed"; }
 umount "$root/dev" "$root/proc"
 trap - EXIT
 
@@ -123,6 +234,7 @@ say "making the disk image ..."
 mke2fs -q -F -t ext4 -d "$root" "$BUILD/image.base" 3G >&2 || die "mke2fs failed"
 
 fail=0
+[ -z "$mi_reason" ] || fail=1
 for kv in "${kernels[@]}"; do
 	out=$BUILD/$kv
 	rm -rf "$out"; mkdir -p "$out"
@@ -171,5 +283,14 @@ for kv in "${kernels[@]}"; do
 		fail=1
 	fi
 done
+# The purge, once: on the disk of the first kernel's VM that finished.
+purged=0
+for kv in "${kernels[@]}"; do
+	grep -q "PTSM-SYSTEM DONE" "$BUILD/$kv/console.txt" 2>/dev/null || continue
+	purge_check "$BUILD/$kv/image" || fail=1
+	purged=1
+	break
+done
+[ $purged = 1 ] || { echo "FAIL host purge: no VM finished its test"; fail=1; }
 exit $fail
 }

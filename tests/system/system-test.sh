@@ -45,23 +45,38 @@ journal_denied() {
 		grep -q "TSM_REASON=.*measurement"
 }
 
-# --- the installation a user made -------------------------------------
+# --- the installation a user made: apt-get install of V1, then V2 ---------
+. /ptsm-test/versions
 kv=$(uname -r)
+check "a minimal system: no procps (/bin/kill)" sh -c '! dpkg -s procps >/dev/null 2>&1 && [ ! -e /bin/kill ]'
+dpkg_state=$(dpkg-query -W -f='${Version} ${db:Status-Abbrev}\n' pci-tsm-dkms tsm-verifierd |
+	sed 's/ *$//' | sort -u)
+check "dpkg: both packages at $v2 and installed ($dpkg_state)" test "$dpkg_state" = "$v2 ii"
+check "tsm-verifierd --version says $v2" test "$(tsm-verifierd --version)" = "tsm-verifierd $v2"
+check "tsmctl --version says $v2" test "$(tsmctl --version)" = "tsmctl $v2"
+check "the running pci_tsm is $v2" test "$(cat /sys/module/pci_tsm/version 2>/dev/null)" = "$v2"
 # One `dkms status` (a slow script under TCG) serves every kernel's check:
 # its lines read "pci-tsm/VERSION, KERNEL, ARCH: installed".
 dkms status pci-tsm > /tmp/dkms-status.txt 2>&1
 cat /tmp/dkms-status.txt >&2
-dkms_installed() { grep -F "pci-tsm/" /tmp/dkms-status.txt | grep -F ", $1, " | grep -q ": installed"; }
-check "dkms installed for the running kernel" dkms_installed "$kv"
+dkms_installed() { grep -F "pci-tsm/$v2, $1, " /tmp/dkms-status.txt | grep -q ": installed"; }
+check "dkms: $v2 installed for the running kernel" dkms_installed "$kv"
 for k in /lib/modules/*/build; do
 	k=$(basename "$(dirname "$k")")
-	check "dkms installed for $k" dkms_installed "$k"
+	check "dkms: $v2 installed for $k" dkms_installed "$k"
 done
+check "dkms: nothing of $v1 is left" sh -c "! grep -F 'pci-tsm/$v1,' /tmp/dkms-status.txt"
+check "the upgrade kept the edited tsm-verifierd.conf" \
+	sh -c 'sha256sum < /etc/tsm/tsm-verifierd.conf | cmp -s - /ptsm-test/edited-conf.sha256 &&
+	       ! ls /etc/tsm/*.dpkg-* 2>/dev/null'
+check "policy.d ships empty" sh -c '[ -z "$(ls -A /etc/tsm/policy.d)" ]'
+check "group tsm (sysusers.d)" getent group tsm
 check "modules-load.d loaded tsm_core pci_tsm tsm_shim" \
 	sh -c 'lsmod | grep -q "^tsm_core " && lsmod | grep -q "^pci_tsm " && lsmod | grep -q "^tsm_shim "'
 check "samples not autoloaded" sh -c '! lsmod | grep -q "^devsec_"'
 check "modprobe.d sets require_validate" \
 	grep -qE '^(1|Y)$' /sys/module/pci_tsm/parameters/require_validate
+check "tsm-verifierd enabled" test "$(systemctl is-enabled tsm-verifierd)" = enabled
 check "tsm-verifierd active" systemctl is-active --quiet tsm-verifierd
 unit=$(systemctl show -P FragmentPath tsm-verifierd)
 # --man=no: the rootfs has no man(1); the pages themselves are checked below
@@ -90,8 +105,12 @@ match.address = 10001:*
 trust-anchor = test-root.pem
 measurement.1 = sha384:$zeros
 target = accept
+
+# the administrator's own default: nothing shipped holds one
+[default]
+target = deny
 POLICY
-check "reload with the test policy" systemctl reload tsm-verifierd
+check "reload with the test policy (its own [default])" systemctl reload tsm-verifierd
 
 # --- the emulated platform: a devsec TSM with the fixture's evidence -----
 modprobe devsec_tsm || fail "modprobe devsec_tsm"
@@ -135,6 +154,13 @@ check "stopped: bad still held and unbound" is_held_unbound "$BAD"
 check "stopped: good still bound" is_bound_to "$GOOD" devsec_pci
 check "start" systemctl start tsm-verifierd
 
+# --- a policy the daemon refuses fails the reload, and changes nothing -----
+printf '[rule "broken"]\nmatch.vendor = banana\n' > /etc/tsm/policy.d/20-broken.conf
+check "reload of a broken policy fails" sh -c '! systemctl reload tsm-verifierd'
+rm -f /etc/tsm/policy.d/20-broken.conf
+check "after the refused reload: still active" systemctl is-active --quiet tsm-verifierd
+check "after the refused reload: bad still held" is_held_unbound "$BAD"
+
 # --- fixing the policy lets the held device through -----------------------
 sed -i '/^measurement\.1/d' /etc/tsm/policy.d/10-system-test.conf
 check "reload with the fixed policy" systemctl reload tsm-verifierd
@@ -142,3 +168,6 @@ check "bad device accepted after the policy fix" wait_decision "$BAD" accepted 6
 check "bad device now bound" sh -c "sleep 2; [ \"\$(basename \"\$(readlink /sys/bus/pci/devices/$BAD/driver)\")\" = devsec_pci ]"
 
 kill "$responder" 2>/dev/null
+
+# apt-get purge runs on this system's disk after it powers off (run.sh):
+# under TCG it takes longer than everything above.
