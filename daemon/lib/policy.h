@@ -61,6 +61,12 @@ struct tsm_rule {
 	uint16_t report_forbid;		/* report.forbid = names */
 	bool has_target;
 	enum tsm_target target;		/* target = accept|deny|audit (required) */
+	/*
+	 * unverified = allow: the rule may accept without a trust anchor or
+	 * root pin (the chain is then not validated). Without it, such a
+	 * rule is a configuration error.
+	 */
+	bool allow_unverified;
 };
 
 struct tsm_policy {
@@ -69,6 +75,7 @@ struct tsm_policy {
 	size_t nrules;
 	bool has_default;
 	enum tsm_target default_target;
+	bool default_unverified;	/* [default] unverified = allow (needed for accept/audit) */
 	char *default_file;		/* where [default] was given */
 	int default_line;
 };
@@ -84,8 +91,9 @@ void tsm_policy_free(struct tsm_policy *pol);
  * Load every "*.conf" in @policy_dir in strcmp name order into a new
  * policy. Any error (syntax, unknown key, bad value, duplicate rule name
  * across all files, second [default], rule without target, accept/audit
- * rule without trust-anchor or root-fingerprint, unreadable file or
- * anchor) fails the whole load with "FILE:LINE: message" in err->reason
+ * rule or [default] without trust-anchor or root-fingerprint and without
+ * "unverified = allow", unreadable file or anchor) fails the whole load
+ * with "FILE:LINE: message" in err->reason
  * and code -TSM_E_CONFIG (or -TSM_E_IO for the directory itself).
  * A missing or empty directory yields an empty policy (default deny).
  */

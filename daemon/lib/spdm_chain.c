@@ -159,6 +159,8 @@ int tsm_chain_parse(const uint8_t *data, size_t len, enum tsm_hash hash,
 				*err = first;
 		}
 	}
+	if (!rc && tsm_digest(TSM_HASH_SHA256, data, len, out->sha256))
+		rc = tsm_fail(err, TSM_E_NOMEM, "chain", "digest failed");
 	if (rc)
 		tsm_chain_free(out);
 	return rc;

@@ -64,9 +64,12 @@ static void good_corpus(void **state)
 	snprintf(path, sizeof(path), "%s/good", corpus);
 	if (tsm_policy_load_dir(path, trust, &pol, &err))
 		fail_msg("dir: %s", err.reason);
-	assert_int_equal(pol->nrules, 8);
+	assert_int_equal(pol->nrules, 9);
 	assert_string_equal(pol->rules[0].name, "acme-accelerator");
-	assert_string_equal(pol->rules[6].name, "no-newline-at-end");
+	assert_string_equal(pol->rules[4].name, "lab-unverified");
+	assert_true(pol->rules[4].allow_unverified);
+	assert_false(pol->rules[0].allow_unverified);
+	assert_string_equal(pol->rules[7].name, "no-newline-at-end");
 	assert_true(pol->has_default);
 	assert_int_equal(pol->default_target, TSM_TARGET_DENY);
 	/* spot checks of 10-full.conf */
@@ -257,7 +260,7 @@ static void directory(void **state)
 	snprintf(dir, sizeof(dir), "%s/pd", tl_tmpdir());
 	mkdir(dir, 0755);
 	tl_write_tmp("pd/20-b.conf", "[rule \"b\"]\ntarget = deny\n");
-	tl_write_tmp("pd/10-a.conf", "[rule \"a\"]\ntarget = deny\n[default]\ntarget = audit\n");
+	tl_write_tmp("pd/10-a.conf", "[rule \"a\"]\ntarget = deny\n[default]\nunverified = allow\ntarget = audit\n");
 	tl_write_tmp("pd/30-c.conf.disabled", "garbage\n");
 	tl_write_tmp("pd/.hidden.conf", "garbage\n");
 	assert_int_equal(tsm_policy_load_dir(dir, NULL, &pol, &err), 0);
