@@ -173,15 +173,28 @@ int tsm_rule_add_meas(struct tsm_rule *rule, uint8_t index, enum tsm_hash alg,
 		      const uint8_t *digest);
 
 /*
- * Fill @rule so that it accepts exactly this device's evidence as now
- * seen: match vendor/device, root-fingerprint pinned to the chain's
- * certs[0], every digest measurement block as measurement.N, the SVN
+ * Fill @rule with this device's identity and evidence as now seen: match
+ * vendor/device, every digest measurement block as measurement.N, the SVN
  * block (if any) as svn-min, report.require = the report's current
- * interface_info bits, target accept.
+ * interface_info bits, target accept. It pins nothing the device sent as
+ * a root of trust: until tsm_rule_set_trust() gives it an anchor the
+ * administrator chose, the rule does not load (accept without anchor).
  */
 int tsm_rule_from_evidence(struct tsm_rule *rule,
 			   const struct tsm_device_id *dev,
 			   const struct tsm_parsed *ev);
+
+/*
+ * Make @rule trust @anchors, read by the caller from the file
+ * @anchor_name that the administrator chose (written as trust-anchor =
+ * @anchor_name, looked up in the trust directory when the policy loads):
+ * the device's chain is validated against them first (fails with the
+ * chain's check and reason when they do not vouch for it), then the root
+ * the verified path ended at is pinned as root-fingerprint.
+ */
+int tsm_rule_set_trust(struct tsm_rule *rule, const char *anchor_name,
+		       STACK_OF(X509) *anchors, const struct tsm_parsed *ev,
+		       const struct tsm_verify_opts *opts, struct tsm_error *err);
 
 /*
  * Write @pol in the policy language (rules in order, then [default] if

@@ -362,10 +362,6 @@ int tsm_rule_from_evidence(struct tsm_rule *rule, const struct tsm_device_id *de
 	rule->has_vendor = rule->has_device = true;
 	rule->vendor = dev->vendor;
 	rule->device = dev->device;
-	rc = tsm_chain_root_fingerprint(&ev->chain, rule->root_pin);
-	if (rc)
-		return rc;
-	rule->has_root_pin = true;
 	for (unsigned int i = 0; i < ev->meas.nblocks; i++) {
 		const struct tsm_meas_block *b = &ev->meas.blocks[i];
 		enum tsm_hash alg = ev->vca.meas_hash;
@@ -396,5 +392,43 @@ int tsm_rule_from_evidence(struct tsm_rule *rule, const struct tsm_device_id *de
 		rule->report_require = ev->report.interface_info & TSM_REPORT_INFO_KNOWN;
 	rule->has_target = true;
 	rule->target = TSM_TARGET_ACCEPT;
+	return 0;
+}
+
+int tsm_rule_set_trust(struct tsm_rule *rule, const char *anchor_name,
+		       STACK_OF(X509) *anchors, const struct tsm_parsed *ev,
+		       const struct tsm_verify_opts *opts, struct tsm_error *err)
+{
+	struct tsm_path path;
+	int rc;
+
+	if (!anchor_name || !*anchor_name || strchr(anchor_name, '/') || !anchors ||
+	    !sk_X509_num(anchors))
+		return tsm_fail(err, TSM_E_INVAL, "trust-anchor",
+				"a trust anchor file chosen by the administrator is required");
+	if (!ev || !ev->chain.ncerts)
+		return tsm_fail(err, TSM_E_INVAL, "evidence", "no parsed evidence");
+	rc = tsm_verify_chain_path(&ev->chain, anchors, opts, &path, err);
+	if (rc) {
+		tsm_error_prefix(err, "not vouched for by %s", anchor_name);
+		return rc;
+	}
+	if (!rule->anchors) {
+		rule->anchors = sk_X509_new_null();
+		if (!rule->anchors)
+			return tsm_fail(err, TSM_E_NOMEM, "policy", "out of memory");
+	}
+	for (int i = 0; i < sk_X509_num(anchors); i++) {
+		X509 *a = sk_X509_value(anchors, i);
+
+		if (!sk_X509_push(rule->anchors, a))
+			return tsm_fail(err, TSM_E_NOMEM, "policy", "out of memory");
+		X509_up_ref(a);
+	}
+	rc = tsm_rule_add_anchor(rule, anchor_name);
+	if (rc)
+		return tsm_fail(err, -rc, "policy", "cannot add the trust anchor");
+	memcpy(rule->root_pin, path.root_sha256, sizeof(rule->root_pin));
+	rule->has_root_pin = true;
 	return 0;
 }

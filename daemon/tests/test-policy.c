@@ -580,10 +580,14 @@ static void generate(void **state)
 {
 	struct tsm_policy *pol = tsm_policy_new(tdir), *back;
 	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32, .nonce_required = true };
+	struct tsm_verify_opts vo = { .check_time = true };
+	STACK_OF(X509) *mine = sk_X509_new_null(), *other = sk_X509_new_null();
 	struct tsm_decision d;
 	struct tsm_error err;
 	struct tsm_rule *r;
-	char *text;
+	char *text, path[1200];
+	uint8_t fp[32];
+	unsigned int n;
 
 	(void)state;
 	r = tsm_policy_add_rule(pol, "gen-0000:01:00.0", &err);
@@ -594,8 +598,37 @@ static void generate(void **state)
 	assert_int_equal(tsm_rule_from_evidence(r, &dev, &parsed), 0);
 	assert_int_equal(r->nmeas, 2);
 	assert_true(r->has_svn_min && r->svn_min == 5);
+	/* without an anchor a human chose, nothing the device sent is pinned ... */
+	assert_false(r->has_root_pin);
+	assert_int_equal(r->nanchors, 0);
 	pol->has_default = true;
 	text = print_policy(pol);
+	assert_null(strstr(text, "root-fingerprint"));
+	/* ... and the rule cannot load: it would accept without verification */
+	back = tsm_policy_new(tdir);
+	assert_int_equal(tsm_policy_parse_buffer(back, "generated.conf", text, strlen(text), &err),
+			 -TSM_E_CONFIG);
+	assert_non_null(strstr(err.reason, "names no trust-anchor"));
+	tsm_policy_free(back);
+	free(text);
+	/* an anchor that does not vouch for the device is refused */
+	snprintf(path, sizeof(path), "%s/other.pem", tdir);
+	assert_int_equal(tsm_load_pem_certs(path, other, &err), 0);
+	assert_int_equal(tsm_rule_set_trust(r, "other.pem", other, &parsed, &vo, &err),
+			 -TSM_E_CHAIN);
+	assert_non_null(strstr(err.reason, "not vouched for by other.pem"));
+	assert_int_equal(tsm_rule_set_trust(r, "root.pem", NULL, &parsed, &vo, &err),
+			 -TSM_E_INVAL);
+	/* the chosen anchor: written as trust-anchor, its root pinned */
+	snprintf(path, sizeof(path), "%s/root.pem", tdir);
+	assert_int_equal(tsm_load_pem_certs(path, mine, &err), 0);
+	if (tsm_rule_set_trust(r, "root.pem", mine, &parsed, &vo, &err))
+		fail_msg("%s", err.reason);
+	X509_digest(ev.pki.root, EVP_sha256(), fp, &n);
+	assert_true(r->has_root_pin);
+	assert_memory_equal(r->root_pin, fp, 32);
+	text = print_policy(pol);
+	assert_non_null(strstr(text, "trust-anchor = root.pem\n"));
 	back = tsm_policy_new(tdir);
 	if (tsm_policy_parse_buffer(back, "generated.conf", text, strlen(text), &err))
 		fail_msg("%s\n%s", err.reason, text);
@@ -604,6 +637,127 @@ static void generate(void **state)
 	free(text);
 	tsm_policy_free(back);
 	tsm_policy_free(pol);
+	sk_X509_pop_free(mine, X509_free);
+	sk_X509_pop_free(other, X509_free);
+}
+
+/* Evidence that does not parse is accepted by no rule, audit and [default] included. */
+static void unparsed(void **state)
+{
+	static const char *const texts[] = {
+		"[rule \"a\"]\nunverified = allow\ntarget = audit\n",
+		"[rule \"a\"]\nunverified = allow\ntarget = accept\n",
+		"[rule \"a\"]\ntrust-anchor = root.pem\ntarget = audit\n",
+		"[default]\nunverified = allow\ntarget = accept\n",
+		"[default]\nunverified = allow\ntarget = audit\n",
+	};
+	struct tsm_parsed broken;
+
+	(void)state;
+	memset(&broken, 0, sizeof(broken));
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+		struct tsm_decision d;
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", texts[i], strlen(texts[i]),
+							 NULL), 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, NULL, NULL, &d), 0);
+		if (d.target != TSM_TARGET_DENY || strcmp(d.check, "evidence"))
+			fail_msg("%s-> %s (%s)", texts[i], tsm_target_name(d.target), d.reason);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &broken, NULL, &d), 0);
+		assert_int_equal(d.target, TSM_TARGET_DENY);
+		tsm_policy_free(pol);
+	}
+}
+
+/* unverified = allow: accepted without a chain check, and the decision says so. */
+static void unverified(void **state)
+{
+	struct tsm_decision d;
+
+	(void)state;
+	d = decide("[rule \"lab\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "lab", "");
+	assert_non_null(strstr(d.reason, "not verified"));
+	/* the rest of the rule still applies: a wrong measurement denies */
+	d = decide("[rule \"lab\"]\nunverified = allow\nmeasurement.1 = sha256:"
+		   "0000000000000000000000000000000000000000000000000000000000000000\n"
+		   "target = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "lab", "measurement.value");
+	/* [default] with unverified = allow */
+	d = decide("[default]\nunverified = allow\ntarget = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "default", "default");
+}
+
+/*
+ * The attack from issue 15: vendor A's intermediate sent first, then
+ * vendor B's genuine intermediate and leaf; A's rule pins A's
+ * intermediate and trusts both roots. OpenSSL alone would validate B's
+ * path; the decision must be deny.
+ */
+static void vendor_mix(void **state)
+{
+	struct tl_evidence b;
+	struct tl_pki a;
+	struct tsm_evidence v;
+	struct tsm_parsed p;
+	struct tsm_decision d;
+	struct tsm_error err;
+	struct tsm_eval_opts o = { .nonce = NULL, .verify = { .check_time = true } };
+	char text[2048], path[1200];
+	uint8_t fa[32], fb[32];
+	unsigned int n;
+
+	(void)state;
+	tl_pki_init(&a, TL_P384, NULL);
+	tl_evidence_init(&b, TL_P384, TSM_HASH_SHA384, false);
+	snprintf(path, sizeof(path), "%s/vendor-a.pem", tdir);
+	tl_write_pem(path, a.root);
+	snprintf(path, sizeof(path), "%s/vendor-b.pem", tdir);
+	tl_write_pem(path, b.pki.root);
+	X509_digest(a.inter, EVP_sha256(), fa, &n);
+	X509_digest(b.pki.root, EVP_sha256(), fb, &n);
+	/* the header keeps the hash of B's root, the root the path really ends at */
+	tl_chain_of(&b.cert, TSM_HASH_SHA384, b.pki.root,
+		    (X509 *[]){ a.inter, b.pki.inter, b.pki.leaf }, 3);
+	v = tl_evidence_view(&b);
+	if (tsm_evidence_parse(&v, &p, &err))
+		fail_msg("%s", err.reason);
+	snprintf(text, sizeof(text),
+		 "[rule \"vendor-a\"]\nmatch.root-fingerprint = sha256:%s\n"
+		 "trust-anchor = vendor-a.pem\ntrust-anchor = vendor-b.pem\n"
+		 "root-fingerprint = sha256:%s\ntarget = accept\n", hex(fa, 32), hex(fa, 32));
+	{
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err),
+				 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &p, &o, &d), 0);
+		ASSERT_DECISION(d, TSM_TARGET_DENY, "vendor-a", "chain.order");
+		tsm_policy_free(pol);
+	}
+	tsm_parsed_free(&p);
+	/* B's own chain (starting below its root) matches B's rule by the anchor's fingerprint */
+	tl_chain_of(&b.cert, TSM_HASH_SHA384, b.pki.root, (X509 *[]){ b.pki.inter, b.pki.leaf },
+		    2);
+	v = tl_evidence_view(&b);
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), 0);
+	snprintf(text, sizeof(text),
+		 "[rule \"vendor-b\"]\nmatch.root-fingerprint = sha256:%s\n"
+		 "trust-anchor = vendor-a.pem\ntrust-anchor = vendor-b.pem\n"
+		 "root-fingerprint = sha256:%s\ntarget = accept\n", hex(fb, 32), hex(fb, 32));
+	{
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err),
+				 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &p, &o, &d), 0);
+		ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "vendor-b", "");
+		tsm_policy_free(pol);
+	}
+	tsm_parsed_free(&p);
+	tl_evidence_fini(&b);
+	tl_pki_fini(&a);
 }
 
 int main(void)
@@ -621,6 +775,9 @@ int main(void)
 		cmocka_unit_test(matching),
 		cmocka_unit_test(cached),
 		cmocka_unit_test(generate),
+		cmocka_unit_test(unparsed),
+		cmocka_unit_test(unverified),
+		cmocka_unit_test(vendor_mix),
 	};
 	int rc = cmocka_run_group_tests_name("corpus", corpus_tests, setup, teardown);
 

@@ -29,6 +29,7 @@ int cmd_show(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
 int cmd_generate_policy(int argc, char **argv);
+int cmd_check_policy(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 
