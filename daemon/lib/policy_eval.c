@@ -211,10 +211,14 @@ static int check_report(const struct tsm_rule *r, const struct tsm_parsed *ev,
 	int rc;
 
 	if (!ev->has_report) {
-		if (r->report_require || r->report_forbid)
+		if (!r->report_require && !r->report_forbid)
+			return 0;
+		if (ev->report_stale)
 			return tsm_fail(err, TSM_E_REPORT, "report",
-					"rule checks the TDISP report but the device has none");
-		return 0;
+					"rule checks the TDISP report but the report given is from evidence generation %u, not the verified generation %u",
+					ev->report_generation, ev->generation);
+		return tsm_fail(err, TSM_E_REPORT, "report",
+				"rule checks the TDISP report but the device has none");
 	}
 	if (opts->layout) {
 		rc = tsm_report_check(&ev->report, opts->layout, err);

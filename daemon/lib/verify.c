@@ -66,7 +66,12 @@ int tsm_evidence_parse_cached(const struct tsm_evidence *ev, struct tsm_verify_c
 		tsm_error_prefix(err, "measurements");
 		goto fail;
 	}
-	if (ev->report) {
+	if (ev->report && ev->has_generation && ev->report_generation != ev->generation) {
+		/* not the generation being verified: the report says nothing about it */
+		out->report_stale = true;
+		out->report_generation = ev->report_generation;
+		out->generation = ev->generation;
+	} else if (ev->report) {
 		tsm_digest(TSM_HASH_SHA256, ev->report, ev->report_len, out->report_sha256);
 		rc = tsm_report_parse(ev->report, ev->report_len, &out->report, err);
 		if (rc) {

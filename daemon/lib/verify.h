@@ -26,6 +26,15 @@ struct tsm_evidence {
 	size_t meas_len;
 	const uint8_t *report;		/* REPORT (only after lock) */
 	size_t report_len;
+	/*
+	 * Evidence generations, when the caller knows them (device-evidence
+	 * family): the report is used only when it was read under the same
+	 * generation as CERT, VCA and MEASUREMENTS, the generation that is
+	 * verified. Otherwise it counts as absent (tsm_parsed.report_stale).
+	 */
+	bool has_generation;
+	uint32_t generation;		/* of CERT, VCA and MEASUREMENTS */
+	uint32_t report_generation;	/* of REPORT */
 };
 
 /*
@@ -38,6 +47,8 @@ struct tsm_parsed {
 	struct tsm_meas meas;
 	struct tsm_report report;
 	bool has_report;
+	bool report_stale;		/* a report of another generation was given, not used */
+	uint32_t report_generation, generation;	/* when report_stale */
 	/* SHA-256 of each raw object, for audit records (zero when absent) */
 	uint8_t cert_sha256[32];
 	uint8_t vca_sha256[32];

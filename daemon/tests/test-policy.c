@@ -576,6 +576,45 @@ static void cached(void **state)
 	tsm_verify_cache_free(vc);
 }
 
+/* report.require needs the report of the verified generation, not any report. */
+static void report_generation(void **state)
+{
+	static const char text[] = "[rule \"r\"]\ntrust-anchor = root.pem\n"
+				   "report.require = no-fw-update\ntarget = accept\n";
+	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32 };
+	struct tsm_policy *pol = tsm_policy_new(tdir);
+	struct tsm_evidence v = tl_evidence_view(&ev);
+	struct tsm_decision d;
+	struct tsm_parsed p;
+
+	(void)state;
+	assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, sizeof(text) - 1, NULL), 0);
+	v.has_generation = true;
+	v.generation = v.report_generation = 7;
+	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	assert_true(p.has_report);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "r", "");
+	tsm_parsed_free(&p);
+	v.report_generation = 6;
+	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	assert_false(p.has_report);
+	assert_true(p.report_stale);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "r", "report");
+	assert_non_null(strstr(d.reason, "generation 6, not the verified generation 7"));
+	tsm_parsed_free(&p);
+	/* no report at all */
+	v = tl_evidence_view(&ev);
+	v.report = NULL;
+	v.report_len = 0;
+	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "r", "report");
+	tsm_parsed_free(&p);
+	tsm_policy_free(pol);
+}
+
 static void generate(void **state)
 {
 	struct tsm_policy *pol = tsm_policy_new(tdir), *back;
@@ -776,6 +815,7 @@ int main(void)
 		cmocka_unit_test(cached),
 		cmocka_unit_test(generate),
 		cmocka_unit_test(unparsed),
+		cmocka_unit_test(report_generation),
 		cmocka_unit_test(unverified),
 		cmocka_unit_test(vendor_mix),
 	};
