@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: chain validation (SPDM profile), MEASUREMENTS signatures, nonce. */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include <openssl/pem.h>
 
 #include "testlib.h"
@@ -558,6 +561,121 @@ static void cache(void **state)
 	tsm_verify_cache_free(vc);
 }
 
+/* The chain cache: found by the digest of the bytes, certificates shared. */
+static void chain_cache(void **state)
+{
+	struct tsm_verify_cache *vc = tsm_verify_cache_new(2, 3600);
+	struct tsm_verify_opts o = { .check_time = true };
+	struct chain_case c;
+	struct tsm_chain a, b;
+	struct tsm_error err;
+	struct tsm_path pa, pb;
+	STACK_OF(X509) *anchors;
+	uint8_t *copy;
+	unsigned long hits, misses;
+
+	(void)state;
+	chain_build(&c, NULL, true);
+	anchors = anchors_of(c.pki.root);
+	assert_int_equal(tsm_chain_parse_cached(vc, c.buf.p, c.buf.len, TSM_HASH_SHA384, &a, &err),
+			 0);
+	/* the same bytes elsewhere: the parsed certificates, pointing into the new copy */
+	copy = malloc(c.buf.len);
+	memcpy(copy, c.buf.p, c.buf.len);
+	assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b, &err), 0);
+	assert_ptr_equal(a.certs[0], b.certs[0]);
+	assert_ptr_equal(b.der[2], copy + (a.der[2] - c.buf.p));
+	assert_memory_equal(a.sha256, b.sha256, 32);
+	assert_true(b.first_is_root && b.root_hash_ok);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &a, anchors, &o, &pa, &err), 0);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &b, anchors, &o, &pb, &err), 0);
+	assert_memory_equal(pa.root_sha256, pb.root_sha256, 32);
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	tsm_chain_free(&b);
+	/* other bytes (a flipped bit in the leaf's signature): parsed afresh, not the old result */
+	copy[c.buf.len - 3] ^= 1;
+	assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b, &err), 0);
+	assert_ptr_not_equal(a.certs[2], b.certs[2]);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &b, anchors, &o, NULL, &err),
+			 -TSM_E_CHAIN);
+	tsm_chain_free(&b);
+	/* a cleared cache drops its references; ours stay valid */
+	tsm_verify_cache_clear(vc);
+	assert_int_equal(tsm_verify_chain(&a, anchors, &o, &err), 0);
+	/* a parse failure is not cached and reported each time */
+	copy[0] ^= 1;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b,
+							&err), -TSM_E_PARSE);
+	free(copy);
+	tsm_chain_free(&a);
+	sk_X509_pop_free(anchors, X509_free);
+	chain_done(&c);
+	tsm_verify_cache_free(vc);
+}
+
+/* Hammer: threads sharing a two-entry cache over three chains, evicting each other. */
+struct hammer {
+	struct tsm_verify_cache *vc;
+	struct chain_case *cases;
+	STACK_OF(X509) *anchors[3];
+	int seed, failures;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	struct tsm_verify_opts o = { .check_time = false };
+
+	for (int i = 0; i < 1000; i++) {
+		int k = (i * 7 + h->seed) % 3;
+		struct tsm_chain c;
+		struct tsm_path p;
+
+		if (tsm_chain_parse_cached(h->vc, h->cases[k].buf.p, h->cases[k].buf.len,
+					   TSM_HASH_SHA384, &c, NULL) ||
+		    tsm_verify_chain_path_cached(h->vc, &c, h->anchors[k], &o, &p, NULL) ||
+		    tsm_verify_chain_path_cached(h->vc, &c, h->anchors[(k + 1) % 3], &o, &p,
+						 NULL) != -TSM_E_CHAIN)
+			h->failures++;
+		tsm_chain_free(&c);
+	}
+	return NULL;
+}
+
+static void cache_hammer(void **state)
+{
+	struct chain_case cases[3];
+	struct hammer h[3];
+	pthread_t t[3];
+
+	(void)state;
+	for (int k = 0; k < 3; k++)
+		chain_build(&cases[k], NULL, true);
+	for (int i = 0; i < 3; i++) {
+		h[i] = (struct hammer){ .cases = cases, .seed = i };
+		if (i == 0)
+			h[i].vc = tsm_verify_cache_new(2, 3600);
+		else
+			h[i].vc = h[0].vc;
+		for (int k = 0; k < 3; k++)
+			h[i].anchors[k] = anchors_of(cases[k].pki.root);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread, &h[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(h[i].failures, 0);
+		for (int k = 0; k < 3; k++)
+			sk_X509_pop_free(h[i].anchors[k], X509_free);
+	}
+	tsm_verify_cache_free(h[0].vc);
+	for (int k = 0; k < 3; k++)
+		chain_done(&cases[k]);
+}
+
 static void evidence_errors(void **state)
 {
 	struct tl_evidence e;
@@ -608,6 +726,8 @@ int main(void)
 		cmocka_unit_test(vendor_mix),
 		cmocka_unit_test(crls),
 		cmocka_unit_test(cache),
+		cmocka_unit_test(chain_cache),
+		cmocka_unit_test(cache_hammer),
 		cmocka_unit_test(evidence_errors),
 	};
 
