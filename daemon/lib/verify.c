@@ -34,9 +34,22 @@ int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 int tsm_evidence_parse_cached(const struct tsm_evidence *ev, struct tsm_verify_cache *cache,
 			      struct tsm_parsed *out, struct tsm_error *err)
 {
+	struct tsm_parse_opts o = { .cache = cache };
+
+	return tsm_evidence_parse_ex(ev, &o, out, err);
+}
+
+int tsm_evidence_parse_ex(const struct tsm_evidence *ev, const struct tsm_parse_opts *o,
+			  struct tsm_parsed *out, struct tsm_error *err)
+{
+	static const struct tsm_parse_opts none;
+	struct tsm_verify_cache *cache;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (!o)
+		o = &none;
+	cache = o->cache;
 	if (!ev->vca || !ev->vca_len)
 		return tsm_fail(err, TSM_E_PARSE, "vca", "vca: object missing");
 	if (!ev->cert || !ev->cert_len)
@@ -66,11 +79,11 @@ int tsm_evidence_parse_cached(const struct tsm_evidence *ev, struct tsm_verify_c
 		tsm_error_prefix(err, "measurements");
 		goto fail;
 	}
-	if (ev->report && ev->has_generation && ev->report_generation != ev->generation) {
+	if (ev->report && o->has_generation && o->report_generation != o->generation) {
 		/* not the generation being verified: the report says nothing about it */
 		out->report_stale = true;
-		out->report_generation = ev->report_generation;
-		out->generation = ev->generation;
+		out->report_generation = o->report_generation;
+		out->generation = o->generation;
 	} else if (ev->report) {
 		tsm_digest(TSM_HASH_SHA256, ev->report, ev->report_len, out->report_sha256);
 		rc = tsm_report_parse(ev->report, ev->report_len, &out->report, err);

@@ -26,15 +26,6 @@ struct tsm_evidence {
 	size_t meas_len;
 	const uint8_t *report;		/* REPORT (only after lock) */
 	size_t report_len;
-	/*
-	 * Evidence generations, when the caller knows them (device-evidence
-	 * family): the report is used only when it was read under the same
-	 * generation as CERT, VCA and MEASUREMENTS, the generation that is
-	 * verified. Otherwise it counts as absent (tsm_parsed.report_stale).
-	 */
-	bool has_generation;
-	uint32_t generation;		/* of CERT, VCA and MEASUREMENTS */
-	uint32_t report_generation;	/* of REPORT */
 };
 
 /*
@@ -66,6 +57,24 @@ struct tsm_parsed {
 int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 		       struct tsm_error *err);
 struct tsm_verify_cache;
+
+struct tsm_parse_opts {
+	/* look the chain up by the digest of its bytes before parsing (NULL: no cache) */
+	struct tsm_verify_cache *cache;
+	/*
+	 * Evidence generations, when the caller knows them (device-evidence
+	 * family): the report is used only when it was read under the same
+	 * generation as CERT, VCA and MEASUREMENTS, the generation that is
+	 * verified. Otherwise it counts as absent (tsm_parsed.report_stale).
+	 */
+	bool has_generation;
+	uint32_t generation;		/* of CERT, VCA and MEASUREMENTS */
+	uint32_t report_generation;	/* of REPORT */
+};
+
+/* tsm_evidence_parse() with options (@o may be NULL). */
+int tsm_evidence_parse_ex(const struct tsm_evidence *ev, const struct tsm_parse_opts *o,
+			  struct tsm_parsed *out, struct tsm_error *err);
 /*
  * The same, looking the chain up in @cache by the digest of its bytes
  * before parsing any certificate (tsm_chain_parse_cached; NULL: no cache).

@@ -584,20 +584,20 @@ static void report_generation(void **state)
 	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32 };
 	struct tsm_policy *pol = tsm_policy_new(tdir);
 	struct tsm_evidence v = tl_evidence_view(&ev);
+	struct tsm_parse_opts po = { .has_generation = true, .generation = 7,
+				     .report_generation = 7 };
 	struct tsm_decision d;
 	struct tsm_parsed p;
 
 	(void)state;
 	assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, sizeof(text) - 1, NULL), 0);
-	v.has_generation = true;
-	v.generation = v.report_generation = 7;
-	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	assert_int_equal(tsm_evidence_parse_ex(&v, &po, &p, NULL), 0);
 	assert_true(p.has_report);
 	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
 	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "r", "");
 	tsm_parsed_free(&p);
-	v.report_generation = 6;
-	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	po.report_generation = 6;
+	assert_int_equal(tsm_evidence_parse_ex(&v, &po, &p, NULL), 0);
 	assert_false(p.has_report);
 	assert_true(p.report_stale);
 	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
