@@ -28,6 +28,7 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 int cmd_generate_policy(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_reload(int argc, char **argv);

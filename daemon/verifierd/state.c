@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Decision state: in memory in the device table, and persisted to
- * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed).
+ * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed,
+ * and the directory fsync'd so that the rename survives a power loss).
  * The file serves two readers: `tsmctl list/show` when the daemon is not
  * running (they mark the output as possibly stale), and the daemon itself
  * after a restart (read once, before coldplug), which keeps a recorded
@@ -113,7 +114,22 @@ static uint64_t now_mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Writes every device to state.json now (temporary file, fsync, rename). */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return log_warning_errno(errno, "state dir %s: %m", dir);
+	if (fsync(fd) < 0)
+		r = log_warning_errno(errno, "fsync %s: %m", dir);
+	close(fd);
+	return r;
+}
+
+/*
+ * Writes every device to state.json now: temporary file, fsync, rename,
+ * fsync of the directory.
+ */
 static int state_write(struct manager *m)
 {
 	char path[TSM_PATH_MAX + 32], tmp[TSM_PATH_MAX + 32];
@@ -146,6 +162,9 @@ static int state_write(struct manager *m)
 	close(fd);
 	if (!r && rename(tmp, path) < 0)
 		r = log_warning_errno(errno, "rename %s: %m", path);
+	/* the rename itself is durable only once the directory is synced */
+	if (!r)
+		r = sync_dir(m->cfg.state_dir);
 	if (r)
 		unlink(tmp);
 	else
@@ -204,6 +223,17 @@ void state_changed(struct manager *m)
 		return;
 	}
 	sd_event_source_set_description(m->state_timer, "state-save");
+}
+
+void state_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	/* an administrator's decision is written through (see above) */
+	if (ev == VD_EVENT_DECISION && d->admin) {
+		m->state_dirty = true;
+		state_flush(m);
+		return;
+	}
+	state_changed(m);
 }
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -309,6 +339,14 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 }
 
+static bool has_evidence_digest(struct json_object *o)
+{
+	struct json_object *sha;
+
+	return json_object_object_get_ex(o, "evidence_sha256", &sha) &&
+	       json_object_is_type(sha, json_type_object) && json_object_object_length(sha) > 0;
+}
+
 int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 {
 	struct json_object *o = saved_device(m, d->bdf), *v;
@@ -320,11 +358,17 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	if (json_object_object_get_ex(o, "admin", &v))
 		admin = json_object_get_boolean(v);
 	if (want == VD_ACCEPTED) {
-		/* only the evidence generation it was accepted with */
-		if (sysfs_dev_generation(d->bdf, &cur) < 0 ||
-		    !json_object_object_get_ex(o, "generation", &v) ||
-		    json_object_get_int64(v) != cur)
+		if (sysfs_dev_generation(d->bdf, &cur) < 0)
 			return 0;
+		/*
+		 * The policy's acceptance holds for the evidence it judged under
+		 * that policy: same generation, digests on record, same policy
+		 * digest. An administrator's holds while the device is in RUN.
+		 */
+		if (!admin && (!json_object_object_get_ex(o, "generation", &v) ||
+			       json_object_get_int64(v) != cur || !has_evidence_digest(o) ||
+			       !m->policy || strcmp(jstr(o, "policy_digest"), m->policy->digest)))
+			return -ESTALE;
 	} else if (want == VD_DENIED) {
 		if (!same_identity(o, d) || transient_check(jstr(o, "check")))
 			return 0;

@@ -243,10 +243,11 @@ static void run_job(struct vd_job *job)
 		goto out;
 	/*
 	 * Guest role: bind an accepting verdict to exactly this generation. In
-	 * mode = audit a deny is accepted too, so it is validated as well.
+	 * mode = audit a deny is accepted too, so it is validated as well. A
+	 * recheck of a device in RUN accepts nothing: no VALIDATE.
 	 */
 	if ((v->target != TSM_TARGET_DENY || (job->audit_mode && v->ok)) &&
-	    raw.device_evidence && !job->host_role) {
+	    raw.device_evidence && !job->host_role && job->kind != VD_JOB_RECHECK) {
 		r = tsm_nl_validate(nl, job->bdf, raw.generation);
 		if (r == -ESTALE) {
 			v->stale = true;
@@ -381,10 +382,11 @@ void jobs_dispatch(struct manager *m)
 			log_error_errno(r, "%s: cannot start a worker: %m", job->bdf);
 			verdict_fail(&job->v, "internal", "cannot start a worker thread: %s",
 				     strerror(-r));
-			device_job_done(m, job);
+			m->job_done(m, job);
 			job_unref(job);
 			continue;
 		}
+		job->dispatched = true;
 		job->run_next = m->running_jobs;
 		m->running_jobs = job;
 		m->running++;
@@ -415,11 +417,10 @@ static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
 	while ((n = read(fd, &job, sizeof(job))) == sizeof(job)) {
 		m->running--;
 		run_list_del(m, job);
-		device_job_done(m, job);
+		m->job_done(m, job);
 		job_unref(job);
 	}
 	jobs_dispatch(m);
-	manager_check_once(m);
 	return 0;
 }
 
