@@ -21,39 +21,6 @@
 #include "manager.h"
 #include "policy_digest.h"
 
-const char *vd_decision_name(enum vd_decision d)
-{
-	switch (d) {
-	case VD_PENDING:
-		return "pending";
-	case VD_HELD:
-		return "held";
-	case VD_ACCEPTED:
-		return "accepted";
-	case VD_DENIED:
-		return "denied";
-	case VD_KEPT:
-		return "kept";
-	default:
-		return "none";
-	}
-}
-
-struct vd_policy *vd_policy_ref(struct vd_policy *p)
-{
-	if (p)
-		atomic_fetch_add(&p->refs, 1);
-	return p;
-}
-
-void vd_policy_unref(struct vd_policy *p)
-{
-	if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
-		tsm_policy_free(p->pol);
-		free(p);
-	}
-}
-
 static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		       struct vd_policy **policy, char *err, size_t errlen)
 {

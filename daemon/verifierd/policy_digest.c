@@ -15,7 +15,24 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "manager.h"
 #include "policy_digest.h"
+
+/* The loaded policy is shared by reference with the jobs judging against it. */
+struct vd_policy *vd_policy_ref(struct vd_policy *p)
+{
+	if (p)
+		atomic_fetch_add(&p->refs, 1);
+	return p;
+}
+
+void vd_policy_unref(struct vd_policy *p)
+{
+	if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+		tsm_policy_free(p->pol);
+		free(p);
+	}
+}
 
 static int digest_config(EVP_MD_CTX *ctx, const struct tsm_config *cfg)
 {

@@ -52,53 +52,6 @@
 #include "log.h"
 #include "manager.h"
 
-struct json_object *device_to_json(const struct vd_device *d, bool full)
-{
-	struct json_object *o = json_object_new_object();
-	char hex[65], buf[16];
-	unsigned int t;
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "device", json_object_new_string(d->bdf));
-	snprintf(buf, sizeof(buf), "0x%04x", d->vendor);
-	json_object_object_add(o, "vendor", json_object_new_string(buf));
-	snprintf(buf, sizeof(buf), "0x%04x", d->device);
-	json_object_object_add(o, "device_id", json_object_new_string(buf));
-	json_object_object_add(o, "state", json_object_new_string(tsm_tdisp_name(d->state)));
-	json_object_object_add(o, "decision",
-			       json_object_new_string(vd_decision_name(d->decision)));
-	json_object_object_add(o, "rule", json_object_new_string(d->rule));
-	json_object_object_add(o, "reason", json_object_new_string(d->reason));
-	json_object_object_add(o, "generation", json_object_new_int64(d->generation));
-	if (!full)
-		return o;
-	snprintf(buf, sizeof(buf), "0x%06x", d->class_code);
-	json_object_object_add(o, "class", json_object_new_string(buf));
-	json_object_object_add(o, "check", json_object_new_string(d->check));
-	json_object_object_add(o, "role", json_object_new_string(d->host_role ? "host" : "guest"));
-	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
-	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
-	json_object_object_add(o, "policy_digest", json_object_new_string(d->policy_digest));
-	{
-		struct json_object *sha = json_object_new_object();
-
-		for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++)
-			if (d->has_sha[t])
-				json_object_object_add(sha, tsm_evidence_type_name(t),
-					json_object_new_string(tsm_hex(d->sha256[t], 32, hex,
-								       sizeof(hex))));
-		json_object_object_add(o, "evidence_sha256", sha);
-	}
-	if (d->summary) {
-		struct json_object *s = json_tokener_parse(d->summary);
-
-		if (s)
-			json_object_object_add(o, "evidence", s);
-	}
-	return o;
-}
-
 static int state_path(const struct manager *m, char *buf, size_t len, const char *suffix)
 {
 	int n = snprintf(buf, len, "%s/%s%s", m->cfg.state_dir, VD_STATE_FILE, suffix);
