@@ -456,14 +456,22 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
  * A device denied before a restart, still held and unlocked, keeps that
  * decision without being locked again (its evidence generation does not
  * move) as long as its identity and the policy digest are unchanged.
- * Reload, a policy change and `tsmctl accept` run it again.
+ * Reload, a policy change and `tsmctl accept` run it again. An
+ * administrator's deny or revoke is kept whatever the policy, also for a
+ * device left without any driver (a revoke detaches it).
  */
-static bool restore_denied(struct manager *m, struct vd_device *d)
+static bool restore_denied(struct manager *m, struct vd_device *d, bool held)
 {
 	if (state_restore(m, d, VD_DENIED) <= 0)
 		return false;
-	log_info("%s: denied before the restart under the same policy; left held and unlocked",
-		 d->bdf);
+	if (!held && !d->admin)
+		return false;	/* not held: judged again */
+	if (d->admin)
+		log_info("%s: denied before the restart by the administrator; left unlocked",
+			 d->bdf);
+	else
+		log_info("%s: denied before the restart under the same policy; left held and unlocked",
+			 d->bdf);
 	keep_restored(m, d, VD_DENIED);
 	return true;
 }
@@ -512,8 +520,8 @@ static void start_guest(struct manager *m, struct vd_device *d, bool coldplug)
 	} else {
 		struct tsm_device_layout l;
 
-		if (coldplug && st == TSM_TDISP_UNLOCKED && !strcmp(drv, TSM_HOLD_DRIVER) &&
-		    restore_denied(m, d))
+		if (coldplug && st == TSM_TDISP_UNLOCKED && (!drv[0] || !strcmp(drv, TSM_HOLD_DRIVER)) &&
+		    restore_denied(m, d, drv[0] != '\0'))
 			return;
 		/* never lock what cannot be judged */
 		if (!read_layout(m, d, &l))
