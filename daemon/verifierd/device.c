@@ -309,6 +309,8 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 		job->has_layout = true;
 	}
 	job->nonce_required = m->cfg.nonce_required;
+	job->has_accepted_nonce = d->has_nonce;
+	memcpy(job->accepted_nonce, d->nonce, sizeof(job->accepted_nonce));
 	job->time_check = m->cfg.time_check;
 	job->audit_mode = m->cfg.mode == TSM_MODE_AUDIT;
 	/* the job gets what is left of the device's budget */
@@ -327,9 +329,10 @@ static void maybe_start_job(struct manager *m, struct vd_device *d);
 
 /*
  * Judges an accepted device's evidence again (reload, restart under
- * another policy): read with a fresh nonce and evaluate; no VALIDATE and
- * no accept, the device stays in RUN with its driver meanwhile. The
- * decision stays "accepted" until the verdict says otherwise.
+ * another policy): the published evidence, the one it was accepted with,
+ * against the nonce of that run (worker.c); no refresh, no VALIDATE, no
+ * accept. The device stays in RUN with its driver meanwhile and the
+ * decision "accepted" until the verdict says otherwise.
  */
 static void start_recheck(struct manager *m, struct vd_device *d)
 {
@@ -871,6 +874,10 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	if (v->has_generation)
 		d->generation = v->generation;
+	if (job->kind != VD_JOB_RECHECK) {
+		d->has_nonce = v->nonce_used;
+		memcpy(d->nonce, v->nonce, sizeof(d->nonce));
+	}
 	if (job->kind == VD_JOB_RECHECK) {
 		recheck_done(m, d, v);
 		return;

@@ -57,7 +57,7 @@ void vd_policy_unref(struct vd_policy *p);
 enum vd_job_kind {
 	VD_JOB_VERIFY,		/* read with a fresh nonce, verify, evaluate, VALIDATE */
 	VD_JOB_ADMIN_ACCEPT,	/* read, VALIDATE; no policy */
-	VD_JOB_RECHECK,		/* an accepted device: read with a fresh nonce, evaluate */
+	VD_JOB_RECHECK,		/* an accepted device: its published evidence, evaluate */
 };
 
 /* What a job found: filled by the worker, read by the loop afterwards. */
@@ -72,6 +72,7 @@ struct vd_verdict {
 	bool has_generation;
 	bool device_evidence;
 	bool nonce_used;
+	uint8_t nonce[PCI_TSM_NONCE_SIZE];	/* the one the evidence answers */
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* evidence summary (JSON text) or NULL */
@@ -92,6 +93,9 @@ struct vd_job {
 	bool has_layout;
 	bool host_role;		/* link TSM: no report, no VALIDATE */
 	bool nonce_required;
+	/* VD_JOB_RECHECK: the nonce the accepted evidence was signed over */
+	bool has_accepted_nonce;
+	uint8_t accepted_nonce[PCI_TSM_NONCE_SIZE];
 	bool time_check;
 	bool audit_mode;
 	unsigned int timeout_ms;
@@ -115,6 +119,8 @@ struct vd_device {
 	char check[TSM_CHECK_MAX];
 	bool admin;		/* decided by an administrator: sticky over reload */
 	uint32_t generation;
+	bool has_nonce;		/* the evidence judged answers |nonce| */
+	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* last evidence summary, JSON text */

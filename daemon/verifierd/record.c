@@ -59,6 +59,9 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
 	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
 	json_object_object_add(o, "policy_digest", json_object_new_string(d->policy_digest));
+	if (d->has_nonce)
+		json_object_object_add(o, "nonce", json_object_new_string(
+			tsm_hex(d->nonce, sizeof(d->nonce), hex, sizeof(hex))));
 	{
 		struct json_object *sha = json_object_new_object();
 

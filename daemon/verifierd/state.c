@@ -285,6 +285,15 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->has_sha[t] = i == 32;
 		}
 	}
+	d->has_nonce = false;
+	if (strlen(jstr(o, "nonce")) == 2 * sizeof(d->nonce)) {
+		const char *hex = jstr(o, "nonce");
+		unsigned int i, b;
+
+		for (i = 0; i < sizeof(d->nonce) && sscanf(hex + 2 * i, "%2x", &b) == 1; i++)
+			d->nonce[i] = b;
+		d->has_nonce = i == sizeof(d->nonce);
+	}
 	free(d->summary);
 	d->summary = NULL;
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
@@ -304,7 +313,7 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 {
 	struct json_object *o = saved_device(m, d->bdf), *v;
 	uint32_t cur = 0;
-	bool admin = false;
+	bool admin = false, stale = false;
 
 	if (!o || strcmp(jstr(o, "decision"), vd_decision_name(want)))
 		return 0;
@@ -321,7 +330,7 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 		if (!admin && (!json_object_object_get_ex(o, "generation", &v) ||
 			       json_object_get_int64(v) != cur || !has_evidence_digest(o) ||
 			       !m->policy || strcmp(jstr(o, "policy_digest"), m->policy->digest)))
-			return -ESTALE;
+			stale = true;	/* restored only to be judged again */
 	} else if (want == VD_DENIED) {
 		if (!same_identity(o, d) || transient_check(jstr(o, "check")))
 			return 0;
@@ -345,5 +354,5 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
 	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
-	return 1;
+	return stale ? -ESTALE : 1;
 }

@@ -223,12 +223,31 @@ static void run_job(struct vd_job *job)
 			     strerror(-r));
 		return;
 	}
-	if (!read_evidence(job, nl, &raw, nonce))
+	if (job->kind == VD_JOB_RECHECK) {
+		/*
+		 * An accepted device is judged again on the evidence it was
+		 * accepted with: the published objects, no refresh (the
+		 * generation stays, the device is not asked for anything). They
+		 * answer the nonce of the accepting run, which the check expects.
+		 */
+		r = tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, NULL, VD_NL_RETRIES,
+				&raw);
+		if (r < 0) {
+			verdict_fail(v, r == -ECANCELED ? "cancelled" : "evidence.read",
+				     "reading the published evidence failed: %s", read_error(r));
+			goto out;
+		}
+		raw.nonce_used = job->has_accepted_nonce;
+		memcpy(nonce, job->accepted_nonce, sizeof(nonce));
+	} else if (!read_evidence(job, nl, &raw, nonce)) {
 		goto out;
+	}
 	v->generation = raw.generation;
 	v->has_generation = raw.has_generation;
 	v->device_evidence = raw.device_evidence;
 	v->nonce_used = raw.nonce_used;
+	if (raw.nonce_used)
+		memcpy(v->nonce, nonce, sizeof(v->nonce));
 	hash_objects(&raw, v);
 
 	if (job->kind == VD_JOB_ADMIN_ACCEPT) {
