@@ -242,20 +242,27 @@ static void refuse(struct manager *m, struct vd_device *d, const char *rule, con
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *data);
 
-static int arm_deadline(struct manager *m, struct vd_device *d)
+/* The device's run must end by |from| + timeout (CLOCK_MONOTONIC). */
+static int arm_deadline_from(struct manager *m, struct vd_device *d, uint64_t from)
 {
-	uint64_t now;
 	int r;
 
 	d->timer = sd_event_source_disable_unref(d->timer);
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	d->started_usec = now;
+	d->started_usec = from;
 	r = sd_event_add_time(m->event, &d->timer, CLOCK_MONOTONIC,
-			      now + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
+			      from + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
 	if (r < 0)
 		return log_error_errno(r, "%s: timer: %m", d->bdf);
 	sd_event_source_set_description(d->timer, "device-deadline");
 	return 0;
+}
+
+static int arm_deadline(struct manager *m, struct vd_device *d)
+{
+	uint64_t now;
+
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	return arm_deadline_from(m, d, now);
 }
 
 /*
@@ -773,13 +780,17 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
 	(void)usec;
 	if (d->decision != VD_PENDING && !d->job)
 		return 0;
+	/*
+	 * Queued behind a sibling sharing its DSM (worker.c): the budget is
+	 * for the device's own run, counted from when it left the queue.
+	 */
 	if (d->job && !d->job->dispatched) {
-		/*
-		 * Still queued behind a sibling sharing its DSM (worker.c): the
-		 * budget is for the device's own run, not for the queue.
-		 */
 		log_debug("%s: queued behind a sibling, deadline extended", d->bdf);
 		arm_deadline(m, d);
+		return 0;
+	}
+	if (d->job && d->job->dispatched_usec > d->started_usec) {
+		arm_deadline_from(m, d, d->job->dispatched_usec);
 		return 0;
 	}
 	device_abort(d);

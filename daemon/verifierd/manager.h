@@ -86,6 +86,7 @@ struct vd_job {
 	int cancel_fd;		/* eventfd: removal, timeout, shutdown */
 	atomic_bool cancelled;
 	bool dispatched;	/* on a worker thread, not queued (loop side) */
+	uint64_t dispatched_usec;	/* CLOCK_MONOTONIC when it left the queue */
 	/* inputs (owned by the job) */
 	struct vd_policy *policy;
 	struct tsm_device_id id;

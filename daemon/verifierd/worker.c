@@ -355,6 +355,14 @@ static size_t bus_len(const char *bdf)
 	return colon ? (size_t)(colon - bdf) : strlen(bdf);
 }
 
+static uint64_t now_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static bool dsm_busy(struct manager *m, const struct vd_job *job)
 {
 	size_t n = bus_len(job->bdf);
@@ -406,6 +414,7 @@ void jobs_dispatch(struct manager *m)
 			continue;
 		}
 		job->dispatched = true;
+		job->dispatched_usec = now_mono_usec();
 		job->run_next = m->running_jobs;
 		m->running_jobs = job;
 		m->running++;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -236,6 +237,61 @@ static void test_rescan_finds_new_device(void **state)
 	manager_free(m);
 }
 
+/*
+ * 256 functions behind one bus (SR-IOV virtual functions) share a DSM, so
+ * their runs are serialized; the per-device timeout counts a function's
+ * own run, not its wait in that queue: all are decided, none times out.
+ * Meaningful only when the queue took longer than the timeout.
+ */
+static void test_many_functions_one_bus(void **state)
+{
+	struct vd_options o = { .config_path = NULL, .socket_path = sock, .foreground = true,
+				.once = true };
+	struct manager *m = NULL;
+	struct vd_device *d;
+	char p[1024], bdf[32], conf2[160];
+	unsigned int n = 0, timeouts = 0, undecided = 0;
+	struct timespec t0, t1;
+	long long ms;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		snprintf(bdf, sizeof(bdf), "0000:80:%02x.%d", i / 8, i % 8);
+		mock_tee_device(root, bdf, "0x1111\n", "1\n");
+	}
+	snprintf(p, sizeof(p),
+		 "[daemon]\ntimeout = 300ms\npolicy-dir = %s/etc/policy.d\n"
+		 "trust-dir = %s/etc/trust\nstate-dir = %s/state-vf\n", root, root, root);
+	puts_file("etc/vf.conf", p);
+	snprintf(conf2, sizeof(conf2), "%s/etc/vf.conf", root);
+	o.config_path = conf2;
+	assert_int_equal(manager_new(&m, &o), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(manager_run(m), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	for (d = m->devices; d; d = d->next) {
+		if (strncmp(d->bdf, "0000:80:", 8))
+			continue;
+		n++;
+		if (!strcmp(d->check, "timeout"))
+			timeouts++;
+		if (d->decision != VD_DENIED)
+			undecided++;
+	}
+	print_message("256 functions on one bus: %lld ms for the queue, timeout 300 ms, %u timeouts\n",
+		      ms, timeouts);
+	assert_int_equal(n, 256);
+	assert_int_equal(undecided, 0);
+	assert_int_equal(timeouts, 0);
+	manager_free(m);
+	snprintf(p, sizeof(p), "rm -rf '%s/sys/bus/pci/devices/0000:80:'*", root);
+	assert_int_equal(system(p), 0);
+	if (ms <= 300)
+		skip();		/* the queue was too quick to show anything */
+}
+
 static struct tsm_policy *parse(const char *text)
 {
 	struct tsm_policy *pol = tsm_policy_new(NULL);
@@ -282,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_announces),
 		cmocka_unit_test(test_admin_deny_sticks),
 		cmocka_unit_test(test_rescan_finds_new_device),
+		cmocka_unit_test(test_many_functions_one_bus),
 		cmocka_unit_test(test_policy_digest),
 	};
 
