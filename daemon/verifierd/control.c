@@ -349,9 +349,17 @@ int control_setup(struct manager *m)
 			umask(old);
 		}
 		gid = tsm_group();
-		/* root:tsm 0660 lets the group connect; root decides either way */
-		if (r == 0 && gid != (gid_t)-1 && chown(path, 0, gid) < 0)
-			r = -1;
+		/*
+		 * root:tsm 0660 lets the group connect; root decides either way.
+		 * Without the right to chown (a unit without CAP_CHOWN) the
+		 * socket stays root's alone; socket activation with
+		 * SocketGroup=tsm is the way to grant the group then.
+		 */
+		if (r == 0 && gid != (gid_t)-1 && chown(path, 0, gid) < 0) {
+			log_warning("control socket %s: cannot give it to group %s (%m); root only",
+				    path, VD_READ_GROUP);
+			gid = (gid_t)-1;
+		}
 		if (r < 0 || chmod(path, gid != (gid_t)-1 ? 0660 : 0600) < 0 || listen(fd, 16) < 0) {
 			r = log_error_errno(errno, "control socket %s: %m", path);
 			close(fd);
