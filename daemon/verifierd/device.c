@@ -895,6 +895,8 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	}
 	if (!v->ok) {
 		deny(m, d, v->rule[0] ? v->rule : "", v->check, v->reason);
+		if (!strcmp(v->check, "timeout"))
+			schedule_timeout_retry(m, d);
 		return;
 	}
 	if (v->stale) {

@@ -147,7 +147,9 @@ static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_e
 	if (r < 0) {
 		const char *km = tsm_nl_errmsg(nl);
 
-		verdict_fail(v, r == -EOPNOTSUPP ? "evidence.nonce" : "evidence.read",
+		/* a read that timed out is a timeout like the device's deadline: retried */
+		verdict_fail(v, r == -EOPNOTSUPP ? "evidence.nonce" :
+				r == -ETIMEDOUT ? "timeout" : "evidence.read",
 			     "reading evidence failed: %s%s%s%s", read_error(r),
 			     km[0] ? " (kernel: " : "", km, km[0] ? ")" : "");
 		return false;

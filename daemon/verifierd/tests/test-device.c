@@ -237,21 +237,55 @@ static void test_rescan_finds_new_device(void **state)
 	manager_free(m);
 }
 
+/* Runs the daemon --once over the 256 functions on bus 0x80; returns ms. */
+static long long run_vfs(unsigned int timeout_ms, unsigned int *timeouts, unsigned int *undecided)
+{
+	struct vd_options o = { .socket_path = sock, .foreground = true, .once = true };
+	struct manager *m = NULL;
+	struct vd_device *d;
+	struct timespec t0, t1;
+	char p[1024], conf2[160];
+	unsigned int n = 0;
+
+	snprintf(p, sizeof(p),
+		 "[daemon]\ntimeout = %ums\npolicy-dir = %s/etc/policy.d\n"
+		 "trust-dir = %s/etc/trust\nstate-dir = %s/state-vf\n", timeout_ms, root, root,
+		 root);
+	puts_file("etc/vf.conf", p);
+	snprintf(conf2, sizeof(conf2), "%s/etc/vf.conf", root);
+	o.config_path = conf2;
+	assert_int_equal(manager_new(&m, &o), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(manager_run(m), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*timeouts = *undecided = 0;
+	for (d = m->devices; d; d = d->next) {
+		if (strncmp(d->bdf, "0000:80:", 8))
+			continue;
+		n++;
+		if (!strcmp(d->check, "timeout"))
+			(*timeouts)++;
+		if (d->decision != VD_DENIED)
+			(*undecided)++;
+	}
+	assert_int_equal(n, 256);
+	manager_free(m);
+	return (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
 /*
  * 256 functions behind one bus (SR-IOV virtual functions) share a DSM, so
  * their runs are serialized; the per-device timeout counts a function's
- * own run, not its wait in that queue: all are decided, none times out.
- * Meaningful only when the queue took longer than the timeout.
+ * own run, not its wait in that queue. A first pass with a generous
+ * timeout measures the queue; the second gives each function an eighth
+ * of it, about 32 times an average run: counted from the device's start,
+ * seven in eight would time out; counted from the dispatch, none should.
+ * A few are tolerated for a run starved by a loaded machine.
  */
 static void test_many_functions_one_bus(void **state)
 {
-	struct vd_options o = { .config_path = NULL, .socket_path = sock, .foreground = true,
-				.once = true };
-	struct manager *m = NULL;
-	struct vd_device *d;
-	char p[1024], bdf[32], conf2[160];
-	unsigned int n = 0, timeouts = 0, undecided = 0;
-	struct timespec t0, t1;
+	unsigned int timeouts, undecided, budget;
+	char bdf[32], p[512];
 	long long ms;
 	int i;
 
@@ -260,35 +294,18 @@ static void test_many_functions_one_bus(void **state)
 		snprintf(bdf, sizeof(bdf), "0000:80:%02x.%d", i / 8, i % 8);
 		mock_tee_device(root, bdf, "0x1111\n", "1\n");
 	}
-	snprintf(p, sizeof(p),
-		 "[daemon]\ntimeout = 300ms\npolicy-dir = %s/etc/policy.d\n"
-		 "trust-dir = %s/etc/trust\nstate-dir = %s/state-vf\n", root, root, root);
-	puts_file("etc/vf.conf", p);
-	snprintf(conf2, sizeof(conf2), "%s/etc/vf.conf", root);
-	o.config_path = conf2;
-	assert_int_equal(manager_new(&m, &o), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(manager_run(m), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-	for (d = m->devices; d; d = d->next) {
-		if (strncmp(d->bdf, "0000:80:", 8))
-			continue;
-		n++;
-		if (!strcmp(d->check, "timeout"))
-			timeouts++;
-		if (d->decision != VD_DENIED)
-			undecided++;
-	}
-	print_message("256 functions on one bus: %lld ms for the queue, timeout 300 ms, %u timeouts\n",
-		      ms, timeouts);
-	assert_int_equal(n, 256);
+	ms = run_vfs(60000, &timeouts, &undecided);
 	assert_int_equal(undecided, 0);
 	assert_int_equal(timeouts, 0);
-	manager_free(m);
+	budget = ms / 8 > 20 ? ms / 8 : 20;
+	ms = run_vfs(budget, &timeouts, &undecided);
+	print_message("256 functions on one bus: %lld ms of queue, timeout %u ms, %u timeouts\n",
+		      ms, budget, timeouts);
+	assert_int_equal(undecided, 0);
+	assert_true(timeouts <= 8);
 	snprintf(p, sizeof(p), "rm -rf '%s/sys/bus/pci/devices/0000:80:'*", root);
 	assert_int_equal(system(p), 0);
-	if (ms <= 300)
+	if (ms <= budget)
 		skip();		/* the queue was too quick to show anything */
 }
 
