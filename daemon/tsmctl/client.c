@@ -142,9 +142,18 @@ int ctl_call(const char *cmd, const char *device, struct json_object **reply)
 int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *dev = NULL;
-	bool json = false;
-	int code, i, r;
+	bool json = false, permanent = false;
+	int code, i, r, k, n = 0;
 
+	/* accept/deny --permanent (-p): also as a rule in the policy */
+	for (k = 0; k < argc; k++) {
+		if (k > 0 && strcmp(verb, "revoke") &&
+		    (!strcmp(argv[k], "--permanent") || !strcmp(argv[k], "-p")))
+			permanent = true;
+		else
+			argv[n++] = argv[k];
+	}
+	argc = n;
 	i = verb_options(argc, argv, usage, false, &json, &code);
 	if (i < 0)
 		return code;
@@ -163,5 +172,5 @@ int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv
 	json_object_object_get_ex(reply, "device", &dev);
 	printf("%s: %s (%s)\n", argv[i], jget_str(dev, "decision"), jget_str(dev, "reason"));
 	json_object_put(reply);
-	return 0;
+	return permanent ? permanent_rule(verb, argv[i]) : 0;
 }
