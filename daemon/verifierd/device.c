@@ -303,6 +303,7 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	job->seq = d->seq;
 	snprintf(job->bdf, sizeof(job->bdf), "%s", d->bdf);
 	job->policy = vd_policy_ref(m->policy);
+	job->cache = m->chain_cache;
 	job->id.vendor = d->vendor;
 	job->id.device = d->device;
 	job->id.class_code = d->class_code;

@@ -75,6 +75,8 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	m->cfg = cfg;
 	vd_policy_unref(m->policy);
 	m->policy = p;
+	/* anchors or CRLs may have changed: validate every chain afresh */
+	tsm_verify_cache_clear(m->chain_cache);
 	log_info("reloaded configuration and policy (%zu rules)", p->pol->nrules);
 	devices_reevaluate(m);
 	/* what the reload decided is on disk before `tsmctl reload` returns */
@@ -180,6 +182,11 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 		log_error("%s", err);
 		goto fail;
 	}
+	m->chain_cache = tsm_verify_cache_new(VD_CHAIN_CACHE_ENTRIES, VD_CHAIN_CACHE_TTL_S);
+	if (!m->chain_cache) {
+		r = log_error_errno(ENOMEM, "chain cache: out of memory");
+		goto fail;
+	}
 	log_info("policy: %zu rules, default %s; mode %s, nonce %s, timeout %u ms",
 		 m->policy->pol->nrules, tsm_target_name(m->policy->pol->default_target),
 		 m->cfg.mode == TSM_MODE_AUDIT ? "audit" : "enforce",
@@ -260,6 +267,8 @@ void manager_free(struct manager *m)
 	state_flush(m);		/* on every exit path; no-op when nothing changed */
 	devices_free(m);
 	vd_policy_unref(m->policy);
+	/* ORDER: after jobs_shutdown(), no job holds it any more */
+	tsm_verify_cache_free(m->chain_cache);
 	sd_event_unref(m->event);
 	pthread_cond_destroy(&m->idle);
 	pthread_mutex_destroy(&m->lock);

@@ -31,6 +31,13 @@
 #define VD_TIMEOUT_BACKOFF_MS	2000	/* first retry; doubles each time */
 #define VD_TIMEOUT_BACKOFF_MAX_MS 300000
 #define VD_MAX_LISTENERS	8
+/*
+ * The chain cache: one entry per distinct chain and anchor set. Functions
+ * behind one device (SR-IOV VFs) share a chain, so a few entries cover
+ * hundreds of functions; the bound keeps a host of many vendors small.
+ */
+#define VD_CHAIN_CACHE_ENTRIES	32
+#define VD_CHAIN_CACHE_TTL_S	3600
 
 enum vd_decision {
 	VD_NONE = 0,
@@ -89,6 +96,7 @@ struct vd_job {
 	uint64_t dispatched_usec;	/* CLOCK_MONOTONIC when it left the queue */
 	/* inputs (owned by the job) */
 	struct vd_policy *policy;
+	struct tsm_verify_cache *cache;	/* the manager's; outlives every job */
 	struct tsm_device_id id;
 	struct tsm_device_layout layout;
 	bool has_layout;
@@ -168,6 +176,8 @@ struct manager {
 	struct vd_options opts;
 	struct tsm_config cfg;
 	struct vd_policy *policy;
+	/* parsed chains and validated paths, by digest of their bytes (libtsm) */
+	struct tsm_verify_cache *chain_cache;
 	struct udev *udev;
 	struct udev_monitor *monitor;
 	sd_event_source *monitor_src;

@@ -182,13 +182,25 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 		.nonce_required = job->nonce_required,
 		.verify = { .check_time = job->time_check },
 		.layout = job->has_layout ? &job->layout : NULL,
+		.cache = job->cache,
+	};
+	/*
+	 * The chain is looked up by the digest of its bytes before it is
+	 * parsed; the report is used only when it belongs to the generation
+	 * of the signed evidence it is judged with.
+	 */
+	struct tsm_parse_opts po = {
+		.cache = job->cache,
+		.has_generation = raw->has_generation,
+		.generation = raw->generation,
+		.report_generation = raw->obj[PCI_TSM_EVIDENCE_TYPE_REPORT].generation,
 	};
 	struct json_object *sum;
 	bool parsed_ok;
 
 	tsm_error_clear(&err);
 	evidence_view(raw, &ev);
-	parsed_ok = tsm_evidence_parse(&ev, &parsed, &err) == 0;
+	parsed_ok = tsm_evidence_parse_ex(&ev, &po, &parsed, &err) == 0;
 	sum = evsummary_build(raw, parsed_ok ? &parsed : NULL, parsed_ok ? NULL : err.reason);
 	if (sum) {
 		v->summary = strdup(json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
