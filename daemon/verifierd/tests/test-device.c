@@ -316,7 +316,8 @@ static struct tsm_policy *parse(const char *text)
 
 	assert_non_null(pol);
 	tsm_error_clear(&err);
-	assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err), 0);
+	if (tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err))
+		fail_msg("%s\n%s", err.reason, text);
 	return pol;
 }
 
@@ -349,6 +350,110 @@ static void test_policy_digest(void **state)
 	tsm_policy_free(pb);
 }
 
+/*
+ * Every field that takes part in a decision changes the digest, unverified
+ * included, also in a rule after one the printer cannot write back (a
+ * restart must not keep an accept the changed policy did not make).
+ */
+static void test_policy_digest_fields(void **state)
+{
+#define PIN "sha256:" \
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define PIN2 "sha256:" \
+	"ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define MEAS "sha256:" \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+#define MEAS2 "sha256:" \
+	"0000000000000000000000000000000000000000000000000000000000000001"
+	static const char *const variants[] = {
+		"[rule \"x\"]\nmatch.vendor = 0x8086\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = audit\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN "\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN2 "\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.device = 0x0001\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.class = 0x020000\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.address = 0000:01:*\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.subject = CN=a\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.hwid = a*\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.root-fingerprint = " PIN "\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN
+			"\nmeasurement.1 = " MEAS "\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN
+			"\nmeasurement.1 = " MEAS2 "\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN
+			"\nmeasurement.svn-min = 3\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN
+			"\nreport.require = ats\ntarget = accept\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nroot-fingerprint = " PIN
+			"\nreport.forbid = ats\ntarget = accept\n",
+		"[rule \"y\"]\nmatch.vendor = 0x8086\ntarget = deny\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\ntarget = deny\n[default]\ntarget = deny\n"
+			"unverified = allow\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\ntarget = deny\n[default]\ntarget = accept\n"
+			"unverified = allow\n",
+		"[rule \"x\"]\nmatch.vendor = 0x8086\ntarget = deny\n[default]\ntarget = audit\n"
+			"unverified = allow\n",
+	};
+	enum { NV = sizeof(variants) / sizeof(variants[0]) };
+	static const char two[] =
+		"[rule \"odd\"]\nmatch.subject = CN=a\ntarget = deny\n"
+		"[rule \"x\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = %s\n";
+	char d[NV][VD_DIGEST_HEX], text[512], du[2][VD_DIGEST_HEX], dv[VD_DIGEST_HEX];
+	struct tsm_config cfg;
+	struct tsm_policy *pol;
+	FILE *null;
+	int i, j;
+
+	(void)state;
+	tsm_config_defaults(&cfg);
+	for (i = 0; i < NV; i++) {
+		pol = parse(variants[i]);
+		assert_int_equal(vd_policy_digest(&cfg, pol, d[i]), 0);
+		tsm_policy_free(pol);
+		for (j = 0; j < i; j++)
+			if (!strcmp(d[i], d[j]))
+				fail_msg("policies %d and %d have the same digest:\n%s\n%s", j, i,
+					 variants[j], variants[i]);
+	}
+	/* the printer refuses a subject with a tab; the rule after it still counts */
+	for (i = 0; i < 2; i++) {
+		snprintf(text, sizeof(text), two, i ? "accept" : "deny");
+		pol = parse(text);
+		free(pol->rules[0].match_subject);
+		pol->rules[0].match_subject = strdup("CN=a\tb");
+		null = fopen("/dev/null", "w");
+		assert_non_null(null);
+		assert_int_not_equal(tsm_policy_print(null, pol), 0);
+		fclose(null);
+		assert_int_equal(vd_policy_digest(&cfg, pol, du[i]), 0);
+		if (i) {
+			/* and so does the unprintable field itself */
+			free(pol->rules[0].match_subject);
+			pol->rules[0].match_subject = strdup("CN=a\tc");
+			assert_int_equal(vd_policy_digest(&cfg, pol, dv), 0);
+			assert_string_not_equal(du[1], dv);
+		}
+		tsm_policy_free(pol);
+	}
+	assert_string_not_equal(du[0], du[1]);
+	/* the configuration keys a decision depends on */
+	pol = parse(variants[0]);
+	cfg.nonce_required = !cfg.nonce_required;
+	assert_int_equal(vd_policy_digest(&cfg, pol, dv), 0);
+	assert_string_not_equal(d[0], dv);
+	tsm_config_defaults(&cfg);
+	cfg.time_check = !cfg.time_check;
+	assert_int_equal(vd_policy_digest(&cfg, pol, dv), 0);
+	assert_string_not_equal(d[0], dv);
+	tsm_policy_free(pol);
+#undef PIN
+#undef PIN2
+#undef MEAS
+#undef MEAS2
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_rescan_finds_new_device),
 		cmocka_unit_test(test_many_functions_one_bus),
 		cmocka_unit_test(test_policy_digest),
+		cmocka_unit_test(test_policy_digest_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
