@@ -998,10 +998,16 @@ void devices_rescan(struct manager *m)
 void devices_reevaluate(struct manager *m)
 {
 	struct vd_device *d;
+	unsigned int kept = 0;
 
 	for (d = m->devices; d; d = d->next) {
 		if (d->admin)
 			continue;	/* stands until the administrator changes it */
+		if (d->decision == VD_KEPT) {
+			/* judging it would lock or refresh a device in use (tsm-verifierd.8) */
+			kept++;
+			continue;
+		}
 		if (d->decision == VD_ACCEPTED) {
 			/* the new policy must still accept it, or it is revoked */
 			log_info("%s: accepted; judging its evidence under the new policy", d->bdf);
@@ -1017,6 +1023,9 @@ void devices_reevaluate(struct manager *m)
 		device_abort(d);
 		device_start(m, d, false);
 	}
+	if (kept)
+		log_info("%u device(s) kept as found at start (in use, never judged) are left as they are",
+			 kept);
 }
 
 bool devices_busy(struct manager *m)
