@@ -54,7 +54,8 @@ int ctl_call(const char *cmd, const char *device, struct json_object **reply);
 /* accept/deny DEVICE through the daemon; returns the verb's exit status. */
 int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv);
 /* permanent.c: the decision just made, as a rule in policy-dir; exit status */
-int permanent_rule(const char *verb, const char *bdf);
+/* |anchor|: a file name in trust-dir for an accept rule, or NULL (the policy's) */
+int permanent_rule(const char *verb, const char *bdf, const char *anchor);
 const char *jget_str(struct json_object *o, const char *key);
 long long jget_int(struct json_object *o, const char *key);
 

@@ -182,13 +182,27 @@ log "ENOBUFS logged ($before before, $after after the burst), $D1 verified afres
 # D2 is denied by the policy in force (narrowed to D1); the administrator
 # accepts it for good, and denies EP0 for good.
 wait_all_decided 120
+rule=$TSMETC/policy.d/05-tsmctl-$(echo $D2 | tr : -).conf
+# an anchor that does not vouch for D2's chain: refused, nothing written
+cp $FIX/$ALG/other-root.pem $TSMETC/trust/other-root.pem
+if tsmctl --config $DCONF accept --permanent --trust-anchor other-root.pem $D2 \
+	2>/tmp/perm.err; then
+	fail "accept --permanent trusted an anchor that does not vouch for $D2"
+fi
+cat /tmp/perm.err
+grep -q "other-root.pem" /tmp/perm.err || fail "the refusal does not name the anchor"
+[ ! -e "$rule" ] || fail "a rule was written for an anchor that does not vouch"
+# without --trust-anchor: the anchor the policy in force already trusts
 tsmctl --config $DCONF accept --permanent $D2 || fail "tsmctl accept --permanent $D2"
 expect_eq accepted "$(decision $D2)" "$D2 after accept --permanent"
-rule=$TSMETC/policy.d/05-tsmctl-$(echo $D2 | tr : -).conf
 [ -f "$rule" ] || fail "no permanent rule $rule"
 cat "$rule"
 grep -q "^match.address = $D2\$" "$rule" || fail "the rule does not name $D2"
+grep -q "^trust-anchor = fixture-$ALG-root.pem\$" "$rule" ||
+	fail "the rule does not trust the policy's anchor"
 grep -q "^root-fingerprint = sha256:" "$rule" || fail "the rule does not pin the root"
+tsmctl --config $DCONF check-policy --trust-dir $TSMETC/trust $TSMETC/policy.d ||
+	fail "check-policy refuses the permanent rule"
 grep -q "^measurement\.1 = " "$rule" || fail "the rule does not pin the measurements"
 grep -q "^# Leaf certificate sha256:" "$rule" || fail "the rule does not name the leaf"
 tsmctl --config $DCONF deny --permanent $EP0 || fail "tsmctl deny --permanent $EP0"
