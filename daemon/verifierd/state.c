@@ -86,33 +86,43 @@ static int sync_dir(const char *dir)
 static int state_write(struct manager *m)
 {
 	char path[TSM_PATH_MAX + 32], tmp[TSM_PATH_MAX + 32];
-	struct json_object *root, *arr;
 	struct vd_device *d;
-	const char *text;
-	size_t len;
+	FILE *f;
 	int fd, r = 0;
 
 	if (state_path(m, path, sizeof(path), "") || state_path(m, tmp, sizeof(tmp), ".tmp"))
 		return -ENAMETOOLONG;
 	if (mkdir(m->cfg.state_dir, 0700) < 0 && errno != EEXIST)
 		return log_warning_errno(errno, "state dir %s: %m", m->cfg.state_dir);
-	root = json_object_new_object();
-	arr = json_object_new_array();
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "pid", json_object_new_int(getpid()));
-	for (d = m->devices; d; d = d->next)
-		json_object_array_add(arr, device_to_json(d, true));
-	json_object_object_add(root, "devices", arr);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	len = strlen(text);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (fd < 0)
+		return log_warning_errno(errno, "%s: %m", tmp);
+	f = fdopen(fd, "w");
+	if (!f) {
 		r = log_warning_errno(errno, "%s: %m", tmp);
-		goto out;
+		close(fd);
+		unlink(tmp);
+		return r;
 	}
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+	/*
+	 * One device at a time: the JSON tree of every device with its
+	 * evidence summary at once was most of the daemon's peak memory
+	 * with a few hundred devices.
+	 */
+	fprintf(f, "{\n  \"version\": 1,\n  \"pid\": %d,\n  \"devices\": [", (int)getpid());
+	for (d = m->devices; d; d = d->next) {
+		struct json_object *o = device_to_json(d, true);
+
+		fprintf(f, "%s\n%s", d == m->devices ? "" : ",",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_put(o);
+	}
+	fprintf(f, "\n  ]\n}\n");
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0)
 		r = log_warning_errno(errno ? errno : EIO, "%s: %m", tmp);
-	close(fd);
+	if (fclose(f) != 0 && !r)
+		r = log_warning_errno(errno ? errno : EIO, "%s: %m", tmp);
 	if (!r && rename(tmp, path) < 0)
 		r = log_warning_errno(errno, "rename %s: %m", path);
 	/* the rename itself is durable only once the directory is synced */
@@ -122,8 +132,6 @@ static int state_write(struct manager *m)
 		unlink(tmp);
 	else
 		m->state_writes++;
-out:
-	json_object_put(root);
 	return r;
 }
 
