@@ -187,6 +187,24 @@ int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv
 			ctl_socket_path, strerror(-r));
 		return EXIT_REFUSED;
 	}
+	if (r > 0 && permanent && strcmp(verb, "revoke")) {
+		/*
+		 * Refused because the administrator made this decision already
+		 * ("already accepted"): --permanent still writes it as a rule.
+		 */
+		struct json_object *d = NULL;
+
+		reply = NULL;
+		if (ctl_call("show", argv[i], &reply) != 0)
+			return EXIT_REFUSED;
+		json_object_object_get_ex(reply, "device", &d);
+		if (!json_object_get_boolean(json_object_object_get(d, "admin")) ||
+		    strcmp(jget_str(d, "decision"), !strcmp(verb, "accept") ? "accepted" : "denied")) {
+			json_object_put(reply);
+			return EXIT_REFUSED;
+		}
+		r = 0;
+	}
 	if (r > 0)
 		return EXIT_REFUSED;
 	json_object_object_get_ex(reply, "device", &dev);
