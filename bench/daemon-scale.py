@@ -9,7 +9,9 @@ evidence netlink family on the host every verification fails fast and is
 denied, so what is left is the daemon's bookkeeping: device table, journal
 records, state.json. Prints CPU and wall time per device (min/median/max
 over REPS runs; the ratio uses CPU time, which a busy host does not inflate)
-and how often state.json was written ("?": a daemon that does not say);
+and how often state.json was written ("?": a daemon that does not say), and
+the daemon's peak RSS (ru_maxrss, the VmHWM it exits with; no evidence, so
+the mock's lower bound of figure 5);
 per-device cost should not grow with N. This is how the O(n^2) state.json rewrite was found (issue 8).
 TSM_VERIFIERD=PATH measures another build of the daemon.
 """
@@ -85,7 +87,7 @@ def run(root):
     m = re.search(r"state\.json written (\d+) times", log)
     denied = len(re.findall(r": denied[ :(]", log))
     fsyncs = m.group(1) if m else "?"
-    return wall, ru.ru_utime + ru.ru_stime, fsyncs, denied
+    return wall, ru.ru_utime + ru.ru_stime, fsyncs, denied, ru.ru_maxrss
 
 
 def main(argv):
@@ -101,10 +103,11 @@ def main(argv):
         root = tempfile.mkdtemp(prefix="vd-scale-")
         try:
             mock_tree(root, n)
-            walls, cpus, writes = [], [], None
+            walls, cpus, writes, hwms = [], [], None, []
             for _ in range(reps):
                 reset(root)
-                wall, cpu, writes, denied = run(root)
+                wall, cpu, writes, denied, hwm = run(root)
+                hwms.append(hwm)
                 if denied != n:
                     sys.exit("%d devices, %d denied" % (n, denied))
                 walls.append(wall / n * 1e6)
@@ -113,8 +116,9 @@ def main(argv):
             shutil.rmtree(root, ignore_errors=True)
         per[n] = statistics.median(cpus)
         print("N=%-5d per device, us min/median/max: CPU %.0f / %.0f / %.0f, wall %.0f / %.0f / %.0f;"
-              " state.json writes %s" % (n, min(cpus), per[n], max(cpus), min(walls),
-                                         statistics.median(walls), max(walls), writes))
+              " state.json writes %s; peak RSS %d / %d / %d KiB"
+              % (n, min(cpus), per[n], max(cpus), min(walls), statistics.median(walls),
+                 max(walls), writes, min(hwms), statistics.median(hwms), max(hwms)))
     for a, b in zip(sizes, sizes[1:]):
         print("per-device CPU N=%d / N=%d: %.2f (1.0 = linear)" % (b, a, per[b] / per[a]))
 

@@ -205,16 +205,26 @@ static int finish_section(struct pstate *st, struct tsm_error *err)
 	if (st->kind == SEC_DEFAULT && !st->default_target_seen)
 		return tsm_fail(err, TSM_E_CONFIG, CHECK, "[default] (line %d) has no target",
 				st->pol->default_line);
+	if (st->kind == SEC_DEFAULT && st->pol->default_target != TSM_TARGET_DENY &&
+	    !st->pol->default_unverified)
+		return tsm_fail(err, TSM_E_CONFIG, CHECK,
+				"[default] (line %d) would %s every device no rule matches without verifying it; write \"unverified = allow\" in [default] if that is meant",
+				st->pol->default_line, tsm_target_name(st->pol->default_target));
 	if (st->kind != SEC_RULE)
 		return 0;
 	r = &st->pol->rules[st->rule];
 	if (!r->has_target)
 		return tsm_fail(err, TSM_E_CONFIG, CHECK, "rule \"%s\" (line %d) has no target",
 				r->name, r->line);
-	if (r->target != TSM_TARGET_DENY && !r->nanchors && !r->has_root_pin)
+	if (r->target != TSM_TARGET_DENY && !r->nanchors && !r->has_root_pin &&
+	    !r->allow_unverified)
 		return tsm_fail(err, TSM_E_CONFIG, CHECK,
-				"rule \"%s\" (line %d) can %s but names no trust-anchor or root-fingerprint",
+				"rule \"%s\" (line %d) can %s but names no trust-anchor or root-fingerprint; add one, or write \"unverified = allow\" if it is meant to accept devices whose certificates are not checked",
 				r->name, r->line, tsm_target_name(r->target));
+	if (r->allow_unverified && (r->nanchors || r->has_root_pin))
+		return tsm_fail(err, TSM_E_CONFIG, CHECK,
+				"rule \"%s\" (line %d) says \"unverified = allow\" but also names a trust-anchor or root-fingerprint",
+				r->name, r->line);
 	if (r->report_require & r->report_forbid)
 		return tsm_fail(err, TSM_E_CONFIG, CHECK,
 				"rule \"%s\" (line %d) both requires and forbids a report bit",
@@ -300,6 +310,19 @@ static int parse_target(const char *v, enum tsm_target *t, struct tsm_error *err
 	else
 		return tsm_fail(err, TSM_E_CONFIG, CHECK,
 				"bad target \"%s\" (accept, deny or audit)", v);
+	return 0;
+}
+
+/* unverified = allow | deny (deny, the default, only for clarity). */
+static int parse_unverified(const char *v, bool *allow, struct tsm_error *err)
+{
+	if (!strcmp(v, "allow"))
+		*allow = true;
+	else if (!strcmp(v, "deny"))
+		*allow = false;
+	else
+		return tsm_fail(err, TSM_E_CONFIG, CHECK,
+				"unverified: bad value \"%s\" (allow or deny)", v);
 	return 0;
 }
 
@@ -518,6 +541,12 @@ static int rule_key(struct pstate *st, struct tsm_rule *r, const char *key,
 			r->has_target = true;
 		return rc;
 	}
+	if (!strcmp(key, "unverified")) {
+		rc = once(st, "unverified", line, err);
+		if (!rc)
+			rc = parse_unverified(v, &r->allow_unverified, err);
+		return rc;
+	}
 	return tsm_fail(err, TSM_E_CONFIG, CHECK, "unknown key \"%s\"", key);
 }
 
@@ -530,9 +559,16 @@ static int p_key(void *user, const char *section, const char *key,
 	(void)section;
 	switch (st->kind) {
 	case SEC_DEFAULT:
+		if (!strcmp(key, "unverified")) {
+			rc = once(st, "unverified", line, err);
+			if (!rc)
+				rc = parse_unverified(v, &st->pol->default_unverified, err);
+			return rc;
+		}
 		if (strcmp(key, "target"))
 			return tsm_fail(err, TSM_E_CONFIG, CHECK,
-					"unknown key \"%s\" in [default] (only target)", key);
+					"unknown key \"%s\" in [default] (only target and unverified)",
+					key);
 		rc = once(st, "target", line, err);
 		if (!rc)
 			rc = parse_target(v, &st->pol->default_target, err);

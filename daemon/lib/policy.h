@@ -61,6 +61,12 @@ struct tsm_rule {
 	uint16_t report_forbid;		/* report.forbid = names */
 	bool has_target;
 	enum tsm_target target;		/* target = accept|deny|audit (required) */
+	/*
+	 * unverified = allow: the rule may accept without a trust anchor or
+	 * root pin (the chain is then not validated). Without it, such a
+	 * rule is a configuration error.
+	 */
+	bool allow_unverified;
 };
 
 struct tsm_policy {
@@ -69,6 +75,7 @@ struct tsm_policy {
 	size_t nrules;
 	bool has_default;
 	enum tsm_target default_target;
+	bool default_unverified;	/* [default] unverified = allow (needed for accept/audit) */
 	char *default_file;		/* where [default] was given */
 	int default_line;
 };
@@ -84,8 +91,9 @@ void tsm_policy_free(struct tsm_policy *pol);
  * Load every "*.conf" in @policy_dir in strcmp name order into a new
  * policy. Any error (syntax, unknown key, bad value, duplicate rule name
  * across all files, second [default], rule without target, accept/audit
- * rule without trust-anchor or root-fingerprint, unreadable file or
- * anchor) fails the whole load with "FILE:LINE: message" in err->reason
+ * rule or [default] without trust-anchor or root-fingerprint and without
+ * "unverified = allow", unreadable file or anchor) fails the whole load
+ * with "FILE:LINE: message" in err->reason
  * and code -TSM_E_CONFIG (or -TSM_E_IO for the directory itself).
  * A missing or empty directory yields an empty policy (default deny).
  */
@@ -165,15 +173,28 @@ int tsm_rule_add_meas(struct tsm_rule *rule, uint8_t index, enum tsm_hash alg,
 		      const uint8_t *digest);
 
 /*
- * Fill @rule so that it accepts exactly this device's evidence as now
- * seen: match vendor/device, root-fingerprint pinned to the chain's
- * certs[0], every digest measurement block as measurement.N, the SVN
+ * Fill @rule with this device's identity and evidence as now seen: match
+ * vendor/device, every digest measurement block as measurement.N, the SVN
  * block (if any) as svn-min, report.require = the report's current
- * interface_info bits, target accept.
+ * interface_info bits, target accept. It pins nothing the device sent as
+ * a root of trust: until tsm_rule_set_trust() gives it an anchor the
+ * administrator chose, the rule does not load (accept without anchor).
  */
 int tsm_rule_from_evidence(struct tsm_rule *rule,
 			   const struct tsm_device_id *dev,
 			   const struct tsm_parsed *ev);
+
+/*
+ * Make @rule trust @anchors, read by the caller from the file
+ * @anchor_name that the administrator chose (written as trust-anchor =
+ * @anchor_name, looked up in the trust directory when the policy loads):
+ * the device's chain is validated against them first (fails with the
+ * chain's check and reason when they do not vouch for it), then the root
+ * the verified path ended at is pinned as root-fingerprint.
+ */
+int tsm_rule_set_trust(struct tsm_rule *rule, const char *anchor_name,
+		       STACK_OF(X509) *anchors, const struct tsm_parsed *ev,
+		       const struct tsm_verify_opts *opts, struct tsm_error *err);
 
 /*
  * Write @pol in the policy language (rules in order, then [default] if

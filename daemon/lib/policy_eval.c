@@ -3,14 +3,39 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/x509v3.h>
 
 #include "policy.h"
+
+/*
+ * match.root-fingerprint selects by the chain's root: certs[0] when the
+ * device sent it, else the rule's anchor that issued certs[0]. Which root
+ * the path really ends at is only known after validation, so
+ * check_fingerprints() checks it again on the verified path.
+ */
+static bool match_root(const struct tsm_rule *r, const struct tsm_chain *c)
+{
+	uint8_t fp[32];
+	unsigned int n;
+
+	if (!tsm_chain_root_fingerprint(c, fp) && !memcmp(fp, r->match_root, 32))
+		return true;
+	if (c->first_is_root)
+		return false;
+	for (int i = 0; i < sk_X509_num(r->anchors); i++) {
+		X509 *a = sk_X509_value(r->anchors, i);
+
+		if (X509_digest(a, EVP_sha256(), fp, &n) && !memcmp(fp, r->match_root, 32) &&
+		    X509_check_issued(a, c->certs[0]) == X509_V_OK)
+			return true;
+	}
+	return false;
+}
 
 bool tsm_rule_matches(const struct tsm_rule *r, const struct tsm_device_id *dev,
 		      const struct tsm_parsed *ev)
 {
 	char buf[1024];
-	uint8_t fp[32];
 
 	if (r->has_vendor && r->vendor != dev->vendor)
 		return false;
@@ -34,21 +59,21 @@ bool tsm_rule_matches(const struct tsm_rule *r, const struct tsm_device_id *dev,
 	    (tsm_chain_leaf_hwid(&ev->chain, buf, sizeof(buf)) ||
 	     !tsm_glob_match(r->match_hwid, buf)))
 		return false;
-	if (r->has_match_root &&
-	    (tsm_chain_root_fingerprint(&ev->chain, fp) || memcmp(fp, r->match_root, 32)))
+	if (r->has_match_root && !match_root(r, &ev->chain))
 		return false;
 	return true;
 }
 
 static int check_anchors(const struct tsm_rule *r, const struct tsm_parsed *ev,
-			 const struct tsm_eval_opts *opts, struct tsm_error *err)
+			 const struct tsm_eval_opts *opts, struct tsm_path *path,
+			 struct tsm_error *err)
 {
 	STACK_OF(X509) *self;
 	int rc;
 
 	if (r->nanchors)
-		return tsm_verify_chain_cached(opts->cache, &ev->chain, r->anchors,
-					       &opts->verify, err);
+		return tsm_verify_chain_path_cached(opts->cache, &ev->chain, r->anchors,
+						    &opts->verify, path, err);
 	/* root-fingerprint only: the chain's own root, once pinned, is the anchor */
 	if (!ev->chain.first_is_root || !ev->chain.root_hash_ok)
 		return tsm_fail(err, TSM_E_CHAIN, "chain.trust-anchor",
@@ -58,26 +83,44 @@ static int check_anchors(const struct tsm_rule *r, const struct tsm_parsed *ev,
 		sk_X509_free(self);
 		return tsm_fail(err, TSM_E_NOMEM, "chain.path", "out of memory");
 	}
-	rc = tsm_verify_chain_cached(opts->cache, &ev->chain, self, &opts->verify, err);
+	rc = tsm_verify_chain_path_cached(opts->cache, &ev->chain, self, &opts->verify, path,
+					  err);
 	sk_X509_free(self);
 	return rc;
 }
 
-static int check_root_pin(const struct tsm_rule *r, const struct tsm_parsed *ev,
-			  struct tsm_error *err)
+/*
+ * Is @fp a certificate of the verified path that may stand for its root:
+ * the root the path ended at (the anchor), or certs[0], which the
+ * validation proved is on the path right below it (chains that start
+ * below the root, as generate-policy used to pin them)?
+ */
+static bool on_path_root(const struct tsm_parsed *ev, const struct tsm_path *path,
+			 const uint8_t fp[32])
+{
+	uint8_t first[32];
+
+	if (!memcmp(path->root_sha256, fp, 32))
+		return true;
+	return !tsm_chain_root_fingerprint(&ev->chain, first) && !memcmp(first, fp, 32);
+}
+
+/* root-fingerprint and match.root-fingerprint, on the path that was verified. */
+static int check_fingerprints(const struct tsm_rule *r, const struct tsm_parsed *ev,
+			      const struct tsm_path *path, struct tsm_error *err)
 {
 	char want[65], got[65];
-	uint8_t fp[32];
 
-	if (!r->has_root_pin)
-		return 0;
-	if (tsm_chain_root_fingerprint(&ev->chain, fp))
-		return tsm_fail(err, TSM_E_CHAIN, "root-fingerprint", "no root certificate");
-	if (memcmp(fp, r->root_pin, 32))
+	if (r->has_match_root && !on_path_root(ev, path, r->match_root))
 		return tsm_fail(err, TSM_E_CHAIN, "root-fingerprint",
-				"root fingerprint mismatch: expected sha256:%s, got sha256:%s",
+				"match.root-fingerprint sha256:%s is not the root of the verified path (sha256:%s)",
+				tsm_hex(r->match_root, 32, want, sizeof(want)),
+				tsm_hex(path->root_sha256, 32, got, sizeof(got)));
+	if (r->has_root_pin && !on_path_root(ev, path, r->root_pin))
+		return tsm_fail(err, TSM_E_CHAIN, "root-fingerprint",
+				"root fingerprint mismatch: expected sha256:%s, the verified path ends at sha256:%s",
 				tsm_hex(r->root_pin, 32, want, sizeof(want)),
-				tsm_hex(fp, 32, got, sizeof(got)));
+				tsm_hex(path->root_sha256, 32, got, sizeof(got)));
 	return 0;
 }
 
@@ -168,10 +211,14 @@ static int check_report(const struct tsm_rule *r, const struct tsm_parsed *ev,
 	int rc;
 
 	if (!ev->has_report) {
-		if (r->report_require || r->report_forbid)
+		if (!r->report_require && !r->report_forbid)
+			return 0;
+		if (ev->report_stale)
 			return tsm_fail(err, TSM_E_REPORT, "report",
-					"rule checks the TDISP report but the device has none");
-		return 0;
+					"rule checks the TDISP report but the report given is from evidence generation %u, not the verified generation %u",
+					ev->report_generation, ev->generation);
+		return tsm_fail(err, TSM_E_REPORT, "report",
+				"rule checks the TDISP report but the device has none");
 	}
 	if (opts->layout) {
 		rc = tsm_report_check(&ev->report, opts->layout, err);
@@ -192,16 +239,37 @@ static int check_report(const struct tsm_rule *r, const struct tsm_parsed *ev,
 	return 0;
 }
 
+/* Evidence that parsed completely; anything else is never accepted. */
+static bool usable(const struct tsm_parsed *ev)
+{
+	return ev && ev->chain.ncerts && ev->meas.signature && ev->vca.len;
+}
+
+static void deny_unusable(struct tsm_decision *out, const char *rule)
+{
+	out->target = TSM_TARGET_DENY;
+	out->code = TSM_E_PARSE;
+	snprintf(out->check, sizeof(out->check), "evidence");
+	snprintf(out->reason, sizeof(out->reason),
+		 "the evidence could not be parsed; %s never accepts such a device", rule);
+}
+
 static int check_requirements(const struct tsm_rule *r, const struct tsm_parsed *ev,
 			      const struct tsm_eval_opts *opts, struct tsm_error *err)
 {
 	int rc;
 
-	if (!ev || !ev->chain.ncerts || !ev->meas.signature)
+	struct tsm_path path;
+
+	if (!usable(ev))
 		return tsm_fail(err, TSM_E_PARSE, "evidence", "no parsed evidence");
-	rc = check_anchors(r, ev, opts, err);
-	if (!rc)
-		rc = check_root_pin(r, ev, err);
+	if (r->allow_unverified) {
+		rc = 0;		/* unverified = allow: no anchor, no pin (checked at load) */
+	} else {
+		rc = check_anchors(r, ev, opts, &path, err);
+		if (!rc)
+			rc = check_fingerprints(r, ev, &path, err);
+	}
 	if (!rc) {
 		if (opts->nonce)
 			rc = tsm_verify_nonce(ev, opts->nonce, opts->nonce_len, err);
@@ -252,6 +320,13 @@ int tsm_policy_evaluate(const struct tsm_policy *pol,
 				 r->name);
 			return 0;
 		}
+		if (!usable(ev)) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "rule \"%s\"", r->name);
+			deny_unusable(out, what);
+			return 0;
+		}
 		tsm_error_clear(&err);
 		if (check_requirements(r, ev, opts, &err)) {
 			out->target = r->target == TSM_TARGET_AUDIT ? TSM_TARGET_AUDIT
@@ -263,12 +338,17 @@ int tsm_policy_evaluate(const struct tsm_policy *pol,
 		}
 		out->target = r->target;
 		out->requirements_met = true;
-		snprintf(out->reason, sizeof(out->reason), "all requirements of rule \"%s\" met",
-			 r->name);
+		snprintf(out->reason, sizeof(out->reason), "all requirements of rule \"%s\" met%s",
+			 r->name, r->allow_unverified ?
+			 " (certificate chain not verified: unverified = allow)" : "");
+		return 0;
+	}
+	snprintf(out->rule, sizeof(out->rule), "default");
+	if (pol->default_target != TSM_TARGET_DENY && !usable(ev)) {
+		deny_unusable(out, "[default]");
 		return 0;
 	}
 	out->target = pol->default_target;
-	snprintf(out->rule, sizeof(out->rule), "default");
 	snprintf(out->check, sizeof(out->check), "default");
 	snprintf(out->reason, sizeof(out->reason), "no rule matched; default target %s",
 		 tsm_target_name(pol->default_target));
@@ -286,10 +366,6 @@ int tsm_rule_from_evidence(struct tsm_rule *rule, const struct tsm_device_id *de
 	rule->has_vendor = rule->has_device = true;
 	rule->vendor = dev->vendor;
 	rule->device = dev->device;
-	rc = tsm_chain_root_fingerprint(&ev->chain, rule->root_pin);
-	if (rc)
-		return rc;
-	rule->has_root_pin = true;
 	for (unsigned int i = 0; i < ev->meas.nblocks; i++) {
 		const struct tsm_meas_block *b = &ev->meas.blocks[i];
 		enum tsm_hash alg = ev->vca.meas_hash;
@@ -320,5 +396,43 @@ int tsm_rule_from_evidence(struct tsm_rule *rule, const struct tsm_device_id *de
 		rule->report_require = ev->report.interface_info & TSM_REPORT_INFO_KNOWN;
 	rule->has_target = true;
 	rule->target = TSM_TARGET_ACCEPT;
+	return 0;
+}
+
+int tsm_rule_set_trust(struct tsm_rule *rule, const char *anchor_name,
+		       STACK_OF(X509) *anchors, const struct tsm_parsed *ev,
+		       const struct tsm_verify_opts *opts, struct tsm_error *err)
+{
+	struct tsm_path path;
+	int rc;
+
+	if (!anchor_name || !*anchor_name || strchr(anchor_name, '/') || !anchors ||
+	    !sk_X509_num(anchors))
+		return tsm_fail(err, TSM_E_INVAL, "trust-anchor",
+				"a trust anchor file chosen by the administrator is required");
+	if (!ev || !ev->chain.ncerts)
+		return tsm_fail(err, TSM_E_INVAL, "evidence", "no parsed evidence");
+	rc = tsm_verify_chain_path(&ev->chain, anchors, opts, &path, err);
+	if (rc) {
+		tsm_error_prefix(err, "not vouched for by %s", anchor_name);
+		return rc;
+	}
+	if (!rule->anchors) {
+		rule->anchors = sk_X509_new_null();
+		if (!rule->anchors)
+			return tsm_fail(err, TSM_E_NOMEM, "policy", "out of memory");
+	}
+	for (int i = 0; i < sk_X509_num(anchors); i++) {
+		X509 *a = sk_X509_value(anchors, i);
+
+		if (!sk_X509_push(rule->anchors, a))
+			return tsm_fail(err, TSM_E_NOMEM, "policy", "out of memory");
+		X509_up_ref(a);
+	}
+	rc = tsm_rule_add_anchor(rule, anchor_name);
+	if (rc)
+		return tsm_fail(err, -rc, "policy", "cannot add the trust anchor");
+	memcpy(rule->root_pin, path.root_sha256, sizeof(rule->root_pin));
+	rule->has_root_pin = true;
 	return 0;
 }

@@ -79,6 +79,8 @@ int tsm_rule_print(FILE *out, const struct tsm_rule *r)
 	if (r->report_forbid)
 		fprintf(out, "report.forbid = %s\n",
 			tsm_report_bits_format(r->report_forbid, bits, sizeof(bits)));
+	if (r->allow_unverified)
+		fprintf(out, "unverified = allow\n");
 	if (fprintf(out, "target = %s\n", tsm_target_name(r->target)) < 0)
 		return -TSM_E_IO;
 	return 0;
@@ -95,6 +97,8 @@ int tsm_policy_print(FILE *out, const struct tsm_policy *pol)
 		fputc('\n', out);
 	}
 	if (pol->has_default)
-		fprintf(out, "[default]\ntarget = %s\n", tsm_target_name(pol->default_target));
+		fprintf(out, "[default]\n%starget = %s\n",
+			pol->default_unverified ? "unverified = allow\n" : "",
+			tsm_target_name(pol->default_target));
 	return ferror(out) ? -TSM_E_IO : 0;
 }

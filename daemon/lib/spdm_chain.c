@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libtsm: SPDM certificate chain parser and certificate helpers. */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
@@ -19,29 +21,27 @@ void tsm_chain_free(struct tsm_chain *c)
 }
 
 /*
- * Length of the DER element at p (tag + length + contents), 0 when the
- * header is malformed or the element does not fit in @left bytes.
+ * Length of the DER element at p (tag + length + contents), 0 when it is
+ * not a SEQUENCE with a definite length that fits in @left bytes.
+ * ASN1_get_object() reads the header; what is SPDM-specific is only that
+ * certificates follow each other with nothing around them.
  */
 static size_t der_element_len(const uint8_t *p, size_t left)
 {
-	size_t hdr = 2, body = 0;
+	const unsigned char *q = p;
+	long body;
+	int tag, xclass, ret;
 
-	if (left < 2 || p[0] != 0x30)	/* a certificate is a SEQUENCE */
+	if (left < 2 || left > LONG_MAX)
 		return 0;
-	if (p[1] < 0x80) {
-		body = p[1];
-	} else {
-		size_t n = p[1] & 0x7f;
-
-		if (n == 0 || n > 3 || left < 2 + n)	/* certs < 16 MiB, no indefinite */
-			return 0;
-		for (size_t i = 0; i < n; i++)
-			body = body << 8 | p[2 + i];
-		hdr += n;
-	}
-	if (body > left - hdr)
+	ERR_set_mark();
+	ret = ASN1_get_object(&q, &body, &tag, &xclass, (long)left);
+	ERR_pop_to_mark();
+	/* 0x80: error or too long; 0x21: indefinite length */
+	if ((ret & 0x80) || ret != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE ||
+	    xclass != V_ASN1_UNIVERSAL || body < 0 || (size_t)body > left - (size_t)(q - p))
 		return 0;
-	return hdr + body;
+	return (size_t)(q - p) + (size_t)body;
 }
 
 /* Split data[off..len) into certificates; fill c->certs. */
@@ -159,6 +159,8 @@ int tsm_chain_parse(const uint8_t *data, size_t len, enum tsm_hash hash,
 				*err = first;
 		}
 	}
+	if (!rc && tsm_digest(TSM_HASH_SHA256, data, len, out->sha256))
+		rc = tsm_fail(err, TSM_E_NOMEM, "chain", "digest failed");
 	if (rc)
 		tsm_chain_free(out);
 	return rc;

@@ -20,6 +20,7 @@
 struct tsm_chain {
 	const uint8_t *data;		/* whole object (borrowed) */
 	size_t len;
+	uint8_t sha256[32];		/* SHA-256 of the whole object */
 
 	enum tsm_hash hash;		/* algorithm of root_hash */
 	size_t hash_len;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libtsm: errors, bounds-checked reader, hex, files, digests, globs. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -9,6 +10,9 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "util.h"
 
@@ -162,46 +166,38 @@ bool tsm_get_le64(struct tsm_reader *r, uint64_t *out)
 
 char *tsm_hex(const uint8_t *data, size_t len, char *out, size_t outsz)
 {
-	static const char digits[] = "0123456789abcdef";
+	size_t written = 0;
 
 	if (!outsz)
 		return out;
 	if (len > (outsz - 1) / 2)
 		len = (outsz - 1) / 2;
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[data[i] >> 4];
-		out[2 * i + 1] = digits[data[i] & 0xf];
-	}
-	out[2 * len] = '\0';
+	out[0] = '\0';
+	if (!len)
+		return out;
+	/* OpenSSL writes upper case; digests read better (and policy files are written) in lower */
+	ERR_set_mark();
+	if (OPENSSL_buf2hexstr_ex(out, outsz, &written, data, (long)len, '\0') != 1)
+		out[0] = '\0';
+	ERR_pop_to_mark();
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	return out;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 long tsm_unhex(const char *hex, uint8_t *out, size_t outsz)
 {
 	size_t n = strlen(hex);
+	int ok;
 
+	/* fail before writing anything: OpenSSL would fill @out partly first */
 	if (n % 2 || n / 2 > outsz)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]);
-		int lo = hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
+	/* no separators ('\0'); a non-hex digit fails */
+	ERR_set_mark();
+	ok = OPENSSL_hexstr2buf_ex(out, outsz, &n, hex, '\0');
+	ERR_pop_to_mark();
+	return ok == 1 ? (long)n : -1;
 }
 
 int tsm_read_file(const char *path, size_t max, uint8_t **data, size_t *len,

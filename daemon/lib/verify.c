@@ -28,9 +28,28 @@ void tsm_parsed_free(struct tsm_parsed *p)
 int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 		       struct tsm_error *err)
 {
+	return tsm_evidence_parse_cached(ev, NULL, out, err);
+}
+
+int tsm_evidence_parse_cached(const struct tsm_evidence *ev, struct tsm_verify_cache *cache,
+			      struct tsm_parsed *out, struct tsm_error *err)
+{
+	struct tsm_parse_opts o = { .cache = cache };
+
+	return tsm_evidence_parse_ex(ev, &o, out, err);
+}
+
+int tsm_evidence_parse_ex(const struct tsm_evidence *ev, const struct tsm_parse_opts *o,
+			  struct tsm_parsed *out, struct tsm_error *err)
+{
+	static const struct tsm_parse_opts none;
+	struct tsm_verify_cache *cache;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (!o)
+		o = &none;
+	cache = o->cache;
 	if (!ev->vca || !ev->vca_len)
 		return tsm_fail(err, TSM_E_PARSE, "vca", "vca: object missing");
 	if (!ev->cert || !ev->cert_len)
@@ -38,7 +57,6 @@ int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 	if (!ev->meas || !ev->meas_len)
 		return tsm_fail(err, TSM_E_PARSE, "measurements",
 				"measurements: object missing");
-	tsm_digest(TSM_HASH_SHA256, ev->cert, ev->cert_len, out->cert_sha256);
 	tsm_digest(TSM_HASH_SHA256, ev->vca, ev->vca_len, out->vca_sha256);
 	tsm_digest(TSM_HASH_SHA256, ev->meas, ev->meas_len, out->meas_sha256);
 
@@ -47,18 +65,26 @@ int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 		tsm_error_prefix(err, "vca");
 		goto fail;
 	}
-	rc = tsm_chain_parse(ev->cert, ev->cert_len, out->vca.hash, &out->chain, err);
+	rc = tsm_chain_parse_cached(cache, ev->cert, ev->cert_len, out->vca.hash, &out->chain,
+				    err);
 	if (rc) {
+		tsm_digest(TSM_HASH_SHA256, ev->cert, ev->cert_len, out->cert_sha256);
 		tsm_error_prefix(err, "chain");
 		goto fail;
 	}
+	memcpy(out->cert_sha256, out->chain.sha256, sizeof(out->cert_sha256));
 	rc = tsm_meas_parse(ev->meas, ev->meas_len, out->vca.version,
 			    out->vca.sig_len, &out->meas, err);
 	if (rc) {
 		tsm_error_prefix(err, "measurements");
 		goto fail;
 	}
-	if (ev->report) {
+	if (ev->report && o->has_generation && o->report_generation != o->generation) {
+		/* not the generation being verified: the report says nothing about it */
+		out->report_stale = true;
+		out->report_generation = o->report_generation;
+		out->generation = o->generation;
+	} else if (ev->report) {
 		tsm_digest(TSM_HASH_SHA256, ev->report, ev->report_len, out->report_sha256);
 		rc = tsm_report_parse(ev->report, ev->report_len, &out->report, err);
 		if (rc) {
@@ -78,32 +104,131 @@ static void subject_of(X509 *x, char *buf, size_t bufsz)
 	X509_NAME_oneline(X509_get_subject_name(x), buf, (int)bufsz);
 }
 
-static int check_leaf_ku(X509 *leaf, struct tsm_error *err)
+/*
+ * DSP0274 (and libspdm, which implements it): an EKU that names an SPDM
+ * purpose must name responder authentication for a responder's leaf; an
+ * EKU without SPDM purposes (serverAuth, ... as in libspdm's own sample
+ * certificates) does not restrict SPDM; anyExtendedKeyUsage allows all.
+ */
+static int check_leaf_eku(X509 *leaf, const char *subj, struct tsm_error *err)
 {
+	EXTENDED_KEY_USAGE *eku;
+	bool responder = false, requester = false, any = false;
+	int crit = 0;
+
+	if (!(X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE))
+		return 0;
+	eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, &crit, NULL);
+	if (!eku)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.leaf-eku",
+				"leaf certificate %s has an unreadable extendedKeyUsage", subj);
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+		const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+		char oid[64];
+
+		if (OBJ_obj2nid(o) == NID_anyExtendedKeyUsage) {
+			any = true;
+			continue;
+		}
+		if (OBJ_obj2txt(oid, sizeof(oid), o, 1) <= 0)
+			continue;
+		if (!strcmp(oid, TSM_DMTF_EKU_RESPONDER_OID))
+			responder = true;
+		else if (!strcmp(oid, TSM_DMTF_EKU_REQUESTER_OID))
+			requester = true;
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	if (requester && !responder && !any)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.leaf-eku",
+				"leaf certificate %s is for SPDM requester authentication only (extendedKeyUsage lacks %s)",
+				subj, TSM_DMTF_EKU_RESPONDER_OID);
+	return 0;
+}
+
+/* The leaf is a device certificate: not a CA, may sign, EKU allows responder auth. */
+static int check_leaf(X509 *leaf, struct tsm_error *err)
+{
+	uint32_t flags = X509_get_extension_flags(leaf);
 	char subj[256];
 
-	if (!(X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) ||
-	    !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
-		subject_of(leaf, subj, sizeof(subj));
+	subject_of(leaf, subj, sizeof(subj));
+	if (flags & EXFLAG_INVALID)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.extensions",
+				"leaf certificate %s has malformed or duplicate extensions", subj);
+	if (flags & EXFLAG_CA)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.leaf-ca",
+				"leaf certificate %s is a CA (basicConstraints CA:TRUE)", subj);
+	if (!(flags & EXFLAG_KUSAGE) || !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
 		return tsm_fail(err, TSM_E_CHAIN, "chain.key-usage",
 				"leaf certificate %s lacks keyUsage digitalSignature", subj);
+	return check_leaf_eku(leaf, subj, err);
+}
+
+/*
+ * Certificates 0..n-2 issue the next one: CAs (basicConstraints CA:TRUE)
+ * allowed to sign certificates. A self-signed root without keyUsage is
+ * fine (RFC 5280: no restriction); an intermediate must say keyCertSign.
+ */
+static int check_issuers(const struct tsm_chain *c, struct tsm_error *err)
+{
+	for (size_t i = 0; i + 1 < c->ncerts; i++) {
+		X509 *x = c->certs[i];
+		uint32_t flags = X509_get_extension_flags(x);
+		bool root = i == 0 && c->first_is_root;
+		char subj[256];
+
+		subject_of(x, subj, sizeof(subj));
+		if (flags & EXFLAG_INVALID)
+			return tsm_fail(err, TSM_E_CHAIN, "chain.extensions",
+					"certificate %zu (%s) has malformed or duplicate extensions",
+					i, subj);
+		if (!(flags & EXFLAG_BCONS) || !(flags & EXFLAG_CA))
+			return tsm_fail(err, TSM_E_CHAIN, "chain.ca",
+					"certificate %zu (%s) issues certificate %zu but is not a CA (basicConstraints CA:TRUE)",
+					i, subj, i + 1);
+		if (root && !(flags & EXFLAG_KUSAGE))
+			continue;
+		if (!(flags & EXFLAG_KUSAGE) || !(X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+			return tsm_fail(err, TSM_E_CHAIN, "chain.ca",
+					"certificate %zu (%s) issues certificate %zu but its keyUsage lacks keyCertSign",
+					i, subj, i + 1);
+	}
+	return 0;
+}
+
+/*
+ * SPDM order: certs[0] is the root or is issued by an anchor, and
+ * certificate i+1 is issued by certificate i (names, key identifiers,
+ * key type). The signatures are checked by X509_verify_cert(), whose path
+ * is then compared with this order (check_path).
+ */
+static int check_order(const struct tsm_chain *c, struct tsm_error *err)
+{
+	for (size_t i = 0; i + 1 < c->ncerts; i++) {
+		char subj[256], issuer[256];
+		int rc = X509_check_issued(c->certs[i], c->certs[i + 1]);
+
+		/* a linked issuer without keyCertSign is check_issuers()' to report */
+		if ((rc == X509_V_OK || rc == X509_V_ERR_KEYUSAGE_NO_CERTSIGN) &&
+		    !(X509_get_extension_flags(c->certs[i + 1]) & EXFLAG_SS))
+			continue;
+		subject_of(c->certs[i], issuer, sizeof(issuer));
+		subject_of(c->certs[i + 1], subj, sizeof(subj));
+		return tsm_fail(err, TSM_E_CHAIN, "chain.order",
+				"certificate %zu (%s) is not issued by certificate %zu (%s): the chain is out of order or not linked",
+				i + 1, subj, i, issuer);
 	}
 	return 0;
 }
 
 /* After a successful path build: the header's root hash vs H(top). */
-static int check_root_hash(const struct tsm_chain *chain, X509_STORE_CTX *ctx,
-			   struct tsm_error *err)
+static int check_root_hash(const struct tsm_chain *chain, X509 *top, struct tsm_error *err)
 {
-	STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
-	X509 *top = path ? sk_X509_value(path, sk_X509_num(path) - 1) : NULL;
 	uint8_t digest[TSM_HASH_MAX_LEN];
 	char want[2 * TSM_HASH_MAX_LEN + 1], got[2 * TSM_HASH_MAX_LEN + 1];
 	unsigned char *der = NULL;
 	int n, rc;
 
-	if (!top)
-		return tsm_fail(err, TSM_E_CHAIN, "chain.path", "no validated path");
 	n = i2d_X509(top, &der);
 	if (n <= 0)
 		return tsm_fail(err, TSM_E_NOMEM, "chain.root-hash", "cannot encode the root");
@@ -117,6 +242,28 @@ static int check_root_hash(const struct tsm_chain *chain, X509_STORE_CTX *ctx,
 				tsm_hash_name(chain->hash),
 				tsm_hex(chain->root_hash, chain->hash_len, want, sizeof(want)),
 				tsm_hex(digest, chain->hash_len, got, sizeof(got)));
+	return 0;
+}
+
+/*
+ * The path OpenSSL validated must be the chain as sent, leaf first, plus
+ * at most the anchor that issued certs[0]: no certificate skipped, none
+ * taken from elsewhere.
+ */
+static int check_path(const struct tsm_chain *c, STACK_OF(X509) *path,
+		      struct tsm_error *err)
+{
+	int np = sk_X509_num(path);
+
+	if (np < (int)c->ncerts || np > (int)c->ncerts + 1)
+		return tsm_fail(err, TSM_E_CHAIN, "chain.order",
+				"the validated path has %d certificates, the chain as sent %zu: it does not run through every certificate in order",
+				np, c->ncerts);
+	for (size_t k = 0; k < c->ncerts; k++)
+		if (X509_cmp(sk_X509_value(path, (int)k), c->certs[c->ncerts - 1 - k]))
+			return tsm_fail(err, TSM_E_CHAIN, "chain.order",
+					"the validated path leaves the chain as sent at certificate %zu",
+					c->ncerts - 1 - k);
 	return 0;
 }
 
@@ -144,6 +291,11 @@ static const char *path_check(int e)
 		return "chain.revoked";
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 		return "chain.signature";
+	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+		return "chain.path-length";
+	case X509_V_ERR_INVALID_CA:
+	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+		return "chain.ca";
 	default:
 		return "chain.path";
 	}
@@ -168,20 +320,44 @@ static int path_error(X509_STORE_CTX *ctx, const struct tsm_chain *chain,
 			X509_verify_cert_error_string(e));
 }
 
-int tsm_verify_chain(const struct tsm_chain *chain, STACK_OF(X509) *anchors,
-		     const struct tsm_verify_opts *opts, struct tsm_error *err)
+/* Verification parameters: partial chains (anchors may be intermediates), depth, time, CRLs. */
+static int set_params(X509_STORE_CTX *ctx, const struct tsm_verify_opts *opts)
+{
+	X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+	unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
+
+	if (opts && opts->crls && sk_X509_CRL_num(opts->crls))
+		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+	if (!opts || !opts->check_time)
+		flags |= X509_V_FLAG_NO_CHECK_TIME;
+	else if (opts->now)
+		X509_VERIFY_PARAM_set_time(vp, opts->now);
+	/* the chain plus one anchor above it */
+	X509_VERIFY_PARAM_set_depth(vp, TSM_CHAIN_MAX_CERTS);
+	return X509_VERIFY_PARAM_set_flags(vp, flags) == 1 ? 0 : -1;
+}
+
+int tsm_verify_chain_path(const struct tsm_chain *chain, STACK_OF(X509) *anchors,
+			  const struct tsm_verify_opts *opts, struct tsm_path *out,
+			  struct tsm_error *err)
 {
 	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
-	STACK_OF(X509) *untrusted = NULL;
-	unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
+	STACK_OF(X509) *untrusted = NULL, *path;
+	X509 *top;
 	int rc;
 
+	if (out)
+		memset(out, 0, sizeof(*out));
 	if (!chain->ncerts)
 		return tsm_fail(err, TSM_E_INVAL, "chain.path", "empty chain");
 	if (!anchors || !sk_X509_num(anchors))
 		return tsm_fail(err, TSM_E_CHAIN, "chain.trust-anchor", "no trust anchor");
-	rc = check_leaf_ku(tsm_chain_leaf(chain), err);
+	rc = check_order(chain, err);
+	if (!rc)
+		rc = check_leaf(tsm_chain_leaf(chain), err);
+	if (!rc)
+		rc = check_issuers(chain, err);
 	if (rc)
 		return rc;
 	store = X509_STORE_new();
@@ -201,32 +377,47 @@ int tsm_verify_chain(const struct tsm_chain *chain, STACK_OF(X509) *anchors,
 			rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "out of memory");
 			goto out;
 		}
-	if (opts && opts->crls && sk_X509_CRL_num(opts->crls)) {
+	if (opts && opts->crls)
 		for (int i = 0; i < sk_X509_CRL_num(opts->crls); i++)
 			X509_STORE_add_crl(store, sk_X509_CRL_value(opts->crls, i));
-		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-	}
-	if (!opts || !opts->check_time)
-		flags |= X509_V_FLAG_NO_CHECK_TIME;
-	if (!X509_STORE_CTX_init(ctx, store, tsm_chain_leaf(chain), untrusted)) {
+	if (!X509_STORE_CTX_init(ctx, store, tsm_chain_leaf(chain), untrusted) ||
+	    set_params(ctx, opts)) {
 		rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "cannot set up verification");
 		goto out;
 	}
-	X509_STORE_CTX_set_flags(ctx, flags);
-	if (opts && opts->check_time && opts->now)
-		X509_STORE_CTX_set_time(ctx, 0, opts->now);
 	ERR_clear_error();
 	if (X509_verify_cert(ctx) != 1) {
 		rc = path_error(ctx, chain, err);
 		goto out;
 	}
-	rc = check_root_hash(chain, ctx, err);
+	path = X509_STORE_CTX_get0_chain(ctx);
+	top = path ? sk_X509_value(path, sk_X509_num(path) - 1) : NULL;
+	if (!top) {
+		rc = tsm_fail(err, TSM_E_CHAIN, "chain.path", "no validated path");
+		goto out;
+	}
+	rc = check_root_hash(chain, top, err);
+	if (!rc)
+		rc = check_path(chain, path, err);
+	if (!rc && out) {
+		unsigned int n = 0;
+
+		if (!X509_digest(top, EVP_sha256(), out->root_sha256, &n) || n != 32)
+			rc = tsm_fail(err, TSM_E_NOMEM, "chain.path", "digest failed");
+		out->anchor_sent = sk_X509_num(path) == (int)chain->ncerts;
+	}
 out:
 	ERR_clear_error();
 	sk_X509_free(untrusted);
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	return rc;
+}
+
+int tsm_verify_chain(const struct tsm_chain *chain, STACK_OF(X509) *anchors,
+		     const struct tsm_verify_opts *opts, struct tsm_error *err)
+{
+	return tsm_verify_chain_path(chain, anchors, opts, NULL, err);
 }
 
 int tsm_spdm_sign_prefix(uint8_t version, const char *context,

@@ -38,6 +38,8 @@ struct tsm_parsed {
 	struct tsm_meas meas;
 	struct tsm_report report;
 	bool has_report;
+	bool report_stale;		/* a report of another generation was given, not used */
+	uint32_t report_generation, generation;	/* when report_stale */
 	/* SHA-256 of each raw object, for audit records (zero when absent) */
 	uint8_t cert_sha256[32];
 	uint8_t vca_sha256[32];
@@ -54,6 +56,32 @@ struct tsm_parsed {
  */
 int tsm_evidence_parse(const struct tsm_evidence *ev, struct tsm_parsed *out,
 		       struct tsm_error *err);
+struct tsm_verify_cache;
+
+struct tsm_parse_opts {
+	/* look the chain up by the digest of its bytes before parsing (NULL: no cache) */
+	struct tsm_verify_cache *cache;
+	/*
+	 * Evidence generations, when the caller knows them (device-evidence
+	 * family): the report is used only when it was read under the same
+	 * generation as CERT, VCA and MEASUREMENTS, the generation that is
+	 * verified. Otherwise it counts as absent (tsm_parsed.report_stale).
+	 */
+	bool has_generation;
+	uint32_t generation;		/* of CERT, VCA and MEASUREMENTS */
+	uint32_t report_generation;	/* of REPORT */
+};
+
+/* tsm_evidence_parse() with options (@o may be NULL). */
+int tsm_evidence_parse_ex(const struct tsm_evidence *ev, const struct tsm_parse_opts *o,
+			  struct tsm_parsed *out, struct tsm_error *err);
+/*
+ * The same, looking the chain up in @cache by the digest of its bytes
+ * before parsing any certificate (tsm_chain_parse_cached; NULL: no cache).
+ */
+int tsm_evidence_parse_cached(const struct tsm_evidence *ev,
+			      struct tsm_verify_cache *cache,
+			      struct tsm_parsed *out, struct tsm_error *err);
 void tsm_parsed_free(struct tsm_parsed *p);
 
 struct tsm_verify_opts {
@@ -62,16 +90,41 @@ struct tsm_verify_opts {
 	STACK_OF(X509_CRL) *crls;	/* optional; enables CRL checks for the chain */
 };
 
+/* DSP0274 extendedKeyUsage purposes (id-DMTF-eku-responder-auth, -requester-auth). */
+#define TSM_DMTF_EKU_RESPONDER_OID	"1.3.6.1.4.1.412.274.3"
+#define TSM_DMTF_EKU_REQUESTER_OID	"1.3.6.1.4.1.412.274.4"
+
+/* What a successful validation established about the path. */
+struct tsm_path {
+	uint8_t root_sha256[32];	/* SHA-256 of the path's root: the anchor it ended at */
+	bool anchor_sent;		/* that anchor is certs[0] itself (the device sent it) */
+};
+
 /*
- * Validate the chain to one of @anchors (a stack of trusted certificates;
- * a chain that starts at an intermediate is fine when an anchor issued
- * it). SPDM profile: leaf must have a keyUsage extension with
- * digitalSignature; no purpose/EKU check; time check per @opts; CRLs when
- * given. Afterwards the chain's root hash must equal H(DER of the root of
- * the validated path), whether that root is in the chain or an anchor.
- * Returns 0 or -TSM_E_CHAIN with the OpenSSL verify error and depth in the
- * reason ("certificate 2 (CN=...): certificate has expired").
+ * Validate the chain the way SPDM defines it, to one of @anchors (a stack
+ * of trusted certificates; a chain that starts below the root is fine when
+ * an anchor issued its first certificate):
+ *  - the leaf is a device certificate: not a CA, keyUsage digitalSignature,
+ *    extendedKeyUsage (if present) not limited to SPDM requester
+ *    authentication (chain.leaf-ca, chain.key-usage, chain.leaf-eku);
+ *  - every other certificate is a CA; an intermediate's keyUsage has
+ *    keyCertSign (chain.ca);
+ *  - order: certificate i+1 is issued by certificate i (chain.order), and
+ *    the path X509_verify_cert() validates (signatures, path length
+ *    constraints, time per @opts, CRLs when given) is exactly the chain
+ *    as sent plus at most the anchor above certs[0] (chain.order);
+ *  - the header's root hash equals H(DER of the root of that path),
+ *    whether the root was sent or is the anchor (chain.root-hash).
+ * Returns 0 or -TSM_E_CHAIN with the check id and a reason naming the
+ * certificate ("certificate 2 (CN=...): certificate has expired"). On
+ * success @out (may be NULL) describes the validated path.
  */
+int tsm_verify_chain_path(const struct tsm_chain *chain,
+			  STACK_OF(X509) *anchors,
+			  const struct tsm_verify_opts *opts,
+			  struct tsm_path *out,
+			  struct tsm_error *err);
+/* The same without the path description. */
 int tsm_verify_chain(const struct tsm_chain *chain,
 		     STACK_OF(X509) *anchors,
 		     const struct tsm_verify_opts *opts,
@@ -101,6 +154,23 @@ int tsm_verify_chain_cached(struct tsm_verify_cache *cache,
 			    STACK_OF(X509) *anchors,
 			    const struct tsm_verify_opts *opts,
 			    struct tsm_error *err);
+/* tsm_verify_chain_path() through @cache (NULL: no caching). */
+int tsm_verify_chain_path_cached(struct tsm_verify_cache *cache,
+				 const struct tsm_chain *chain,
+				 STACK_OF(X509) *anchors,
+				 const struct tsm_verify_opts *opts,
+				 struct tsm_path *path,
+				 struct tsm_error *err);
+
+/*
+ * tsm_chain_parse() through @cache: a chain object whose SHA-256 (and
+ * length, and @hash) matches one parsed before gets that parse's
+ * certificates (shared, reference-counted; read-only) without running
+ * d2i_X509 again. Only successful parses are kept.
+ */
+int tsm_chain_parse_cached(struct tsm_verify_cache *cache, const uint8_t *data,
+			   size_t len, enum tsm_hash hash, struct tsm_chain *out,
+			   struct tsm_error *err);
 
 /*
  * Build the SPDM 1.2+ signing-context prefix for @version (0x12, 0x13):

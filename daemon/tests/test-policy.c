@@ -64,9 +64,12 @@ static void good_corpus(void **state)
 	snprintf(path, sizeof(path), "%s/good", corpus);
 	if (tsm_policy_load_dir(path, trust, &pol, &err))
 		fail_msg("dir: %s", err.reason);
-	assert_int_equal(pol->nrules, 8);
+	assert_int_equal(pol->nrules, 9);
 	assert_string_equal(pol->rules[0].name, "acme-accelerator");
-	assert_string_equal(pol->rules[6].name, "no-newline-at-end");
+	assert_string_equal(pol->rules[4].name, "lab-unverified");
+	assert_true(pol->rules[4].allow_unverified);
+	assert_false(pol->rules[0].allow_unverified);
+	assert_string_equal(pol->rules[7].name, "no-newline-at-end");
 	assert_true(pol->has_default);
 	assert_int_equal(pol->default_target, TSM_TARGET_DENY);
 	/* spot checks of 10-full.conf */
@@ -257,7 +260,7 @@ static void directory(void **state)
 	snprintf(dir, sizeof(dir), "%s/pd", tl_tmpdir());
 	mkdir(dir, 0755);
 	tl_write_tmp("pd/20-b.conf", "[rule \"b\"]\ntarget = deny\n");
-	tl_write_tmp("pd/10-a.conf", "[rule \"a\"]\ntarget = deny\n[default]\ntarget = audit\n");
+	tl_write_tmp("pd/10-a.conf", "[rule \"a\"]\ntarget = deny\n[default]\nunverified = allow\ntarget = audit\n");
 	tl_write_tmp("pd/30-c.conf.disabled", "garbage\n");
 	tl_write_tmp("pd/.hidden.conf", "garbage\n");
 	assert_int_equal(tsm_policy_load_dir(dir, NULL, &pol, &err), 0);
@@ -573,14 +576,57 @@ static void cached(void **state)
 	tsm_verify_cache_free(vc);
 }
 
+/* report.require needs the report of the verified generation, not any report. */
+static void report_generation(void **state)
+{
+	static const char text[] = "[rule \"r\"]\ntrust-anchor = root.pem\n"
+				   "report.require = no-fw-update\ntarget = accept\n";
+	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32 };
+	struct tsm_policy *pol = tsm_policy_new(tdir);
+	struct tsm_evidence v = tl_evidence_view(&ev);
+	struct tsm_parse_opts po = { .has_generation = true, .generation = 7,
+				     .report_generation = 7 };
+	struct tsm_decision d;
+	struct tsm_parsed p;
+
+	(void)state;
+	assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, sizeof(text) - 1, NULL), 0);
+	assert_int_equal(tsm_evidence_parse_ex(&v, &po, &p, NULL), 0);
+	assert_true(p.has_report);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "r", "");
+	tsm_parsed_free(&p);
+	po.report_generation = 6;
+	assert_int_equal(tsm_evidence_parse_ex(&v, &po, &p, NULL), 0);
+	assert_false(p.has_report);
+	assert_true(p.report_stale);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "r", "report");
+	assert_non_null(strstr(d.reason, "generation 6, not the verified generation 7"));
+	tsm_parsed_free(&p);
+	/* no report at all */
+	v = tl_evidence_view(&ev);
+	v.report = NULL;
+	v.report_len = 0;
+	assert_int_equal(tsm_evidence_parse(&v, &p, NULL), 0);
+	tsm_policy_evaluate(pol, &dev, &p, &o, &d);
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "r", "report");
+	tsm_parsed_free(&p);
+	tsm_policy_free(pol);
+}
+
 static void generate(void **state)
 {
 	struct tsm_policy *pol = tsm_policy_new(tdir), *back;
 	struct tsm_eval_opts o = { .nonce = ev.nonce, .nonce_len = 32, .nonce_required = true };
+	struct tsm_verify_opts vo = { .check_time = true };
+	STACK_OF(X509) *mine = sk_X509_new_null(), *other = sk_X509_new_null();
 	struct tsm_decision d;
 	struct tsm_error err;
 	struct tsm_rule *r;
-	char *text;
+	char *text, path[1200];
+	uint8_t fp[32];
+	unsigned int n;
 
 	(void)state;
 	r = tsm_policy_add_rule(pol, "gen-0000:01:00.0", &err);
@@ -591,8 +637,37 @@ static void generate(void **state)
 	assert_int_equal(tsm_rule_from_evidence(r, &dev, &parsed), 0);
 	assert_int_equal(r->nmeas, 2);
 	assert_true(r->has_svn_min && r->svn_min == 5);
+	/* without an anchor a human chose, nothing the device sent is pinned ... */
+	assert_false(r->has_root_pin);
+	assert_int_equal(r->nanchors, 0);
 	pol->has_default = true;
 	text = print_policy(pol);
+	assert_null(strstr(text, "root-fingerprint"));
+	/* ... and the rule cannot load: it would accept without verification */
+	back = tsm_policy_new(tdir);
+	assert_int_equal(tsm_policy_parse_buffer(back, "generated.conf", text, strlen(text), &err),
+			 -TSM_E_CONFIG);
+	assert_non_null(strstr(err.reason, "names no trust-anchor"));
+	tsm_policy_free(back);
+	free(text);
+	/* an anchor that does not vouch for the device is refused */
+	snprintf(path, sizeof(path), "%s/other.pem", tdir);
+	assert_int_equal(tsm_load_pem_certs(path, other, &err), 0);
+	assert_int_equal(tsm_rule_set_trust(r, "other.pem", other, &parsed, &vo, &err),
+			 -TSM_E_CHAIN);
+	assert_non_null(strstr(err.reason, "not vouched for by other.pem"));
+	assert_int_equal(tsm_rule_set_trust(r, "root.pem", NULL, &parsed, &vo, &err),
+			 -TSM_E_INVAL);
+	/* the chosen anchor: written as trust-anchor, its root pinned */
+	snprintf(path, sizeof(path), "%s/root.pem", tdir);
+	assert_int_equal(tsm_load_pem_certs(path, mine, &err), 0);
+	if (tsm_rule_set_trust(r, "root.pem", mine, &parsed, &vo, &err))
+		fail_msg("%s", err.reason);
+	X509_digest(ev.pki.root, EVP_sha256(), fp, &n);
+	assert_true(r->has_root_pin);
+	assert_memory_equal(r->root_pin, fp, 32);
+	text = print_policy(pol);
+	assert_non_null(strstr(text, "trust-anchor = root.pem\n"));
 	back = tsm_policy_new(tdir);
 	if (tsm_policy_parse_buffer(back, "generated.conf", text, strlen(text), &err))
 		fail_msg("%s\n%s", err.reason, text);
@@ -601,6 +676,127 @@ static void generate(void **state)
 	free(text);
 	tsm_policy_free(back);
 	tsm_policy_free(pol);
+	sk_X509_pop_free(mine, X509_free);
+	sk_X509_pop_free(other, X509_free);
+}
+
+/* Evidence that does not parse is accepted by no rule, audit and [default] included. */
+static void unparsed(void **state)
+{
+	static const char *const texts[] = {
+		"[rule \"a\"]\nunverified = allow\ntarget = audit\n",
+		"[rule \"a\"]\nunverified = allow\ntarget = accept\n",
+		"[rule \"a\"]\ntrust-anchor = root.pem\ntarget = audit\n",
+		"[default]\nunverified = allow\ntarget = accept\n",
+		"[default]\nunverified = allow\ntarget = audit\n",
+	};
+	struct tsm_parsed broken;
+
+	(void)state;
+	memset(&broken, 0, sizeof(broken));
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+		struct tsm_decision d;
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", texts[i], strlen(texts[i]),
+							 NULL), 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, NULL, NULL, &d), 0);
+		if (d.target != TSM_TARGET_DENY || strcmp(d.check, "evidence"))
+			fail_msg("%s-> %s (%s)", texts[i], tsm_target_name(d.target), d.reason);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &broken, NULL, &d), 0);
+		assert_int_equal(d.target, TSM_TARGET_DENY);
+		tsm_policy_free(pol);
+	}
+}
+
+/* unverified = allow: accepted without a chain check, and the decision says so. */
+static void unverified(void **state)
+{
+	struct tsm_decision d;
+
+	(void)state;
+	d = decide("[rule \"lab\"]\nmatch.vendor = 0x8086\nunverified = allow\ntarget = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "lab", "");
+	assert_non_null(strstr(d.reason, "not verified"));
+	/* the rest of the rule still applies: a wrong measurement denies */
+	d = decide("[rule \"lab\"]\nunverified = allow\nmeasurement.1 = sha256:"
+		   "0000000000000000000000000000000000000000000000000000000000000000\n"
+		   "target = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_DENY, "lab", "measurement.value");
+	/* [default] with unverified = allow */
+	d = decide("[default]\nunverified = allow\ntarget = accept\n");
+	ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "default", "default");
+}
+
+/*
+ * The attack from issue 15: vendor A's intermediate sent first, then
+ * vendor B's genuine intermediate and leaf; A's rule pins A's
+ * intermediate and trusts both roots. OpenSSL alone would validate B's
+ * path; the decision must be deny.
+ */
+static void vendor_mix(void **state)
+{
+	struct tl_evidence b;
+	struct tl_pki a;
+	struct tsm_evidence v;
+	struct tsm_parsed p;
+	struct tsm_decision d;
+	struct tsm_error err;
+	struct tsm_eval_opts o = { .nonce = NULL, .verify = { .check_time = true } };
+	char text[2048], path[1200];
+	uint8_t fa[32], fb[32];
+	unsigned int n;
+
+	(void)state;
+	tl_pki_init(&a, TL_P384, NULL);
+	tl_evidence_init(&b, TL_P384, TSM_HASH_SHA384, false);
+	snprintf(path, sizeof(path), "%s/vendor-a.pem", tdir);
+	tl_write_pem(path, a.root);
+	snprintf(path, sizeof(path), "%s/vendor-b.pem", tdir);
+	tl_write_pem(path, b.pki.root);
+	X509_digest(a.inter, EVP_sha256(), fa, &n);
+	X509_digest(b.pki.root, EVP_sha256(), fb, &n);
+	/* the header keeps the hash of B's root, the root the path really ends at */
+	tl_chain_of(&b.cert, TSM_HASH_SHA384, b.pki.root,
+		    (X509 *[]){ a.inter, b.pki.inter, b.pki.leaf }, 3);
+	v = tl_evidence_view(&b);
+	if (tsm_evidence_parse(&v, &p, &err))
+		fail_msg("%s", err.reason);
+	snprintf(text, sizeof(text),
+		 "[rule \"vendor-a\"]\nmatch.root-fingerprint = sha256:%s\n"
+		 "trust-anchor = vendor-a.pem\ntrust-anchor = vendor-b.pem\n"
+		 "root-fingerprint = sha256:%s\ntarget = accept\n", hex(fa, 32), hex(fa, 32));
+	{
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err),
+				 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &p, &o, &d), 0);
+		ASSERT_DECISION(d, TSM_TARGET_DENY, "vendor-a", "chain.order");
+		tsm_policy_free(pol);
+	}
+	tsm_parsed_free(&p);
+	/* B's own chain (starting below its root) matches B's rule by the anchor's fingerprint */
+	tl_chain_of(&b.cert, TSM_HASH_SHA384, b.pki.root, (X509 *[]){ b.pki.inter, b.pki.leaf },
+		    2);
+	v = tl_evidence_view(&b);
+	assert_int_equal(tsm_evidence_parse(&v, &p, &err), 0);
+	snprintf(text, sizeof(text),
+		 "[rule \"vendor-b\"]\nmatch.root-fingerprint = sha256:%s\n"
+		 "trust-anchor = vendor-a.pem\ntrust-anchor = vendor-b.pem\n"
+		 "root-fingerprint = sha256:%s\ntarget = accept\n", hex(fb, 32), hex(fb, 32));
+	{
+		struct tsm_policy *pol = tsm_policy_new(tdir);
+
+		assert_int_equal(tsm_policy_parse_buffer(pol, "t.conf", text, strlen(text), &err),
+				 0);
+		assert_int_equal(tsm_policy_evaluate(pol, &dev, &p, &o, &d), 0);
+		ASSERT_DECISION(d, TSM_TARGET_ACCEPT, "vendor-b", "");
+		tsm_policy_free(pol);
+	}
+	tsm_parsed_free(&p);
+	tl_evidence_fini(&b);
+	tl_pki_fini(&a);
 }
 
 int main(void)
@@ -618,6 +814,10 @@ int main(void)
 		cmocka_unit_test(matching),
 		cmocka_unit_test(cached),
 		cmocka_unit_test(generate),
+		cmocka_unit_test(unparsed),
+		cmocka_unit_test(report_generation),
+		cmocka_unit_test(unverified),
+		cmocka_unit_test(vendor_mix),
 	};
 	int rc = cmocka_run_group_tests_name("corpus", corpus_tests, setup, teardown);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: chain validation (SPDM profile), MEASUREMENTS signatures, nonce. */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include <openssl/pem.h>
 
 #include "testlib.h"
@@ -229,6 +232,218 @@ static void chains(void **state)
 	chain_done(&c);
 }
 
+/* ---- the SPDM chain profile: order, leaf, issuers, path --------------------- */
+
+/* Parse @n certificates (in this order, header hash of @hash_of) and verify against @anchors. */
+static int verify_list(X509 *hash_of, X509 *const *certs, size_t n, X509 *const *anchors,
+		       size_t nanchors, struct tsm_path *path, struct tsm_error *err)
+{
+	struct tsm_verify_opts o = { .check_time = true };
+	STACK_OF(X509) *a = anchors_of(NULL);
+	struct tl_buf buf = { 0 };
+	struct tsm_chain c;
+	int rc;
+
+	for (size_t i = 0; i < nanchors; i++) {
+		X509_up_ref(anchors[i]);
+		sk_X509_push(a, anchors[i]);
+	}
+	tl_chain_of(&buf, TSM_HASH_SHA384, hash_of, certs, n);
+	rc = tsm_chain_parse(buf.p, buf.len, TSM_HASH_SHA384, &c, err);
+	if (!rc)
+		rc = tsm_verify_chain_path(&c, a, &o, path, err);
+	tsm_chain_free(&c);
+	tl_free(&buf);
+	sk_X509_pop_free(a, X509_free);
+	return rc;
+}
+
+/* A leaf under @pki's intermediate with @o; returns it (and its key in *key). */
+static X509 *leaf_with(const struct tl_pki *pki, const struct tl_cert_opts *o)
+{
+	EVP_PKEY *k = tl_key_new(TL_P256);
+	X509 *x = tl_cert_new(k, o->cn, pki->inter, pki->inter_key, false, o);
+
+	EVP_PKEY_free(k);
+	return x;
+}
+
+static void expect_chain(int rc, const struct tsm_error *err, const char *check)
+{
+	if (rc != -TSM_E_CHAIN || strcmp(err->check, check))
+		fail_msg("wanted %s, got rc %d check %s: %s", check, rc, err->check, err->reason);
+}
+
+static void spdm_profile(void **state)
+{
+	struct tl_pki p;
+	struct tsm_error err;
+	struct tsm_path path;
+	X509 *leaf;
+
+	(void)state;
+	tl_pki_init(&p, TL_P256, NULL);
+	/* the good chain, with and without its root; the path's root is the anchor */
+	{
+		X509 *full[] = { p.root, p.inter, p.leaf }, *below[] = { p.inter, p.leaf };
+		uint8_t fp[32];
+		unsigned int n;
+
+		assert_int_equal(verify_list(p.root, full, 3, &p.root, 1, &path, &err), 0);
+		assert_true(path.anchor_sent);
+		X509_digest(p.root, EVP_sha256(), fp, &n);
+		assert_memory_equal(path.root_sha256, fp, 32);
+		assert_int_equal(verify_list(p.root, below, 2, &p.root, 1, &path, &err), 0);
+		assert_false(path.anchor_sent);
+		assert_memory_equal(path.root_sha256, fp, 32);
+	}
+	/* out of order: OpenSSL could build root -> inter -> leaf from the bag */
+	{
+		X509 *a[] = { p.inter, p.root, p.leaf }, *b[] = { p.root, p.leaf, p.inter };
+
+		expect_chain(verify_list(p.root, a, 3, &p.root, 1, NULL, &err), &err, "chain.order");
+		assert_non_null(strstr(err.reason, "out of order"));
+		expect_chain(verify_list(p.root, b, 3, &p.root, 1, NULL, &err), &err, "chain.order");
+		/* a certificate missing in the middle */
+		expect_chain(verify_list(p.root, (X509 *[]){ p.root, p.leaf }, 2, &p.root, 1, NULL,
+					 &err), &err, "chain.order");
+	}
+	/* leaf CA:TRUE */
+	leaf = leaf_with(&p, &(struct tl_cert_opts){ .cn = "ca leaf", .leaf_ca = true });
+	expect_chain(verify_list(p.root, (X509 *[]){ p.root, p.inter, leaf }, 3, &p.root, 1, NULL,
+				 &err), &err, "chain.leaf-ca");
+	X509_free(leaf);
+	/* requester-only EKU: denied; responder, any, or no SPDM purpose: fine */
+	leaf = leaf_with(&p, &(struct tl_cert_opts){ .cn = "requester",
+		.eku = "critical," TSM_DMTF_EKU_REQUESTER_OID });
+	expect_chain(verify_list(p.root, (X509 *[]){ p.root, p.inter, leaf }, 3, &p.root, 1, NULL,
+				 &err), &err, "chain.leaf-eku");
+	assert_non_null(strstr(err.reason, "requester authentication only"));
+	X509_free(leaf);
+	{
+		static const char *const ok[] = {
+			TSM_DMTF_EKU_RESPONDER_OID,
+			TSM_DMTF_EKU_REQUESTER_OID "," TSM_DMTF_EKU_RESPONDER_OID,
+			TSM_DMTF_EKU_REQUESTER_OID ",anyExtendedKeyUsage",
+			"serverAuth,clientAuth,OCSPSigning",	/* libspdm's sample leaf */
+		};
+
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			leaf = leaf_with(&p, &(struct tl_cert_opts){ .cn = "eku", .eku = ok[i] });
+			if (verify_list(p.root, (X509 *[]){ p.root, p.inter, leaf }, 3, &p.root, 1,
+					NULL, &err))
+				fail_msg("EKU %s: %s", ok[i], err.reason);
+			X509_free(leaf);
+		}
+	}
+	/* an intermediate without keyCertSign; one that is no CA at all */
+	{
+		EVP_PKEY *ik = tl_key_new(TL_P256);
+		X509 *inter = tl_cert_new(ik, "no certsign", p.root, p.root_key, true,
+					  &(struct tl_cert_opts){ .ca_key_usage =
+						  "critical,digitalSignature,cRLSign" });
+		X509 *l = tl_cert_new(p.leaf_key, "leaf", inter, ik, false, NULL);
+
+		expect_chain(verify_list(p.root, (X509 *[]){ p.root, inter, l }, 3, &p.root, 1,
+					 NULL, &err), &err, "chain.ca");
+		assert_non_null(strstr(err.reason, "keyCertSign"));
+		X509_free(l);
+		X509_free(inter);
+		inter = tl_cert_new(ik, "not a ca", p.root, p.root_key, false, NULL);
+		l = tl_cert_new(p.leaf_key, "leaf", inter, ik, false, NULL);
+		expect_chain(verify_list(p.root, (X509 *[]){ p.root, inter, l }, 3, &p.root, 1,
+					 NULL, &err), &err, "chain.ca");
+		X509_free(l);
+		X509_free(inter);
+		EVP_PKEY_free(ik);
+	}
+	/* path length: a root with pathlen:0 cannot have an intermediate below it */
+	{
+		EVP_PKEY *rk = tl_key_new(TL_P256), *ik = tl_key_new(TL_P256);
+		X509 *root = tl_cert_new(rk, "pathlen 0 root", NULL, NULL, true,
+					 &(struct tl_cert_opts){ .pathlen = 1 });
+		X509 *inter = tl_cert_new(ik, "inter", root, rk, true, NULL);
+		X509 *l = tl_cert_new(p.leaf_key, "leaf", inter, ik, false, NULL);
+
+		expect_chain(verify_list(root, (X509 *[]){ root, inter, l }, 3, &root, 1, NULL,
+					 &err), &err, "chain.path-length");
+		/* ... but may issue the leaf directly */
+		X509_free(l);
+		l = tl_cert_new(p.leaf_key, "leaf", root, rk, false, NULL);
+		assert_int_equal(verify_list(root, (X509 *[]){ root, l }, 2, &root, 1, NULL, &err),
+				 0);
+		X509_free(l);
+		X509_free(inter);
+		X509_free(root);
+		EVP_PKEY_free(rk);
+		EVP_PKEY_free(ik);
+	}
+	/*
+	 * Pinned root sent first, verified via a second anchor: R2 has R1's
+	 * name and key (a re-issued root), OpenSSL prefers the trusted R2 as
+	 * the intermediate's issuer, so the path would end at R2.
+	 */
+	{
+		X509 *r2 = tl_cert_new(p.root_key, "test root CA", NULL, NULL, true,
+				       &(struct tl_cert_opts){ .not_before_days = -2 });
+		X509 *chain[] = { p.root, p.inter, p.leaf };
+
+		expect_chain(verify_list(p.root, chain, 3, &r2, 1, NULL, &err), &err,
+			     "chain.root-hash");
+		/* with both anchors, either denied or the path ends at the root that was sent */
+		if (!verify_list(p.root, chain, 3, (X509 *[]){ r2, p.root }, 2, &path, &err)) {
+			uint8_t fp[32];
+			unsigned int n;
+
+			X509_digest(p.root, EVP_sha256(), fp, &n);
+			assert_true(path.anchor_sent);
+			assert_memory_equal(path.root_sha256, fp, 32);
+		} else if (strcmp(err.check, "chain.root-hash") && strcmp(err.check, "chain.order")) {
+			fail_msg("two anchors: %s", err.reason);
+		}
+		X509_free(r2);
+	}
+	/* the header's root hash must be the anchor's when the root is not sent */
+	{
+		struct tl_pki q;
+
+		tl_pki_init(&q, TL_P256, NULL);
+		expect_chain(verify_list(q.root, (X509 *[]){ p.inter, p.leaf }, 2, &p.root, 1, NULL,
+					 &err), &err, "chain.root-hash");
+		tl_pki_fini(&q);
+	}
+	tl_pki_fini(&p);
+}
+
+/*
+ * Vendor A's intermediate sent first, vendor B's genuine intermediate and
+ * leaf behind it, both roots trusted: OpenSSL alone builds B's path and
+ * ignores A's certificate. Denied as out of order.
+ */
+static void vendor_mix(void **state)
+{
+	struct tl_pki a, b;
+	struct tsm_error err;
+	X509 *both[2];
+
+	(void)state;
+	tl_pki_init(&a, TL_P256, NULL);
+	tl_pki_init(&b, TL_P256, NULL);
+	both[0] = a.root;
+	both[1] = b.root;
+	/* header hash of B's root, which the path OpenSSL builds ends at */
+	expect_chain(verify_list(b.root, (X509 *[]){ a.inter, b.inter, b.leaf }, 3, both, 2, NULL,
+				 &err), &err, "chain.order");
+	/* vendor A's root first (kept from before: the root hash ties it) */
+	assert_int_equal(verify_list(a.root, (X509 *[]){ a.root, b.inter, b.leaf }, 3, both, 2,
+				     NULL, &err), -TSM_E_CHAIN);
+	/* B's own chain passes */
+	assert_int_equal(verify_list(b.root, (X509 *[]){ b.inter, b.leaf }, 2, both, 2, NULL,
+				     &err), 0);
+	tl_pki_fini(&a);
+	tl_pki_fini(&b);
+}
+
 static void crls(void **state)
 {
 	struct tsm_verify_opts o = { .check_time = true };
@@ -346,6 +561,121 @@ static void cache(void **state)
 	tsm_verify_cache_free(vc);
 }
 
+/* The chain cache: found by the digest of the bytes, certificates shared. */
+static void chain_cache(void **state)
+{
+	struct tsm_verify_cache *vc = tsm_verify_cache_new(2, 3600);
+	struct tsm_verify_opts o = { .check_time = true };
+	struct chain_case c;
+	struct tsm_chain a, b;
+	struct tsm_error err;
+	struct tsm_path pa, pb;
+	STACK_OF(X509) *anchors;
+	uint8_t *copy;
+	unsigned long hits, misses;
+
+	(void)state;
+	chain_build(&c, NULL, true);
+	anchors = anchors_of(c.pki.root);
+	assert_int_equal(tsm_chain_parse_cached(vc, c.buf.p, c.buf.len, TSM_HASH_SHA384, &a, &err),
+			 0);
+	/* the same bytes elsewhere: the parsed certificates, pointing into the new copy */
+	copy = malloc(c.buf.len);
+	memcpy(copy, c.buf.p, c.buf.len);
+	assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b, &err), 0);
+	assert_ptr_equal(a.certs[0], b.certs[0]);
+	assert_ptr_equal(b.der[2], copy + (a.der[2] - c.buf.p));
+	assert_memory_equal(a.sha256, b.sha256, 32);
+	assert_true(b.first_is_root && b.root_hash_ok);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &a, anchors, &o, &pa, &err), 0);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &b, anchors, &o, &pb, &err), 0);
+	assert_memory_equal(pa.root_sha256, pb.root_sha256, 32);
+	tsm_verify_cache_stats(vc, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	tsm_chain_free(&b);
+	/* other bytes (a flipped bit in the leaf's signature): parsed afresh, not the old result */
+	copy[c.buf.len - 3] ^= 1;
+	assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b, &err), 0);
+	assert_ptr_not_equal(a.certs[2], b.certs[2]);
+	assert_int_equal(tsm_verify_chain_path_cached(vc, &b, anchors, &o, NULL, &err),
+			 -TSM_E_CHAIN);
+	tsm_chain_free(&b);
+	/* a cleared cache drops its references; ours stay valid */
+	tsm_verify_cache_clear(vc);
+	assert_int_equal(tsm_verify_chain(&a, anchors, &o, &err), 0);
+	/* a parse failure is not cached and reported each time */
+	copy[0] ^= 1;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(tsm_chain_parse_cached(vc, copy, c.buf.len, TSM_HASH_SHA384, &b,
+							&err), -TSM_E_PARSE);
+	free(copy);
+	tsm_chain_free(&a);
+	sk_X509_pop_free(anchors, X509_free);
+	chain_done(&c);
+	tsm_verify_cache_free(vc);
+}
+
+/* Hammer: threads sharing a two-entry cache over three chains, evicting each other. */
+struct hammer {
+	struct tsm_verify_cache *vc;
+	struct chain_case *cases;
+	STACK_OF(X509) *anchors[3];
+	int seed, failures;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	struct tsm_verify_opts o = { .check_time = false };
+
+	for (int i = 0; i < 1000; i++) {
+		int k = (i * 7 + h->seed) % 3;
+		struct tsm_chain c;
+		struct tsm_path p;
+
+		if (tsm_chain_parse_cached(h->vc, h->cases[k].buf.p, h->cases[k].buf.len,
+					   TSM_HASH_SHA384, &c, NULL) ||
+		    tsm_verify_chain_path_cached(h->vc, &c, h->anchors[k], &o, &p, NULL) ||
+		    tsm_verify_chain_path_cached(h->vc, &c, h->anchors[(k + 1) % 3], &o, &p,
+						 NULL) != -TSM_E_CHAIN)
+			h->failures++;
+		tsm_chain_free(&c);
+	}
+	return NULL;
+}
+
+static void cache_hammer(void **state)
+{
+	struct chain_case cases[3];
+	struct hammer h[3];
+	pthread_t t[3];
+
+	(void)state;
+	for (int k = 0; k < 3; k++)
+		chain_build(&cases[k], NULL, true);
+	for (int i = 0; i < 3; i++) {
+		h[i] = (struct hammer){ .cases = cases, .seed = i };
+		if (i == 0)
+			h[i].vc = tsm_verify_cache_new(2, 3600);
+		else
+			h[i].vc = h[0].vc;
+		for (int k = 0; k < 3; k++)
+			h[i].anchors[k] = anchors_of(cases[k].pki.root);
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread, &h[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(h[i].failures, 0);
+		for (int k = 0; k < 3; k++)
+			sk_X509_pop_free(h[i].anchors[k], X509_free);
+	}
+	tsm_verify_cache_free(h[0].vc);
+	for (int k = 0; k < 3; k++)
+		chain_done(&cases[k]);
+}
+
 static void evidence_errors(void **state)
 {
 	struct tl_evidence e;
@@ -392,8 +722,12 @@ int main(void)
 		cmocka_unit_test(nonce),
 		cmocka_unit_test(prefix),
 		cmocka_unit_test(chains),
+		cmocka_unit_test(spdm_profile),
+		cmocka_unit_test(vendor_mix),
 		cmocka_unit_test(crls),
 		cmocka_unit_test(cache),
+		cmocka_unit_test(chain_cache),
+		cmocka_unit_test(cache_hammer),
 		cmocka_unit_test(evidence_errors),
 	};
 

@@ -111,13 +111,24 @@ X509 *tl_cert_new(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_
 				   -1, -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-	add_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	if (ca && o->pathlen) {
+		char bc[64];
+
+		snprintf(bc, sizeof(bc), "critical,CA:TRUE,pathlen:%d", o->pathlen - 1);
+		add_ext(x, issuer, NID_basic_constraints, bc);
+	} else {
+		add_ext(x, issuer, NID_basic_constraints,
+			ca || o->leaf_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	}
 	if (ca)
-		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
+		add_ext(x, issuer, NID_key_usage, o->ca_key_usage ? o->ca_key_usage :
+			"critical,keyCertSign,cRLSign,digitalSignature");
 	else if (o->no_digital_signature)
 		add_ext(x, issuer, NID_key_usage, "critical,keyAgreement");
 	else if (!o->no_key_usage)
 		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
+	if (o->eku)
+		add_ext(x, issuer, NID_ext_key_usage, o->eku);
 	add_ext(x, issuer, NID_subject_key_identifier, "hash");
 	if (issuer)
 		add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
@@ -177,6 +188,25 @@ static void put_der(struct tl_buf *b, X509 *x)
 	assert_true(n > 0);
 	tl_put(b, der, (size_t)n);
 	OPENSSL_free(der);
+}
+
+void tl_chain_of(struct tl_buf *out, enum tsm_hash hash, X509 *hash_of,
+		 X509 *const *certs, size_t n)
+{
+	struct tl_buf root = { 0 };
+	uint8_t d[TSM_HASH_MAX_LEN];
+
+	put_der(&root, hash_of);
+	assert_int_equal(tsm_digest(hash, root.p, root.len, d), 0);
+	tl_free(&root);
+	out->len = 0;
+	tl_le16(out, 0);
+	tl_le16(out, 0);
+	tl_put(out, d, tsm_hash_len(hash));
+	for (size_t i = 0; i < n; i++)
+		put_der(out, certs[i]);
+	out->p[0] = (uint8_t)out->len;
+	out->p[1] = (uint8_t)(out->len >> 8);
 }
 
 void tl_chain(struct tl_buf *out, const struct tl_pki *pki, enum tsm_hash hash,

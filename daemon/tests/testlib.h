@@ -42,6 +42,11 @@ struct tl_cert_opts {
 	long not_after_days;		/* offset from now (default 3650) */
 	const char *hwid;		/* DMTF hardware identity otherName */
 	long serial;
+	/* SPDM profile cases */
+	const char *eku;		/* extendedKeyUsage value (OpenSSL config syntax) */
+	bool leaf_ca;			/* a non-CA certificate that says CA:TRUE anyway */
+	const char *ca_key_usage;	/* keyUsage of a CA (default keyCertSign,cRLSign,...) */
+	int pathlen;			/* CA pathLenConstraint + 1 (0: none) */
 };
 
 struct tl_pki {
@@ -62,6 +67,13 @@ void tl_write_pem(const char *path, X509 *cert);
 /* SPDM cert chain object: root hash with @hash, DER root (if @with_root), inter, leaf. */
 void tl_chain(struct tl_buf *out, const struct tl_pki *pki, enum tsm_hash hash,
 	      bool with_root);
+
+/*
+ * SPDM cert chain object from @n certificates in the given order, with
+ * the root hash H(@hash_of) in the header.
+ */
+void tl_chain_of(struct tl_buf *out, enum tsm_hash hash, X509 *hash_of,
+		 X509 *const *certs, size_t n);
 
 /* VCA for @version with the given ALGORITHMS selections. */
 void tl_vca(struct tl_buf *out, uint8_t version, uint32_t base_hash,

@@ -142,9 +142,38 @@ int ctl_call(const char *cmd, const char *device, struct json_object **reply)
 int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv)
 {
 	struct json_object *reply = NULL, *dev = NULL;
-	bool json = false;
-	int code, i, r;
+	bool json = false, permanent = false;
+	const char *anchor = NULL;
+	int code, i, r, k, n = 0;
 
+	/*
+	 * accept/deny --permanent (-p): also as a rule in the policy;
+	 * accept --trust-anchor NAME: the anchor file that rule trusts.
+	 */
+	for (k = 0; k < argc; k++) {
+		if (k > 0 && strcmp(verb, "revoke") &&
+		    (!strcmp(argv[k], "--permanent") || !strcmp(argv[k], "-p"))) {
+			permanent = true;
+		} else if (k > 0 && !strcmp(verb, "accept") &&
+			   !strcmp(argv[k], "--trust-anchor")) {
+			if (k + 1 >= argc) {
+				fputs(usage, stderr);
+				return EXIT_USAGE;
+			}
+			anchor = argv[++k];
+		} else if (k > 0 && !strcmp(verb, "accept") &&
+			   !strncmp(argv[k], "--trust-anchor=", 15)) {
+			anchor = argv[k] + 15;
+		} else {
+			argv[n++] = argv[k];
+		}
+	}
+	argc = n;
+	if (anchor && (!permanent || !*anchor || strchr(anchor, '/'))) {
+		fprintf(stderr, "tsmctl: accept: --trust-anchor NAME goes with --permanent and "
+			"names a file in the daemon's trust-dir (no '/')\n");
+		return EXIT_USAGE;
+	}
 	i = verb_options(argc, argv, usage, false, &json, &code);
 	if (i < 0)
 		return code;
@@ -158,10 +187,28 @@ int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv
 			ctl_socket_path, strerror(-r));
 		return EXIT_REFUSED;
 	}
+	if (r > 0 && permanent && strcmp(verb, "revoke")) {
+		/*
+		 * Refused because the administrator made this decision already
+		 * ("already accepted"): --permanent still writes it as a rule.
+		 */
+		struct json_object *d = NULL;
+
+		reply = NULL;
+		if (ctl_call("show", argv[i], &reply) != 0)
+			return EXIT_REFUSED;
+		json_object_object_get_ex(reply, "device", &d);
+		if (!json_object_get_boolean(json_object_object_get(d, "admin")) ||
+		    strcmp(jget_str(d, "decision"), !strcmp(verb, "accept") ? "accepted" : "denied")) {
+			json_object_put(reply);
+			return EXIT_REFUSED;
+		}
+		r = 0;
+	}
 	if (r > 0)
 		return EXIT_REFUSED;
 	json_object_object_get_ex(reply, "device", &dev);
 	printf("%s: %s (%s)\n", argv[i], jget_str(dev, "decision"), jget_str(dev, "reason"));
 	json_object_put(reply);
-	return 0;
+	return permanent ? permanent_rule(verb, argv[i], anchor) : 0;
 }

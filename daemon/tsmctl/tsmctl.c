@@ -24,8 +24,10 @@ static const struct verb verbs[] = {
 	{ "show", cmd_show, "show one device and a summary of its evidence" },
 	{ "accept", cmd_accept, "accept a device (administrator override)" },
 	{ "deny", cmd_deny, "deny a device (administrator override)" },
+	{ "revoke", cmd_revoke, "detach and unlock an accepted device (administrator override)" },
 	{ "generate-policy", cmd_generate_policy,
 	  "print rules that accept exactly the devices present now" },
+	{ "check-policy", cmd_check_policy, "validate a policy directory and explain it" },
 	{ "watch", cmd_watch, "print decisions as the daemon makes them" },
 	{ "reload", cmd_reload, "make the daemon re-read its configuration and policy" },
 };

@@ -28,7 +28,9 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 int cmd_generate_policy(int argc, char **argv);
+int cmd_check_policy(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 
@@ -51,6 +53,9 @@ int ctl_recv(int fd, struct json_object **out);	/* 0, -errno, or -EPIPE at EOF *
 int ctl_call(const char *cmd, const char *device, struct json_object **reply);
 /* accept/deny DEVICE through the daemon; returns the verb's exit status. */
 int ctl_admin_verdict(const char *verb, const char *usage, int argc, char **argv);
+/* permanent.c: the decision just made, as a rule in policy-dir; exit status */
+/* |anchor|: a file name in trust-dir for an accept rule, or NULL (the policy's) */
+int permanent_rule(const char *verb, const char *bdf, const char *anchor);
 const char *jget_str(struct json_object *o, const char *key);
 long long jget_int(struct json_object *o, const char *key);
 

@@ -69,3 +69,9 @@ void audit_decision(const struct manager *m, const struct vd_device *d)
 			d->bdf, dec, d->rule[0] ? " (rule " : "", d->rule,
 			d->rule[0] ? ")" : "", d->reason);
 }
+
+void audit_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	if (ev == VD_EVENT_DECISION)
+		audit_decision(m, d);
+}

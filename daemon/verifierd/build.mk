@@ -10,7 +10,7 @@ VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) 
 	      -DTSM_VERSION='"$(shell cat ../VERSION 2>/dev/null || echo unknown)"'
 VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -pthread
 VD_SHARED  := log sysfs genl evsummary
-VD_MODULES := main manager device worker udev audit state control
+VD_MODULES := main manager device worker udev audit state control policy_digest record
 VD_HDRS    := $(wildcard verifierd/*.h) $(LIB_HDRS)
 VD_OBJS    := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_MODULES) $(VD_SHARED))
 VD_SHARED_OBJS := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_SHARED))
@@ -64,8 +64,10 @@ $(VD_FIXTURES)/manifest.txt: $(wildcard $(VD_FIXTURE_GEN))
 	else mkdir -p $(VD_FIXTURES); fi
 
 # Unit tests of the sysfs edge, the daemon run with --once on a mock sysfs
-# tree, and the judging step on every generated fixture (no kernel needed).
-check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl $(VD_FIXTURES)/manifest.txt
+# tree, and the judging step on every generated fixture (no kernel needed);
+# and no cycle of calls between the daemon's files (check-layers.sh).
+check-verifierd: $(VD_TEST_BINS) $(VD_ASAN_BIN) tsmctl/tsmctl $(VD_FIXTURES)/manifest.txt $(VD_OBJS)
+	@sh verifierd/tests/check-layers.sh $(VD_OBJS)
 	@set -e; for t in $(VD_TEST_BINS); do \
 		echo "== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Control socket (tsmctl): a UNIX stream socket, mode 0600, peers must be
- * uid 0 (SO_PEERCRED). One JSON object per line each way:
+ * Control socket (tsmctl): a UNIX stream socket. Root decides; members of
+ * the group "tsm" (when it exists: the socket is then root:tsm 0660, else
+ * root 0600) may list, show and watch. The peer's credentials
+ * (SO_PEERCRED, SO_PEERGROUPS) are checked on every connection and the
+ * deciding verbs refused to anyone but uid 0. One JSON object per line
+ * each way:
  *   {"cmd":"list"}                -> {"ok":true,"devices":[...]}
  *   {"cmd":"show","device":DEV}   -> {"ok":true,"device":{... full ...}}
  *   {"cmd":"accept","device":DEV} -> {"ok":true,"device":{...}} once decided
  *   {"cmd":"deny","device":DEV}   -> {"ok":true,"device":{...}}
+ *   {"cmd":"revoke","device":DEV} -> {"ok":true,"device":{...}}
  *   {"cmd":"reload"}              -> {"ok":true} or {"ok":false,"error":...}
  *   {"cmd":"watch"}               -> {"ok":true}, then {"event":"decision",...}
  * Errors: {"ok":false,"error":TEXT,"errno":N}. A client that does not read
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,6 +37,7 @@
 #include "manager.h"
 
 #define CLIENT_BUF	8192
+#define VD_READ_GROUP	"tsm"
 
 struct vd_client {
 	struct manager *m;
@@ -39,6 +46,7 @@ struct vd_client {
 	char in[CLIENT_BUF];
 	size_t inlen;
 	bool watch;
+	bool may_decide;	/* uid 0: accept, deny, revoke, reload */
 	bool dead;		/* could not be written to: freed when safe */
 	bool wait_accept;	/* waiting for accepted (else denied) */
 	char wait_bdf[TSM_BDF_MAX];	/* reply when this device is decided */
@@ -135,15 +143,21 @@ static bool handle(struct vd_client *c, struct json_object *req)
 		}
 		return reply_ok(c, "devices", a);
 	}
+	if (!c->may_decide && (!strcmp(cmd, "reload") || !strcmp(cmd, "accept") ||
+			       !strcmp(cmd, "deny") || !strcmp(cmd, "revoke"))) {
+		log_notice("control: refused \"%s\" from a non-root client", cmd);
+		return reply_error(c, EPERM, "permission denied: only root may accept, deny, revoke or reload");
+	}
 	if (!strcmp(cmd, "reload")) {
-		r = manager_reload(m, err, sizeof(err));
+		r = m->reload ? m->reload(m, err, sizeof(err)) : -EOPNOTSUPP;
 		return r < 0 ? reply_error(c, r, err) : reply_ok(c, NULL, NULL);
 	}
 	if (!strcmp(cmd, "watch")) {
 		c->watch = true;
 		return reply_ok(c, NULL, NULL);
 	}
-	if (strcmp(cmd, "show") && strcmp(cmd, "accept") && strcmp(cmd, "deny"))
+	if (strcmp(cmd, "show") && strcmp(cmd, "accept") && strcmp(cmd, "deny") &&
+	    strcmp(cmd, "revoke"))
 		return reply_error(c, EINVAL, "unknown command");
 	if (!dev)
 		return reply_error(c, EINVAL, "missing \"device\"");
@@ -157,6 +171,8 @@ static bool handle(struct vd_client *c, struct json_object *req)
 	log_notice("administrator %s of %s over the control socket", cmd, dev);
 	if (!strcmp(cmd, "accept"))
 		r = device_admin_accept(m, dev, err, sizeof(err));
+	else if (!strcmp(cmd, "revoke"))
+		r = device_admin_revoke(m, dev, err, sizeof(err));
 	else
 		r = device_admin_deny(m, dev, err, sizeof(err));
 	if (r < 0)
@@ -219,6 +235,33 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *data)
 	return 0;
 }
 
+/* The group that may read (list, show, watch); -1 when it does not exist. */
+static gid_t tsm_group(void)
+{
+	struct group *g = getgrnam(VD_READ_GROUP);
+
+	return g ? g->gr_gid : (gid_t)-1;
+}
+
+/* Is the peer a member of the group tsm (primary or supplementary)? */
+static bool peer_in_group(int fd, const struct ucred *cred)
+{
+	gid_t gid = tsm_group(), groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (gid == (gid_t)-1)
+		return false;
+	if (cred->gid == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	struct manager *m = data;
@@ -232,9 +275,10 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *data)
 	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0)
 		return 0;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    (cred.uid != 0 && !peer_in_group(cfd, &cred))) {
 		static const char msg[] =
-			"{\"ok\":false,\"error\":\"permission denied: root only\",\"errno\":1}\n";
+			"{\"ok\":false,\"error\":\"permission denied: root or group tsm only\",\"errno\":1}\n";
 
 		log_notice("control: refused a client with uid %d", len ? (int)cred.uid : -1);
 		if (send(cfd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -249,6 +293,7 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *data)
 	}
 	c->m = m;
 	c->fd = cfd;
+	c->may_decide = cred.uid == 0;
 	r = sd_event_add_io(m->event, &c->src, cfd, EPOLLIN, on_client, c);
 	if (r < 0) {
 		close(cfd);
@@ -280,6 +325,7 @@ int control_setup(struct manager *m)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = m->opts.socket_path;
+	gid_t gid;
 	int fd, r;
 
 	if (sd_listen_fds(0) == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
@@ -302,7 +348,19 @@ int control_setup(struct manager *m)
 			r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 			umask(old);
 		}
-		if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		gid = tsm_group();
+		/*
+		 * root:tsm 0660 lets the group connect; root decides either way.
+		 * Without the right to chown (a unit without CAP_CHOWN) the
+		 * socket stays root's alone; socket activation with
+		 * SocketGroup=tsm is the way to grant the group then.
+		 */
+		if (r == 0 && gid != (gid_t)-1 && chown(path, 0, gid) < 0) {
+			log_warning("control socket %s: cannot give it to group %s (%m); root only",
+				    path, VD_READ_GROUP);
+			gid = (gid_t)-1;
+		}
+		if (r < 0 || chmod(path, gid != (gid_t)-1 ? 0660 : 0600) < 0 || listen(fd, 16) < 0) {
 			r = log_error_errno(errno, "control socket %s: %m", path);
 			close(fd);
 			return r;
@@ -359,4 +417,10 @@ void control_broadcast(struct manager *m, const struct vd_device *d)
 			client_free(c);
 	}
 	json_object_put(ev);
+}
+
+void control_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	if (ev == VD_EVENT_DECISION)
+		control_broadcast(m, d);
 }

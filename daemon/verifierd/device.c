@@ -73,6 +73,7 @@ static void device_abort(struct vd_device *d)
 	}
 	d->timer = sd_event_source_disable_unref(d->timer);
 	d->retry = sd_event_source_disable_unref(d->retry);
+	d->retry_start = sd_event_source_disable_unref(d->retry_start);
 	d->retries = 0;
 	d->seq = 0;
 }
@@ -98,6 +99,27 @@ void devices_free(struct manager *m)
 		device_destroy(m, m->devices);
 }
 
+/*
+ * The state machine decides; what follows from a decision (the journal
+ * record, the control socket's watchers and waiters, state.json) is the
+ * business of the listeners manager.c registered.
+ */
+int devices_listen(struct manager *m, vd_listener_fn fn)
+{
+	if (m->nlisteners >= VD_MAX_LISTENERS)
+		return -ENOSPC;
+	m->listeners[m->nlisteners++] = fn;
+	return 0;
+}
+
+void devices_announce(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nlisteners; i++)
+		m->listeners[i](m, d, ev);
+}
+
 static void set_decision(struct manager *m, struct vd_device *d, enum vd_decision dec,
 			 const char *rule, const char *check, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -121,16 +143,10 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 		d->timer = sd_event_source_disable_unref(d->timer);
 		d->retry = sd_event_source_disable_unref(d->retry);
 		d->retries = 0;
+		if (strcmp(d->check, "timeout"))
+			d->timeouts = 0;
 	}
-	audit_decision(m, d);
-	/* an administrator's decision is written through (see state.c) */
-	if (d->admin) {
-		m->state_dirty = true;
-		state_flush(m);
-	} else {
-		state_changed(m);
-	}
-	control_broadcast(m, d);
+	devices_announce(m, d, VD_EVENT_DECISION);
 }
 
 static const char *errname(int r)
@@ -185,22 +201,68 @@ static void deny(struct manager *m, struct vd_device *d, const char *rule, const
 	set_decision(m, d, VD_DENIED, rule, check, "%s", reason);
 }
 
+/*
+ * Takes an accepted device out of RUN: its driver is detached first (the
+ * kernel refuses to unlock a device with a driver bound), then the TDI is
+ * unlocked, so the device leaves TDISP RUN and loses its private DMA and
+ * encrypted MMIO. The decision is a denial naming the rule that revoked.
+ */
+static void revoke_device(struct manager *m, struct vd_device *d, const char *rule, const char *check,
+		   const char *reason)
+{
+	char drv[64] = "";
+	int r;
+
+	sysfs_dev_driver(d->bdf, drv, sizeof(drv));
+	if (drv[0] && strcmp(drv, TSM_HOLD_DRIVER)) {
+		r = sysfs_dev_write(d->bdf, "driver/unbind", d->bdf);
+		if (r < 0)
+			log_error("%s: cannot detach driver %s before revoking: %s", d->bdf, drv,
+				  errname(r));
+		else
+			log_notice("%s: driver %s detached: the device is being revoked", d->bdf,
+				   drv);
+	}
+	release_tdi(m, d);
+	d->state = sysfs_dev_state(d->bdf);
+	if (d->state == TSM_TDISP_RUN)
+		log_error("%s: still in TDISP RUN after the revoke", d->bdf);
+	set_decision(m, d, VD_DENIED, rule, check, "revoked: %s", reason);
+}
+
+/* A device that cannot be judged: denied, or revoked when it was accepted. */
+static void refuse(struct manager *m, struct vd_device *d, const char *rule, const char *check,
+		   const char *reason)
+{
+	if (d->decision == VD_ACCEPTED)
+		revoke_device(m, d, rule, check, reason);
+	else
+		deny(m, d, rule, check, reason);
+}
+
 static int on_deadline(sd_event_source *s, uint64_t usec, void *data);
 
-static int arm_deadline(struct manager *m, struct vd_device *d)
+/* The device's run must end by |from| + timeout (CLOCK_MONOTONIC). */
+static int arm_deadline_from(struct manager *m, struct vd_device *d, uint64_t from)
 {
-	uint64_t now;
 	int r;
 
 	d->timer = sd_event_source_disable_unref(d->timer);
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	d->started_usec = now;
+	d->started_usec = from;
 	r = sd_event_add_time(m->event, &d->timer, CLOCK_MONOTONIC,
-			      now + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
+			      from + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
 	if (r < 0)
 		return log_error_errno(r, "%s: timer: %m", d->bdf);
 	sd_event_source_set_description(d->timer, "device-deadline");
 	return 0;
+}
+
+static int arm_deadline(struct manager *m, struct vd_device *d)
+{
+	uint64_t now;
+
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	return arm_deadline_from(m, d, now);
 }
 
 /*
@@ -225,7 +287,7 @@ static bool read_layout(struct manager *m, struct vd_device *d, struct tsm_devic
 		snprintf(why, sizeof(why), "cannot read the BARs or config space of %s: %s",
 			 d->bdf, strerror(-r));
 	log_error("%s", why);
-	deny(m, d, "", "device.config", why);
+	refuse(m, d, "", "device.config", why);
 	return false;
 }
 
@@ -235,12 +297,13 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	uint64_t now, left;
 
 	if (!job) {
-		deny(m, d, "", "internal", "out of memory starting verification");
+		refuse(m, d, "", "internal", "out of memory starting verification");
 		return;
 	}
 	job->seq = d->seq;
 	snprintf(job->bdf, sizeof(job->bdf), "%s", d->bdf);
 	job->policy = vd_policy_ref(m->policy);
+	job->cache = m->chain_cache;
 	job->id.vendor = d->vendor;
 	job->id.device = d->device;
 	job->id.class_code = d->class_code;
@@ -254,6 +317,8 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 		job->has_layout = true;
 	}
 	job->nonce_required = m->cfg.nonce_required;
+	job->has_accepted_nonce = d->has_nonce;
+	memcpy(job->accepted_nonce, d->nonce, sizeof(job->accepted_nonce));
 	job->time_check = m->cfg.time_check;
 	job->audit_mode = m->cfg.mode == TSM_MODE_AUDIT;
 	/* the job gets what is left of the device's budget */
@@ -269,6 +334,42 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 }
 
 static void maybe_start_job(struct manager *m, struct vd_device *d);
+
+/*
+ * Judges an accepted device's evidence again (reload, restart under
+ * another policy): the published evidence, the one it was accepted with,
+ * against the nonce of that run (worker.c); no refresh, no VALIDATE, no
+ * accept. The device stays in RUN with its driver meanwhile and the
+ * decision "accepted" until the verdict says otherwise.
+ */
+static void start_recheck(struct manager *m, struct vd_device *d)
+{
+	device_abort(d);
+	d->seq = ++m->next_seq;
+	d->attempts = 0;
+	arm_deadline(m, d);
+	submit_job(m, d, VD_JOB_RECHECK);
+}
+
+static void recheck_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
+{
+	if (v->ok && v->target != TSM_TARGET_DENY) {
+		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "still accepted: %s%s",
+			     v->target == TSM_TARGET_AUDIT ? "audit rule: " : "", v->reason);
+		if (!d->host_role && d->state == TSM_TDISP_RUN && !sysfs_dev_driver_bound(d->bdf) &&
+		    sysfs_probe_driver(d->bdf) < 0)
+			log_warning("%s: driver probe failed", d->bdf);
+		return;
+	}
+	if (v->ok && m->cfg.mode == TSM_MODE_AUDIT) {
+		set_decision(m, d, VD_ACCEPTED, v->rule, v->check,
+			     "mode = audit, would have revoked: %s", v->reason);
+		return;
+	}
+	log_warning("%s: the policy in force no longer accepts this device (rule %s): revoking",
+		    d->bdf, v->rule[0] ? v->rule : "none");
+	revoke_device(m, d, v->rule, v->check, v->reason);
+}
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *data)
 {
@@ -329,13 +430,32 @@ static void keep_restored(struct manager *m, struct vd_device *d, enum vd_decisi
 	d->state = sysfs_dev_state(d->bdf);
 	if (!d->decided_usec)
 		d->decided_usec = now_realtime_usec();
-	state_changed(m);
+	devices_announce(m, d, VD_EVENT_RESTORED);
 }
 
-/* An accepted device in RUN across a daemon restart keeps its record. */
+static void start_recheck(struct manager *m, struct vd_device *d);
+
+/*
+ * An accepted device in RUN across a daemon restart keeps its record when
+ * the same policy accepted the same evidence (state_restore). Recorded as
+ * accepted under another policy, or with evidence that moved on: judged
+ * again under the policy in force, and revoked if that denies it.
+ */
 static bool restore_accepted(struct manager *m, struct vd_device *d)
 {
-	if (state_restore(m, d, VD_ACCEPTED) <= 0)
+	int r = state_restore(m, d, VD_ACCEPTED);
+
+	if (r == -ESTALE) {
+		log_info("%s: accepted before the restart, but not under this policy with this evidence; judging it again",
+			 d->bdf);
+		d->decision = VD_ACCEPTED;
+		d->state = sysfs_dev_state(d->bdf);
+		snprintf(d->reason, sizeof(d->reason), "%s",
+			 "accepted before the restart; being judged again under the current policy");
+		start_recheck(m, d);
+		return true;
+	}
+	if (r <= 0)
 		return false;
 	log_info("%s: accepted before the restart, still in RUN with generation %u; decision kept",
 		 d->bdf, d->generation);
@@ -347,14 +467,22 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
  * A device denied before a restart, still held and unlocked, keeps that
  * decision without being locked again (its evidence generation does not
  * move) as long as its identity and the policy digest are unchanged.
- * Reload, a policy change and `tsmctl accept` run it again.
+ * Reload, a policy change and `tsmctl accept` run it again. An
+ * administrator's deny or revoke is kept whatever the policy, also for a
+ * device left without any driver (a revoke detaches it).
  */
-static bool restore_denied(struct manager *m, struct vd_device *d)
+static bool restore_denied(struct manager *m, struct vd_device *d, bool held)
 {
 	if (state_restore(m, d, VD_DENIED) <= 0)
 		return false;
-	log_info("%s: denied before the restart under the same policy; left held and unlocked",
-		 d->bdf);
+	if (!held && !d->admin)
+		return false;	/* not held: judged again */
+	if (d->admin)
+		log_info("%s: denied before the restart by the administrator; left unlocked",
+			 d->bdf);
+	else
+		log_info("%s: denied before the restart under the same policy; left held and unlocked",
+			 d->bdf);
 	keep_restored(m, d, VD_DENIED);
 	return true;
 }
@@ -381,6 +509,8 @@ static void start_guest(struct manager *m, struct vd_device *d, bool coldplug)
 	}
 	if (st == TSM_TDISP_RUN) {
 		if (restore_accepted(m, d)) {
+			if (d->job)
+				return;	/* the driver waits for the new judgement */
 			if (sysfs_probe_driver(d->bdf) < 0)
 				log_warning("%s: driver probe failed", d->bdf);
 			return;
@@ -401,8 +531,8 @@ static void start_guest(struct manager *m, struct vd_device *d, bool coldplug)
 	} else {
 		struct tsm_device_layout l;
 
-		if (coldplug && st == TSM_TDISP_UNLOCKED && !strcmp(drv, TSM_HOLD_DRIVER) &&
-		    restore_denied(m, d))
+		if (coldplug && st == TSM_TDISP_UNLOCKED && (!drv[0] || !strcmp(drv, TSM_HOLD_DRIVER)) &&
+		    restore_denied(m, d, drv[0] != '\0'))
 			return;
 		/* never lock what cannot be judged */
 		if (!read_layout(m, d, &l))
@@ -484,13 +614,47 @@ static bool attach_pending(const char *bdf)
 	return !strcmp(ovr, TSM_HOLD_DRIVER);
 }
 
+static int admin_accept(struct manager *m, struct vd_device *d, char *err, size_t errlen);
+
+/*
+ * An administrator's decision outlives the device's own announcements: an
+ * "add" uevent for a device already tracked (re-sent, replayed, `udevadm
+ * trigger`) and a rescan keep it, until the administrator changes it. A
+ * deny is applied again (unlocked, should something have locked it); an
+ * accept that lost RUN is taken again on the administrator's path.
+ */
+static void admin_decision_stands(struct manager *m, struct vd_device *d, const char *what)
+{
+	char err[TSM_REASON_MAX];
+
+	if (d->decision == VD_PENDING || d->job)
+		return;		/* the administrator's accept is under way */
+	log_info("%s: %s: the administrator's decision (%s) stands", d->bdf, what,
+		 vd_decision_name(d->decision));
+	if (d->decision == VD_DENIED) {
+		release_tdi(m, d);
+	} else if (d->decision == VD_ACCEPTED && !d->host_role &&
+		   sysfs_dev_state(d->bdf) != TSM_TDISP_RUN &&
+		   admin_accept(m, d, err, sizeof(err)) < 0) {
+		log_warning("%s", err);
+	}
+	d->state = sysfs_dev_state(d->bdf);
+}
+
 void device_added(struct manager *m, const char *bdf, bool coldplug)
 {
 	struct vd_device *d = device_find(m, bdf);
 
 	if (!tee_capable(bdf)) {
-		if (d)	/* the tsm/ group went away with its TSM */
+		/* the tsm/ group went away with its TSM; an administrator's decision stays */
+		if (d && !d->admin) {
+			devices_announce(m, d, VD_EVENT_FORGOTTEN);
 			device_destroy(m, d);
+		}
+		return;
+	}
+	if (d && d->admin) {
+		admin_decision_stands(m, d, "add uevent");
 		return;
 	}
 	if (d) {
@@ -531,6 +695,8 @@ void device_changed(struct manager *m, const char *bdf)
 		return;
 	}
 	d->state = sysfs_dev_state(bdf);
+	if (d->admin)
+		return;
 	if (d->decision == VD_PENDING && !strcmp(d->check, WAIT_ATTACH)) {
 		if (!attach_pending(bdf))
 			device_start(m, d, false);
@@ -554,35 +720,90 @@ void device_removed(struct manager *m, const char *bdf)
 		snprintf(d->reason, sizeof(d->reason), "device removed during verification");
 		d->state = TSM_TDISP_NONE;
 		d->decided_usec = now_realtime_usec();
-		audit_decision(m, d);
-		control_broadcast(m, d);
+		devices_announce(m, d, VD_EVENT_DECISION);
 	} else {
 		log_info("%s: removed", bdf);
 	}
+	devices_announce(m, d, VD_EVENT_FORGOTTEN);
 	device_destroy(m, d);
-	state_changed(m);
-	manager_check_once(m);
+}
+
+static int on_timeout_retry(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct vd_device *d = data;
+
+	(void)s;
+	(void)usec;
+	d->retry_start = sd_event_source_disable_unref(d->retry_start);
+	/* only the timeout's denial is retried; anything decided since stands */
+	if (d->admin || d->decision != VD_DENIED || strcmp(d->check, "timeout"))
+		return 0;
+	log_info("%s: verifying again after a timeout (attempt %u)", d->bdf, d->timeouts + 1);
+	device_start(d->mgr, d, false);
+	return 0;
+}
+
+/*
+ * A timeout denies (fail closed) and schedules a fresh run with an
+ * exponential backoff: a responder that was slow once, or a burst of
+ * siblings, does not leave the device out for good.
+ */
+static void schedule_timeout_retry(struct manager *m, struct vd_device *d)
+{
+	uint64_t now, delay;
+	unsigned int shift = d->timeouts < 7 ? d->timeouts : 7;
+
+	if (d->timeouts >= VD_TIMEOUT_RETRIES) {
+		log_warning("%s: %u timeouts in a row; no more automatic retries (tsmctl reload retries)",
+			    d->bdf, d->timeouts);
+		return;
+	}
+	delay = (uint64_t)VD_TIMEOUT_BACKOFF_MS * 1000 << shift;
+	if (delay > VD_TIMEOUT_BACKOFF_MAX_MS * 1000ULL)
+		delay = VD_TIMEOUT_BACKOFF_MAX_MS * 1000ULL;
+	d->timeouts++;
+	d->retry_start = sd_event_source_disable_unref(d->retry_start);
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (sd_event_add_time(m->event, &d->retry_start, CLOCK_MONOTONIC, now + delay, 100000,
+			      on_timeout_retry, d) >= 0) {
+		sd_event_source_set_description(d->retry_start, "timeout-retry");
+		log_info("%s: retrying in %llu ms", d->bdf, (unsigned long long)(delay / 1000));
+	}
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
 {
 	struct vd_device *d = data;
 	struct manager *m = d->mgr;
+	char why[128];
 
 	(void)s;
 	(void)usec;
-	if (d->decision != VD_PENDING)
+	if (d->decision != VD_PENDING && !d->job)
 		return 0;
+	/*
+	 * Queued behind a sibling sharing its DSM (worker.c): the budget is
+	 * for the device's own run, counted from when it left the queue.
+	 */
+	if (d->job && !d->job->dispatched) {
+		log_debug("%s: queued behind a sibling, deadline extended", d->bdf);
+		arm_deadline(m, d);
+		return 0;
+	}
+	if (d->job && d->job->dispatched_usec > d->started_usec) {
+		arm_deadline_from(m, d, d->job->dispatched_usec);
+		return 0;
+	}
 	device_abort(d);
 	d->seq = ++m->next_seq;
-	{
-		char why[128];
-
-		snprintf(why, sizeof(why), "no decision within the per-device timeout of %u ms",
-			 m->cfg.timeout_ms);
-		deny(m, d, "", "timeout", why);
+	snprintf(why, sizeof(why), "no decision within the per-device timeout of %u ms",
+		 m->cfg.timeout_ms);
+	if (d->decision == VD_ACCEPTED) {
+		revoke_device(m, d, d->rule, "timeout", why);
+		return 0;
 	}
-	manager_check_once(m);
+	deny(m, d, "", "timeout", why);
+	schedule_timeout_retry(m, d);
 	return 0;
 }
 
@@ -592,12 +813,30 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 	uint32_t gen = 0;
 	int r;
 
-	if (v->has_generation && sysfs_dev_generation(d->bdf, &gen) == 0 &&
-	    gen != v->generation) {
-		r = -ESTALE;
-	} else {
-		r = sysfs_dev_write(d->bdf, "tsm/accept", "1");
+	/*
+	 * Accept only the generation that was verified: without it, or when
+	 * the current one cannot be read, there is nothing to bind the accept
+	 * to (with require_validate=0 the kernel would not catch it either).
+	 */
+	if (!v->has_generation) {
+		deny(m, d, v->rule, "evidence.generation",
+		     "the evidence read carried no generation; nothing to bind an accept to");
+		return;
 	}
+	r = sysfs_dev_generation(d->bdf, &gen);
+	if (r < 0) {
+		char why[TSM_REASON_MAX];
+
+		snprintf(why, sizeof(why),
+			 "cannot read the evidence generation to confirm the verified one (%u): %s",
+			 v->generation, errname(r));
+		deny(m, d, v->rule, "evidence.generation", why);
+		return;
+	}
+	if (gen != v->generation)
+		r = -ESTALE;
+	else
+		r = sysfs_dev_write(d->bdf, "tsm/accept", "1");
 	if (r == -ESTALE) {
 		if (++d->attempts < VD_MAX_ATTEMPTS) {
 			log_info("%s: evidence changed after verification, verifying again", d->bdf);
@@ -647,8 +886,18 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	if (v->has_generation)
 		d->generation = v->generation;
+	if (job->kind != VD_JOB_RECHECK) {
+		d->has_nonce = v->nonce_used;
+		memcpy(d->nonce, v->nonce, sizeof(d->nonce));
+	}
+	if (job->kind == VD_JOB_RECHECK) {
+		recheck_done(m, d, v);
+		return;
+	}
 	if (!v->ok) {
 		deny(m, d, v->rule[0] ? v->rule : "", v->check, v->reason);
+		if (!strcmp(v->check, "timeout"))
+			schedule_timeout_retry(m, d);
 		return;
 	}
 	if (v->stale) {
@@ -691,6 +940,11 @@ bool devices_refresh_tsm(struct manager *m)
 	return changed;
 }
 
+/*
+ * Brings the table in line with sysfs when uevents cannot be trusted to
+ * have said everything: a TSM came or went, or the uevent socket
+ * overflowed (ENOBUFS) and events were lost.
+ */
 static int rescan_one(const char *bdf, void *data)
 {
 	struct manager *m = data;
@@ -699,38 +953,67 @@ static int rescan_one(const char *bdf, void *data)
 	if (!d) {
 		if (tee_capable(bdf))
 			device_added(m, bdf, false);
-	} else if (d->decision == VD_HELD && !d->admin) {
+		return 0;
+	}
+	if (!tee_capable(bdf))
+		return 0;
+	if (d->admin) {
+		admin_decision_stands(m, d, "rescan");
+	} else if (d->decision == VD_HELD) {
 		device_start(m, d, false);
+	} else if (d->decision == VD_PENDING && !strcmp(d->check, WAIT_ATTACH)) {
+		if (!attach_pending(bdf))
+			device_start(m, d, false);
+	} else if (d->decision == VD_PENDING) {
+		maybe_start_job(m, d);	/* a lost "change": the evidence may be there */
+	} else if (d->decision == VD_ACCEPTED && !d->job && !d->host_role &&
+		   sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
+		/* not the device that was accepted: removed and added again unseen */
+		log_info("%s: accepted, but no longer in RUN: treated as a new device", bdf);
+		device_added(m, bdf, false);
 	}
 	return 0;
 }
 
-void devices_rescan_tsm(struct manager *m)
+void devices_rescan(struct manager *m)
 {
 	struct vd_device *d, *next;
 
 	devices_refresh_tsm(m);
-	/* devices whose tsm/ group went away with the TSM */
+	/* devices that went away, or whose tsm/ group went away with the TSM */
 	for (d = m->devices; d; d = next) {
 		next = d->next;
-		if (!sysfs_dev_exists(d->bdf) || !tee_capable(d->bdf)) {
-			if (d->decision == VD_PENDING)
-				device_removed(m, d->bdf);
-			else
-				device_destroy(m, d);
+		if (sysfs_dev_exists(d->bdf) && (tee_capable(d->bdf) || d->admin))
+			continue;
+		if (d->decision == VD_PENDING || !sysfs_dev_exists(d->bdf)) {
+			device_removed(m, d->bdf);
+		} else {
+			devices_announce(m, d, VD_EVENT_FORGOTTEN);
+			device_destroy(m, d);
 		}
 	}
 	sysfs_for_each_pci_dev(rescan_one, m);
-	state_changed(m);
 }
 
 void devices_reevaluate(struct manager *m)
 {
 	struct vd_device *d;
+	unsigned int kept = 0;
 
 	for (d = m->devices; d; d = d->next) {
 		if (d->admin)
+			continue;	/* stands until the administrator changes it */
+		if (d->decision == VD_KEPT) {
+			/* judging it would lock or refresh a device in use (tsm-verifierd.8) */
+			kept++;
 			continue;
+		}
+		if (d->decision == VD_ACCEPTED) {
+			/* the new policy must still accept it, or it is revoked */
+			log_info("%s: accepted; judging its evidence under the new policy", d->bdf);
+			start_recheck(m, d);
+			continue;
+		}
 		if (d->decision != VD_PENDING && d->decision != VD_HELD &&
 		    d->decision != VD_DENIED)
 			continue;
@@ -740,6 +1023,9 @@ void devices_reevaluate(struct manager *m)
 		device_abort(d);
 		device_start(m, d, false);
 	}
+	if (kept)
+		log_info("%u device(s) kept as found at start (in use, never judged) are left as they are",
+			 kept);
 }
 
 bool devices_busy(struct manager *m)
@@ -755,16 +1041,31 @@ bool devices_busy(struct manager *m)
 int device_admin_accept(struct manager *m, const char *bdf, char *err, size_t errlen)
 {
 	struct vd_device *d = device_find(m, bdf);
-	int r;
 
 	if (!d) {
 		snprintf(err, errlen, "%s: not a TEE device the daemon tracks", bdf);
 		return -ENODEV;
 	}
 	if (d->decision == VD_ACCEPTED) {
-		snprintf(err, errlen, "%s: already accepted", bdf);
-		return -EALREADY;
+		if (d->admin) {
+			snprintf(err, errlen, "%s: already accepted", bdf);
+			return -EALREADY;
+		}
+		/* from now on the administrator's decision, not the policy's */
+		device_abort(d);
+		d->seq = ++m->next_seq;
+		d->admin = true;
+		set_decision(m, d, VD_ACCEPTED, "admin", "", "accepted by the administrator");
+		return 0;
 	}
+	return admin_accept(m, d, err, errlen);
+}
+
+static int admin_accept(struct manager *m, struct vd_device *d, char *err, size_t errlen)
+{
+	const char *bdf = d->bdf;
+	int r;
+
 	if (sysfs_dev_driver_bound(bdf)) {
 		snprintf(err, errlen, "%s: bound to a driver; cannot be locked", bdf);
 		return -EBUSY;
@@ -820,5 +1121,31 @@ int device_admin_deny(struct manager *m, const char *bdf, char *err, size_t errl
 	d->seq = ++m->next_seq;
 	d->admin = true;
 	deny(m, d, "admin", "admin", "denied by the administrator");
+	return 0;
+}
+
+int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t errlen)
+{
+	struct vd_device *d = device_find(m, bdf);
+
+	if (!d) {
+		snprintf(err, errlen, "%s: not a TEE device the daemon tracks", bdf);
+		return -ENODEV;
+	}
+	if (d->decision != VD_ACCEPTED && d->decision != VD_KEPT &&
+	    sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
+		snprintf(err, errlen, "%s: not accepted (%s); nothing to revoke", bdf,
+			 vd_decision_name(d->decision));
+		return -EALREADY;
+	}
+	device_abort(d);
+	d->seq = ++m->next_seq;
+	d->admin = true;
+	revoke_device(m, d, "admin", "admin", "revoked by the administrator");
+	if (sysfs_dev_state(bdf) == TSM_TDISP_RUN) {
+		snprintf(err, errlen, "%s: still in TDISP RUN: the driver could not be detached or the unlock was refused (see the daemon's log)",
+			 bdf);
+		return -EBUSY;
+	}
 	return 0;
 }

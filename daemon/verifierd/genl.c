@@ -333,6 +333,7 @@ static int handle_evidence_msg(struct dump_ctx *c, struct nlmsghdr *h)
 				return -EAGAIN;	/* objects from two generations */
 			c->ev->generation = gen;
 			c->ev->has_generation = true;
+			c->ev->obj[t].generation = gen;
 		}
 	} else if (c->cur < 0) {
 		return -EBADMSG;		/* VAL before any TYPE */

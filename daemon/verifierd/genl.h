@@ -20,6 +20,7 @@ struct tsm_object {
 	uint8_t *data;
 	size_t len;
 	bool present;
+	uint32_t generation;	/* device-evidence: the generation it was dumped with */
 };
 
 struct tsm_nl_evidence {

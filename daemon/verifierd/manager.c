@@ -7,7 +7,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,113 +15,11 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "manager.h"
-
-const char *vd_decision_name(enum vd_decision d)
-{
-	switch (d) {
-	case VD_PENDING:
-		return "pending";
-	case VD_HELD:
-		return "held";
-	case VD_ACCEPTED:
-		return "accepted";
-	case VD_DENIED:
-		return "denied";
-	case VD_KEPT:
-		return "kept";
-	default:
-		return "none";
-	}
-}
-
-struct vd_policy *vd_policy_ref(struct vd_policy *p)
-{
-	if (p)
-		atomic_fetch_add(&p->refs, 1);
-	return p;
-}
-
-void vd_policy_unref(struct vd_policy *p)
-{
-	if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
-		tsm_policy_free(p->pol);
-		free(p);
-	}
-}
-
-static void digest_file(EVP_MD_CTX *ctx, const char *path)
-{
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "re");
-
-	EVP_DigestUpdate(ctx, path, strlen(path) + 1);
-	if (!f) {
-		EVP_DigestUpdate(ctx, "-", 1);
-		return;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(ctx, buf, n);
-	EVP_DigestUpdate(ctx, ferror(f) ? "!" : "+", 1);
-	fclose(f);
-}
-
-static int no_dots(const struct dirent *de)
-{
-	return de->d_name[0] != '.';
-}
-
-static void digest_dir(EVP_MD_CTX *ctx, const char *dir)
-{
-	struct dirent **names;
-	char path[TSM_PATH_MAX + 256];
-	struct stat st;
-	int i, n = scandir(dir, &names, no_dots, alphasort);
-
-	EVP_DigestUpdate(ctx, dir, strlen(dir) + 1);
-	if (n < 0) {
-		EVP_DigestUpdate(ctx, "-", 1);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) <
-		    (int)sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			digest_file(ctx, path);
-		free(names[i]);
-	}
-	free(names);
-}
-
-/*
- * What the decisions depend on: the config file, every file in the policy
- * and trust directories (names and contents). A restart keeps earlier
- * denials only while this is unchanged.
- */
-static void policy_digest(const char *config, const struct tsm_config *cfg, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-	out[0] = '\0';
-	if (!ctx)
-		return;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
-		digest_file(ctx, config);
-		digest_dir(ctx, cfg->policy_dir);
-		digest_dir(ctx, cfg->trust_dir);
-		if (EVP_DigestFinal_ex(ctx, md, &len) != 1)
-			len = 0;
-	}
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < len && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
+#include "policy_digest.h"
 
 static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		       struct vd_policy **policy, char *err, size_t errlen)
@@ -151,7 +48,13 @@ static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		snprintf(err, errlen, "%s", e.reason);
 		return r;
 	}
-	policy_digest(path, cfg, p->digest);
+	r = vd_policy_digest(cfg, p->pol, p->digest);
+	if (r < 0) {
+		tsm_policy_free(p->pol);
+		free(p);
+		snprintf(err, errlen, "cannot compute the policy digest: %s", strerror(-r));
+		return r;
+	}
 	*policy = p;
 	return 0;
 }
@@ -172,6 +75,8 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	m->cfg = cfg;
 	vd_policy_unref(m->policy);
 	m->policy = p;
+	/* anchors or CRLs may have changed: validate every chain afresh */
+	tsm_verify_cache_clear(m->chain_cache);
 	log_info("reloaded configuration and policy (%zu rules)", p->pol->nrules);
 	devices_reevaluate(m);
 	/* what the reload decided is on disk before `tsmctl reload` returns */
@@ -211,6 +116,46 @@ void manager_check_once(struct manager *m)
 	}
 }
 
+/* listener: --once ends when nothing is left to decide */
+static void once_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	(void)d;
+	if (ev != VD_EVENT_RESTORED)
+		manager_check_once(m);
+}
+
+static void on_job_done(struct manager *m, struct vd_job *job)
+{
+	device_job_done(m, job);
+	manager_check_once(m);
+}
+
+/*
+ * The flow, wired in one place: udev.c and control.c feed the device state
+ * machine (device.c); worker.c hands finished jobs back through
+ * m->job_done; device.c announces its decisions to these listeners, in
+ * this order: the journal record first (the audit trail is complete before
+ * anyone acts on a decision), then state.json, then the control socket,
+ * then --once.
+ */
+static int wire(struct manager *m)
+{
+	static const vd_listener_fn listeners[] = {
+		audit_on_event, state_on_event, control_on_event, once_on_event,
+	};
+	size_t i;
+	int r;
+
+	m->job_done = on_job_done;
+	m->reload = manager_reload;
+	for (i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
+		r = devices_listen(m, listeners[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int manager_new(struct manager **ret, const struct vd_options *opts)
 {
 	struct manager *m = calloc(1, sizeof(*m));
@@ -226,10 +171,20 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->idle, NULL);
 	sysfs_init(NULL);
+	r = wire(m);
+	if (r < 0) {
+		log_error_errno(r, "listeners: %m");
+		goto fail;
+	}
 
 	r = load_config(opts, &m->cfg, &m->policy, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
+		goto fail;
+	}
+	m->chain_cache = tsm_verify_cache_new(VD_CHAIN_CACHE_ENTRIES, VD_CHAIN_CACHE_TTL_S);
+	if (!m->chain_cache) {
+		r = log_error_errno(ENOMEM, "chain cache: out of memory");
 		goto fail;
 	}
 	log_info("policy: %zu rules, default %s; mode %s, nonce %s, timeout %u ms",
@@ -312,6 +267,8 @@ void manager_free(struct manager *m)
 	state_flush(m);		/* on every exit path; no-op when nothing changed */
 	devices_free(m);
 	vd_policy_unref(m->policy);
+	/* ORDER: after jobs_shutdown(), no job holds it any more */
+	tsm_verify_cache_free(m->chain_cache);
 	sd_event_unref(m->event);
 	pthread_cond_destroy(&m->idle);
 	pthread_mutex_destroy(&m->lock);

@@ -27,6 +27,17 @@
 #define VD_NL_RETRIES		4	/* dump retries on EAGAIN */
 #define VD_STATE_DELAY_MIN_MS	1000	/* state.json: first unsaved change to write */
 #define VD_STATE_DELAY_MAX_MS	10000
+#define VD_TIMEOUT_RETRIES	8	/* fresh runs after a timeout, with backoff */
+#define VD_TIMEOUT_BACKOFF_MS	2000	/* first retry; doubles each time */
+#define VD_TIMEOUT_BACKOFF_MAX_MS 300000
+#define VD_MAX_LISTENERS	8
+/*
+ * The chain cache: one entry per distinct chain and anchor set. Functions
+ * behind one device (SR-IOV VFs) share a chain, so a few entries cover
+ * hundreds of functions; the bound keeps a host of many vendors small.
+ */
+#define VD_CHAIN_CACHE_ENTRIES	32
+#define VD_CHAIN_CACHE_TTL_S	3600
 
 enum vd_decision {
 	VD_NONE = 0,
@@ -53,6 +64,7 @@ void vd_policy_unref(struct vd_policy *p);
 enum vd_job_kind {
 	VD_JOB_VERIFY,		/* read with a fresh nonce, verify, evaluate, VALIDATE */
 	VD_JOB_ADMIN_ACCEPT,	/* read, VALIDATE; no policy */
+	VD_JOB_RECHECK,		/* an accepted device: its published evidence, evaluate */
 };
 
 /* What a job found: filled by the worker, read by the loop afterwards. */
@@ -67,6 +79,7 @@ struct vd_verdict {
 	bool has_generation;
 	bool device_evidence;
 	bool nonce_used;
+	uint8_t nonce[PCI_TSM_NONCE_SIZE];	/* the one the evidence answers */
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* evidence summary (JSON text) or NULL */
@@ -79,13 +92,19 @@ struct vd_job {
 	char bdf[TSM_BDF_MAX];
 	int cancel_fd;		/* eventfd: removal, timeout, shutdown */
 	atomic_bool cancelled;
+	bool dispatched;	/* on a worker thread, not queued (loop side) */
+	uint64_t dispatched_usec;	/* CLOCK_MONOTONIC when it left the queue */
 	/* inputs (owned by the job) */
 	struct vd_policy *policy;
+	struct tsm_verify_cache *cache;	/* the manager's; outlives every job */
 	struct tsm_device_id id;
 	struct tsm_device_layout layout;
 	bool has_layout;
 	bool host_role;		/* link TSM: no report, no VALIDATE */
 	bool nonce_required;
+	/* VD_JOB_RECHECK: the nonce the accepted evidence was signed over */
+	bool has_accepted_nonce;
+	uint8_t accepted_nonce[PCI_TSM_NONCE_SIZE];
 	bool time_check;
 	bool audit_mode;
 	unsigned int timeout_ms;
@@ -109,6 +128,8 @@ struct vd_device {
 	char check[TSM_CHECK_MAX];
 	bool admin;		/* decided by an administrator: sticky over reload */
 	uint32_t generation;
+	bool has_nonce;		/* the evidence judged answers |nonce| */
+	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* last evidence summary, JSON text */
@@ -119,6 +140,8 @@ struct vd_device {
 	sd_event_source *timer;	/* deadline of the current pipeline run */
 	sd_event_source *retry;	/* backoff while waiting for evidence */
 	unsigned int retries;
+	sd_event_source *retry_start;	/* a fresh run after a timeout */
+	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
 	struct vd_device *next;
 };
@@ -132,12 +155,29 @@ struct vd_options {
 };
 
 struct vd_client;
+struct manager;
+
+/*
+ * What the device state machine (device.c) announces. It decides; the
+ * listeners manager.c registers act on it: the journal record (audit.c),
+ * the control socket's watchers and waiters (control.c), state.json
+ * (state.c), --once (manager.c).
+ */
+enum vd_event {
+	VD_EVENT_DECISION,	/* a new decision, pending included */
+	VD_EVENT_RESTORED,	/* a decision kept from state.json after a restart */
+	VD_EVENT_FORGOTTEN,	/* the device leaves the table (freed after the call) */
+};
+
+typedef void (*vd_listener_fn)(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 struct manager {
 	sd_event *event;
 	struct vd_options opts;
 	struct tsm_config cfg;
 	struct vd_policy *policy;
+	/* parsed chains and validated paths, by digest of their bytes (libtsm) */
+	struct tsm_verify_cache *chain_cache;
 	struct udev *udev;
 	struct udev_monitor *monitor;
 	sd_event_source *monitor_src;
@@ -147,6 +187,13 @@ struct manager {
 	struct vd_client *current_client;
 	struct vd_device *devices;
 	uint64_t next_seq;
+	vd_listener_fn listeners[VD_MAX_LISTENERS];
+	unsigned int nlisteners;
+	/* worker.c hands each finished job to this (manager.c wires device.c's) */
+	void (*job_done)(struct manager *m, struct vd_job *job);
+	/* control.c's reload verb (manager.c) */
+	int (*reload)(struct manager *m, char *err, size_t errlen);
+	unsigned long uevent_overflows;	/* ENOBUFS seen on the uevent socket */
 	/* jobs */
 	int result_pipe[2];	/* workers write finished job pointers */
 	sd_event_source *result_src;
@@ -180,13 +227,18 @@ void device_added(struct manager *m, const char *bdf, bool coldplug);
 void device_changed(struct manager *m, const char *bdf);
 void device_removed(struct manager *m, const char *bdf);
 void device_job_done(struct manager *m, struct vd_job *job);
-void devices_rescan_tsm(struct manager *m);
+/* A TSM came or went, or uevents were lost: reconcile the table with sysfs. */
+void devices_rescan(struct manager *m);
+int devices_listen(struct manager *m, vd_listener_fn fn);
+void devices_announce(struct manager *m, const struct vd_device *d, enum vd_event ev);
 bool devices_refresh_tsm(struct manager *m);
 void devices_reevaluate(struct manager *m);
 bool devices_busy(struct manager *m);
 void devices_free(struct manager *m);
 int device_admin_accept(struct manager *m, const char *bdf, char *err, size_t errlen);
 int device_admin_deny(struct manager *m, const char *bdf, char *err, size_t errlen);
+/* Detaches the driver, unlocks: out of RUN, as the administrator's deny. */
+int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t errlen);
 
 /* worker.c */
 struct vd_job *job_new(enum vd_job_kind kind);
@@ -206,12 +258,15 @@ void udev_teardown(struct manager *m);
 
 /* audit.c */
 void audit_decision(const struct manager *m, const struct vd_device *d);
+void audit_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 /* state.c */
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
 /* A decision changed: state.json is written soon, in a batch (state.c). */
 void state_changed(struct manager *m);
+/* listener: batched writes, an administrator's decision written through */
+void state_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
 /* Writes state.json now if anything changed since the last write. */
 int state_flush(struct manager *m);
 /* state.json of the previous run, consulted during coldplug only */
@@ -219,9 +274,11 @@ void state_snapshot_load(struct manager *m);
 void state_snapshot_drop(struct manager *m);
 /*
  * Restores a recorded decision from the snapshot: |want| VD_ACCEPTED for
- * a device in RUN with the recorded generation, VD_DENIED for a held
- * device with the same identity judged under the same policy digest.
- * Returns 1 when restored, 0 when not.
+ * a device in RUN with the recorded generation and evidence digests,
+ * accepted under the same policy digest (or by the administrator),
+ * VD_DENIED for a held device with the same identity judged under the
+ * same policy digest. Returns 1 when restored, 0 when not, -ESTALE when
+ * the record says accepted but not under this policy or evidence.
  */
 int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want);
 
@@ -229,6 +286,7 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 int control_setup(struct manager *m);
 void control_teardown(struct manager *m);
 void control_broadcast(struct manager *m, const struct vd_device *d);
+void control_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 #endif /* TSM_VD_MANAGER_H */
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Decision state: in memory in the device table, and persisted to
- * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed).
+ * STATE_DIR/state.json (written to a temporary file, fsync'd, renamed,
+ * and the directory fsync'd so that the rename survives a power loss).
  * The file serves two readers: `tsmctl list/show` when the daemon is not
  * running (they mark the output as possibly stale), and the daemon itself
  * after a restart (read once, before coldplug), which keeps a recorded
@@ -51,53 +52,6 @@
 #include "log.h"
 #include "manager.h"
 
-struct json_object *device_to_json(const struct vd_device *d, bool full)
-{
-	struct json_object *o = json_object_new_object();
-	char hex[65], buf[16];
-	unsigned int t;
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "device", json_object_new_string(d->bdf));
-	snprintf(buf, sizeof(buf), "0x%04x", d->vendor);
-	json_object_object_add(o, "vendor", json_object_new_string(buf));
-	snprintf(buf, sizeof(buf), "0x%04x", d->device);
-	json_object_object_add(o, "device_id", json_object_new_string(buf));
-	json_object_object_add(o, "state", json_object_new_string(tsm_tdisp_name(d->state)));
-	json_object_object_add(o, "decision",
-			       json_object_new_string(vd_decision_name(d->decision)));
-	json_object_object_add(o, "rule", json_object_new_string(d->rule));
-	json_object_object_add(o, "reason", json_object_new_string(d->reason));
-	json_object_object_add(o, "generation", json_object_new_int64(d->generation));
-	if (!full)
-		return o;
-	snprintf(buf, sizeof(buf), "0x%06x", d->class_code);
-	json_object_object_add(o, "class", json_object_new_string(buf));
-	json_object_object_add(o, "check", json_object_new_string(d->check));
-	json_object_object_add(o, "role", json_object_new_string(d->host_role ? "host" : "guest"));
-	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
-	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
-	json_object_object_add(o, "policy_digest", json_object_new_string(d->policy_digest));
-	{
-		struct json_object *sha = json_object_new_object();
-
-		for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++)
-			if (d->has_sha[t])
-				json_object_object_add(sha, tsm_evidence_type_name(t),
-					json_object_new_string(tsm_hex(d->sha256[t], 32, hex,
-								       sizeof(hex))));
-		json_object_object_add(o, "evidence_sha256", sha);
-	}
-	if (d->summary) {
-		struct json_object *s = json_tokener_parse(d->summary);
-
-		if (s)
-			json_object_object_add(o, "evidence", s);
-	}
-	return o;
-}
-
 static int state_path(const struct manager *m, char *buf, size_t len, const char *suffix)
 {
 	int n = snprintf(buf, len, "%s/%s%s", m->cfg.state_dir, VD_STATE_FILE, suffix);
@@ -113,45 +67,71 @@ static uint64_t now_mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Writes every device to state.json now (temporary file, fsync, rename). */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return log_warning_errno(errno, "state dir %s: %m", dir);
+	if (fsync(fd) < 0)
+		r = log_warning_errno(errno, "fsync %s: %m", dir);
+	close(fd);
+	return r;
+}
+
+/*
+ * Writes every device to state.json now: temporary file, fsync, rename,
+ * fsync of the directory.
+ */
 static int state_write(struct manager *m)
 {
 	char path[TSM_PATH_MAX + 32], tmp[TSM_PATH_MAX + 32];
-	struct json_object *root, *arr;
 	struct vd_device *d;
-	const char *text;
-	size_t len;
+	FILE *f;
 	int fd, r = 0;
 
 	if (state_path(m, path, sizeof(path), "") || state_path(m, tmp, sizeof(tmp), ".tmp"))
 		return -ENAMETOOLONG;
 	if (mkdir(m->cfg.state_dir, 0700) < 0 && errno != EEXIST)
 		return log_warning_errno(errno, "state dir %s: %m", m->cfg.state_dir);
-	root = json_object_new_object();
-	arr = json_object_new_array();
-	json_object_object_add(root, "version", json_object_new_int(1));
-	json_object_object_add(root, "pid", json_object_new_int(getpid()));
-	for (d = m->devices; d; d = d->next)
-		json_object_array_add(arr, device_to_json(d, true));
-	json_object_object_add(root, "devices", arr);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	len = strlen(text);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (fd < 0)
+		return log_warning_errno(errno, "%s: %m", tmp);
+	f = fdopen(fd, "w");
+	if (!f) {
 		r = log_warning_errno(errno, "%s: %m", tmp);
-		goto out;
+		close(fd);
+		unlink(tmp);
+		return r;
 	}
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
+	/*
+	 * One device at a time: the JSON tree of every device with its
+	 * evidence summary at once was most of the daemon's peak memory
+	 * with a few hundred devices.
+	 */
+	fprintf(f, "{\n  \"version\": 1,\n  \"pid\": %d,\n  \"devices\": [", (int)getpid());
+	for (d = m->devices; d; d = d->next) {
+		struct json_object *o = device_to_json(d, true);
+
+		fprintf(f, "%s\n%s", d == m->devices ? "" : ",",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_put(o);
+	}
+	fprintf(f, "\n  ]\n}\n");
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0)
 		r = log_warning_errno(errno ? errno : EIO, "%s: %m", tmp);
-	close(fd);
+	if (fclose(f) != 0 && !r)
+		r = log_warning_errno(errno ? errno : EIO, "%s: %m", tmp);
 	if (!r && rename(tmp, path) < 0)
 		r = log_warning_errno(errno, "rename %s: %m", path);
+	/* the rename itself is durable only once the directory is synced */
+	if (!r)
+		r = sync_dir(m->cfg.state_dir);
 	if (r)
 		unlink(tmp);
 	else
 		m->state_writes++;
-out:
-	json_object_put(root);
 	return r;
 }
 
@@ -204,6 +184,17 @@ void state_changed(struct manager *m)
 		return;
 	}
 	sd_event_source_set_description(m->state_timer, "state-save");
+}
+
+void state_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
+{
+	/* an administrator's decision is written through (see above) */
+	if (ev == VD_EVENT_DECISION && d->admin) {
+		m->state_dirty = true;
+		state_flush(m);
+		return;
+	}
+	state_changed(m);
 }
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -302,6 +293,15 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->has_sha[t] = i == 32;
 		}
 	}
+	d->has_nonce = false;
+	if (strlen(jstr(o, "nonce")) == 2 * sizeof(d->nonce)) {
+		const char *hex = jstr(o, "nonce");
+		unsigned int i, b;
+
+		for (i = 0; i < sizeof(d->nonce) && sscanf(hex + 2 * i, "%2x", &b) == 1; i++)
+			d->nonce[i] = b;
+		d->has_nonce = i == sizeof(d->nonce);
+	}
 	free(d->summary);
 	d->summary = NULL;
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
@@ -309,22 +309,36 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 }
 
+static bool has_evidence_digest(struct json_object *o)
+{
+	struct json_object *sha;
+
+	return json_object_object_get_ex(o, "evidence_sha256", &sha) &&
+	       json_object_is_type(sha, json_type_object) && json_object_object_length(sha) > 0;
+}
+
 int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 {
 	struct json_object *o = saved_device(m, d->bdf), *v;
 	uint32_t cur = 0;
-	bool admin = false;
+	bool admin = false, stale = false;
 
 	if (!o || strcmp(jstr(o, "decision"), vd_decision_name(want)))
 		return 0;
 	if (json_object_object_get_ex(o, "admin", &v))
 		admin = json_object_get_boolean(v);
 	if (want == VD_ACCEPTED) {
-		/* only the evidence generation it was accepted with */
-		if (sysfs_dev_generation(d->bdf, &cur) < 0 ||
-		    !json_object_object_get_ex(o, "generation", &v) ||
-		    json_object_get_int64(v) != cur)
+		if (sysfs_dev_generation(d->bdf, &cur) < 0)
 			return 0;
+		/*
+		 * The policy's acceptance holds for the evidence it judged under
+		 * that policy: same generation, digests on record, same policy
+		 * digest. An administrator's holds while the device is in RUN.
+		 */
+		if (!admin && (!json_object_object_get_ex(o, "generation", &v) ||
+			       json_object_get_int64(v) != cur || !has_evidence_digest(o) ||
+			       !m->policy || strcmp(jstr(o, "policy_digest"), m->policy->digest)))
+			stale = true;	/* restored only to be judged again */
 	} else if (want == VD_DENIED) {
 		if (!same_identity(o, d) || transient_check(jstr(o, "check")))
 			return 0;
@@ -348,5 +362,5 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
 	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
-	return 1;
+	return stale ? -ESTALE : 1;
 }

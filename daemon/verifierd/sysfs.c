@@ -71,6 +71,8 @@ int sysfs_read_file(const char *path, char *buf, size_t len)
 
 	if (!len)
 		return -EINVAL;
+	/* a caller that ignores the error still reads an empty string */
+	buf[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -136,6 +138,8 @@ int sysfs_dev_read(const char *bdf, const char *attr, char *buf, size_t len)
 	char p[PATH_MAX];
 	int r = sysfs_dev_path(p, sizeof(p), bdf, attr);
 
+	if (r && len)
+		buf[0] = '\0';
 	return r ? r : sysfs_read_file(p, buf, len);
 }
 
@@ -295,6 +299,8 @@ static int read_msix(const char *bdf, struct tsm_device_layout *l)
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* what the read does not cover stays zero: never judged from stack garbage */
+	memset(cfg, 0, sizeof(cfg));
 	n = pread(fd, cfg, sizeof(cfg), 0);
 	r = n < 0 ? -errno : 0;
 	close(fd);
@@ -311,7 +317,8 @@ static int read_msix(const char *bdf, struct tsm_device_layout *l)
 	read_reporting_offset(bdf, cfg, n, l);
 	if (!(cfg[0x06] & 0x10))	/* no capability list */
 		return 0;
-	for (pos = cfg[0x34] & ~3U; pos >= 0x40 && pos + 12 <= 256 && guard < 48;
+	for (pos = cfg[0x34] & ~3U; pos >= 0x40 && pos + 12 <= (size_t)n && pos + 12 <= 256 &&
+	     guard < 48;
 	     pos = cfg[pos + 1] & ~3U, guard++) {
 		uint32_t tbl, pba;
 		uint16_t ctrl;

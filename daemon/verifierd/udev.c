@@ -3,12 +3,15 @@
  * udev edge: a libudev monitor for the "pci" and "tsm" subsystems on the
  * event loop, and the coldplug walk of /sys/bus/pci/devices at start.
  * Without a running udevd (an initramfs, the VM tests) the monitor
- * listens to the kernel's uevents directly.
+ * listens to the kernel's uevents directly. A uevent is never dropped
+ * silently: when the socket overflows (ENOBUFS) the loss is logged and
+ * every PCI device is rescanned (devices_rescan).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,11 +24,19 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
 	struct manager *m = data;
 	struct udev_device *dev;
 	const char *action, *subsys, *name;
+	bool lost = false;
 
 	(void)s;
 	(void)fd;
 	(void)revents;
-	while ((dev = udev_monitor_receive_device(m->monitor))) {
+	for (;;) {
+		errno = 0;
+		dev = udev_monitor_receive_device(m->monitor);
+		if (!dev) {
+			/* the socket overflowed: some uevents are gone for good */
+			lost = errno == ENOBUFS;
+			break;
+		}
 		action = udev_device_get_action(dev);
 		subsys = udev_device_get_subsystem(dev);
 		name = udev_device_get_sysname(dev);
@@ -34,7 +45,7 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
 		log_debug("uevent %s %s %s (seqnum %llu)", action, subsys, name,
 			  udev_device_get_seqnum(dev));
 		if (!strcmp(subsys, "tsm")) {
-			devices_rescan_tsm(m);
+			devices_rescan(m);
 		} else if (!strcmp(subsys, "pci") && sysfs_valid_bdf(name)) {
 			if (!strcmp(action, "add"))
 				device_added(m, name, false);
@@ -46,12 +57,18 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
 next:
 		udev_device_unref(dev);
 	}
+	if (lost) {
+		m->uevent_overflows++;
+		log_warning("uevent socket overflowed (ENOBUFS, %lu so far): events were lost; rescanning every PCI device",
+			    m->uevent_overflows);
+		devices_rescan(m);
+	}
 	return 0;
 }
 
 int udev_setup(struct manager *m)
 {
-	const char *source = getenv("TSM_UDEV_SOURCE");
+	const char *source = getenv("TSM_UDEV_SOURCE"), *rcvbuf;
 	int r;
 
 	m->udev = udev_new();
@@ -69,8 +86,14 @@ int udev_setup(struct manager *m)
 		r = udev_monitor_enable_receiving(m->monitor);
 	if (r < 0)
 		return log_error_errno(r, "udev monitor: %m");
-	/* a burst of hotplug events must not overflow the socket */
-	udev_monitor_set_receive_buffer_size(m->monitor, 8 * 1024 * 1024);
+	/*
+	 * A burst of hotplug events should not overflow the socket; when one
+	 * does anyway, on_uevent rescans. TSM_UDEV_RCVBUF (bytes) lets the
+	 * tests shrink the buffer to provoke exactly that.
+	 */
+	rcvbuf = getenv("TSM_UDEV_RCVBUF");
+	udev_monitor_set_receive_buffer_size(m->monitor,
+					     rcvbuf ? atoi(rcvbuf) : 8 * 1024 * 1024);
 	r = sd_event_add_io(m->event, &m->monitor_src, udev_monitor_get_fd(m->monitor),
 			    EPOLLIN, on_uevent, m);
 	if (r < 0)

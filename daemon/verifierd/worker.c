@@ -147,7 +147,9 @@ static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_e
 	if (r < 0) {
 		const char *km = tsm_nl_errmsg(nl);
 
-		verdict_fail(v, r == -EOPNOTSUPP ? "evidence.nonce" : "evidence.read",
+		/* a read that timed out is a timeout like the device's deadline: retried */
+		verdict_fail(v, r == -EOPNOTSUPP ? "evidence.nonce" :
+				r == -ETIMEDOUT ? "timeout" : "evidence.read",
 			     "reading evidence failed: %s%s%s%s", read_error(r),
 			     km[0] ? " (kernel: " : "", km, km[0] ? ")" : "");
 		return false;
@@ -180,13 +182,25 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 		.nonce_required = job->nonce_required,
 		.verify = { .check_time = job->time_check },
 		.layout = job->has_layout ? &job->layout : NULL,
+		.cache = job->cache,
+	};
+	/*
+	 * The chain is looked up by the digest of its bytes before it is
+	 * parsed; the report is used only when it belongs to the generation
+	 * of the signed evidence it is judged with.
+	 */
+	struct tsm_parse_opts po = {
+		.cache = job->cache,
+		.has_generation = raw->has_generation,
+		.generation = raw->generation,
+		.report_generation = raw->obj[PCI_TSM_EVIDENCE_TYPE_REPORT].generation,
 	};
 	struct json_object *sum;
 	bool parsed_ok;
 
 	tsm_error_clear(&err);
 	evidence_view(raw, &ev);
-	parsed_ok = tsm_evidence_parse(&ev, &parsed, &err) == 0;
+	parsed_ok = tsm_evidence_parse_ex(&ev, &po, &parsed, &err) == 0;
 	sum = evsummary_build(raw, parsed_ok ? &parsed : NULL, parsed_ok ? NULL : err.reason);
 	if (sum) {
 		v->summary = strdup(json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
@@ -223,12 +237,31 @@ static void run_job(struct vd_job *job)
 			     strerror(-r));
 		return;
 	}
-	if (!read_evidence(job, nl, &raw, nonce))
+	if (job->kind == VD_JOB_RECHECK) {
+		/*
+		 * An accepted device is judged again on the evidence it was
+		 * accepted with: the published objects, no refresh (the
+		 * generation stays, the device is not asked for anything). They
+		 * answer the nonce of the accepting run, which the check expects.
+		 */
+		r = tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, NULL, VD_NL_RETRIES,
+				&raw);
+		if (r < 0) {
+			verdict_fail(v, r == -ECANCELED ? "cancelled" : "evidence.read",
+				     "reading the published evidence failed: %s", read_error(r));
+			goto out;
+		}
+		raw.nonce_used = job->has_accepted_nonce;
+		memcpy(nonce, job->accepted_nonce, sizeof(nonce));
+	} else if (!read_evidence(job, nl, &raw, nonce)) {
 		goto out;
+	}
 	v->generation = raw.generation;
 	v->has_generation = raw.has_generation;
 	v->device_evidence = raw.device_evidence;
 	v->nonce_used = raw.nonce_used;
+	if (raw.nonce_used)
+		memcpy(v->nonce, nonce, sizeof(v->nonce));
 	hash_objects(&raw, v);
 
 	if (job->kind == VD_JOB_ADMIN_ACCEPT) {
@@ -243,10 +276,11 @@ static void run_job(struct vd_job *job)
 		goto out;
 	/*
 	 * Guest role: bind an accepting verdict to exactly this generation. In
-	 * mode = audit a deny is accepted too, so it is validated as well.
+	 * mode = audit a deny is accepted too, so it is validated as well. A
+	 * recheck of a device in RUN accepts nothing: no VALIDATE.
 	 */
 	if ((v->target != TSM_TARGET_DENY || (job->audit_mode && v->ok)) &&
-	    raw.device_evidence && !job->host_role) {
+	    raw.device_evidence && !job->host_role && job->kind != VD_JOB_RECHECK) {
 		r = tsm_nl_validate(nl, job->bdf, raw.generation);
 		if (r == -ESTALE) {
 			v->stale = true;
@@ -335,6 +369,14 @@ static size_t bus_len(const char *bdf)
 	return colon ? (size_t)(colon - bdf) : strlen(bdf);
 }
 
+static uint64_t now_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static bool dsm_busy(struct manager *m, const struct vd_job *job)
 {
 	size_t n = bus_len(job->bdf);
@@ -381,10 +423,12 @@ void jobs_dispatch(struct manager *m)
 			log_error_errno(r, "%s: cannot start a worker: %m", job->bdf);
 			verdict_fail(&job->v, "internal", "cannot start a worker thread: %s",
 				     strerror(-r));
-			device_job_done(m, job);
+			m->job_done(m, job);
 			job_unref(job);
 			continue;
 		}
+		job->dispatched = true;
+		job->dispatched_usec = now_mono_usec();
 		job->run_next = m->running_jobs;
 		m->running_jobs = job;
 		m->running++;
@@ -415,11 +459,10 @@ static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
 	while ((n = read(fd, &job, sizeof(job))) == sizeof(job)) {
 		m->running--;
 		run_list_del(m, job);
-		device_job_done(m, job);
+		m->job_done(m, job);
 		job_unref(job);
 	}
 	jobs_dispatch(m);
-	manager_check_once(m);
 	return 0;
 }
 

@@ -40,6 +40,11 @@ enum case_id {
 	C_MEASUREMENT_MISMATCH,
 	C_SVN_TOO_LOW,
 	C_MISSING_DIGITAL_SIGNATURE,
+	C_CHAIN_OUT_OF_ORDER,
+	C_LEAF_CA,
+	C_REQUESTER_ONLY_EKU,
+	C_INTERMEDIATE_NO_CERTSIGN,
+	C_PATH_LENGTH_EXCEEDED,
 	C_COUNT,
 };
 
@@ -58,8 +63,9 @@ static const struct case_def cases[C_COUNT] = {
 	[C_VCA_TAMPERED] = { "vca-tampered", "deny", "signature",
 			     "measurements.signature", "-" },
 	[C_WRONG_ROOT] = { "wrong-root", "deny", "chain", "chain.untrusted", "-" },
+	/* root then leaf: the leaf is not issued by certificate 0 (DSP0274 order) */
 	[C_MISSING_INTERMEDIATE] = { "missing-intermediate", "deny", "chain",
-				     "chain.untrusted", "-" },
+				     "chain.order", "-" },
 	[C_TRUNCATED_CHAIN] = { "truncated-chain", "deny", "parse", "chain.der", "-" },
 	[C_CHAIN_LENGTH_LONG] = { "chain-length-long", "deny", "parse",
 				  "chain.length", "-" },
@@ -86,6 +92,15 @@ static const struct case_def cases[C_COUNT] = {
 			    "-" },
 	[C_MISSING_DIGITAL_SIGNATURE] = { "missing-digital-signature", "deny",
 					  "chain", "chain.key-usage", "-" },
+	[C_CHAIN_OUT_OF_ORDER] = { "chain-out-of-order", "deny", "chain", "chain.order",
+				   "-" },
+	[C_LEAF_CA] = { "leaf-ca", "deny", "chain", "chain.leaf-ca", "-" },
+	[C_REQUESTER_ONLY_EKU] = { "requester-only-eku", "deny", "chain", "chain.leaf-eku",
+				   "-" },
+	[C_INTERMEDIATE_NO_CERTSIGN] = { "intermediate-no-certsign", "deny", "chain",
+					 "chain.ca", "-" },
+	[C_PATH_LENGTH_EXCEEDED] = { "path-length-exceeded", "deny", "chain",
+				     "chain.path-length", "-" },
 };
 
 /* ---- PKI per key family ---------------------------------------------------- */
@@ -98,6 +113,8 @@ struct pki_set {
 	EVP_PKEY *o_root_key, *o_int_key, *o_leaf_key;
 	X509 *root, *inter, *leaf, *leaf_expired, *leaf_noku;
 	X509 *o_root, *o_inter, *o_leaf;
+	/* bad chains: profile deviations */
+	X509 *leaf_ca, *leaf_requester, *inter_nocs, *leaf_under_nocs, *inter2, *leaf_under2;
 	bool good_leaf_expired;		/* --not-after in the past */
 };
 
@@ -112,7 +129,9 @@ static void pki_set_free(struct pki_set *s)
 	EVP_PKEY *keys[] = { s->root_key, s->int_key, s->leaf_key, s->o_root_key,
 			     s->o_int_key, s->o_leaf_key };
 	X509 *certs[] = { s->root, s->inter, s->leaf, s->leaf_expired,
-			  s->leaf_noku, s->o_root, s->o_inter, s->o_leaf };
+			  s->leaf_noku, s->o_root, s->o_inter, s->o_leaf,
+			  s->leaf_ca, s->leaf_requester, s->inter_nocs,
+			  s->leaf_under_nocs, s->inter2, s->leaf_under2 };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		EVP_PKEY_free(keys[i]);
@@ -133,6 +152,47 @@ static X509 *issue(const struct spdm_alg *alg, enum pki_role role,
 	};
 
 	return pki_issue(alg, &o);
+}
+
+/*
+ * Certificates that break the SPDM certificate profile in one way each:
+ * a leaf that is a CA, a leaf for requester authentication only, an
+ * intermediate without keyCertSign (same name and key as the good one,
+ * with a leaf under it), and a second intermediate below the good one,
+ * whose pathlen:0 it exceeds. Every leaf has the good leaf's key, so the
+ * MEASUREMENTS signature is fine and only the chain is wrong.
+ */
+static int make_bad_chains(const struct spdm_alg *alg, const struct gen_opts *o,
+			   struct pki_set *s, char cn[3][96])
+{
+	struct pki_cert_opts lo = {
+		.role = PKI_LEAF, .cn = cn[2], .key = s->leaf_key, .issuer = s->inter,
+		.issuer_key = s->int_key, .days = 3650, .hwid = o->hwid,
+	};
+	struct pki_cert_opts io = {
+		.role = PKI_INTERMEDIATE, .cn = cn[1], .key = s->int_key, .issuer = s->root,
+		.issuer_key = s->root_key, .days = 3650, .no_cert_sign = true,
+	};
+
+	lo.leaf_ca = true;
+	s->leaf_ca = pki_issue(alg, &lo);
+	lo.leaf_ca = false;
+	lo.leaf_eku = OID_DMTF_EKU_REQUESTER_AUTH;
+	s->leaf_requester = pki_issue(alg, &lo);
+	lo.leaf_eku = NULL;
+	s->inter_nocs = pki_issue(alg, &io);
+	lo.issuer = s->inter_nocs;
+	s->leaf_under_nocs = s->inter_nocs ? pki_issue(alg, &lo) : NULL;
+	io.no_cert_sign = false;
+	io.cn = "pci-tsm test second intermediate CA";
+	io.issuer = s->inter;
+	io.issuer_key = s->int_key;
+	io.key = s->leaf_key;	/* any key will do; this CA signs one leaf */
+	s->inter2 = pki_issue(alg, &io);
+	lo.issuer = s->inter2;
+	lo.issuer_key = s->leaf_key;
+	s->leaf_under2 = s->inter2 ? pki_issue(alg, &lo) : NULL;
+	return s->leaf_ca && s->leaf_requester && s->leaf_under_nocs && s->leaf_under2 ? 0 : -1;
 }
 
 static int pki_set_make(const struct spdm_alg *alg, const struct gen_opts *o,
@@ -179,7 +239,8 @@ static int pki_set_make(const struct spdm_alg *alg, const struct gen_opts *o,
 	s->o_leaf = s->o_inter ? issue(alg, PKI_LEAF, ocn[2], s->o_leaf_key,
 				       s->o_inter, s->o_int_key, 3650, NULL, NULL,
 				       o->hwid, false) : NULL;
-	if (!s->leaf || !s->leaf_expired || !s->leaf_noku || !s->o_leaf)
+	if (!s->leaf || !s->leaf_expired || !s->leaf_noku || !s->o_leaf ||
+	    make_bad_chains(alg, o, s, cn))
 		return -1;
 	s->good_leaf_expired =
 		X509_cmp_current_time(X509_get0_notAfter(s->leaf)) < 0;
@@ -276,7 +337,7 @@ struct gen_ctx {
 };
 
 struct case_out {
-	X509 *chain[3];
+	X509 *chain[4];
 	size_t nchain;
 	X509 *leaf;
 	EVP_PKEY *key;
@@ -363,6 +424,24 @@ static int build_case(struct gen_ctx *g, enum case_id id, struct case_out *c)
 		break;
 	case C_MISSING_DIGITAL_SIGNATURE:
 		chain_set(c, s->root, s->inter, s->leaf_noku);
+		break;
+	case C_CHAIN_OUT_OF_ORDER:
+		/* intermediate before root; the leaf stays last so the rule still matches */
+		chain_set(c, s->inter, s->root, s->leaf);
+		break;
+	case C_LEAF_CA:
+		chain_set(c, s->root, s->inter, s->leaf_ca);
+		break;
+	case C_REQUESTER_ONLY_EKU:
+		chain_set(c, s->root, s->inter, s->leaf_requester);
+		break;
+	case C_INTERMEDIATE_NO_CERTSIGN:
+		chain_set(c, s->root, s->inter_nocs, s->leaf_under_nocs);
+		break;
+	case C_PATH_LENGTH_EXCEEDED:
+		chain_set(c, s->root, s->inter, s->inter2);
+		c->chain[c->nchain++] = s->leaf_under2;
+		c->leaf = s->leaf_under2;
 		break;
 	case C_BAD_SIGNATURE:
 		c->mo.corrupt_sig = true;

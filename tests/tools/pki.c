@@ -135,18 +135,22 @@ static int add_role_exts(X509 *x, X509V3_CTX *ctx, const struct pki_cert_opts *o
 	case PKI_INTERMEDIATE:
 		return add_conf_ext(x, ctx, NID_basic_constraints,
 				    "critical,CA:TRUE,pathlen:0") ||
-		       add_conf_ext(x, ctx, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+		       add_conf_ext(x, ctx, NID_key_usage,
+				    o->no_cert_sign ? "critical,cRLSign,digitalSignature" :
+						      "critical,keyCertSign,cRLSign") ||
 		       add_conf_ext(x, ctx, NID_subject_key_identifier, "hash") ||
 		       add_conf_ext(x, ctx, NID_authority_key_identifier, "keyid:always");
 	case PKI_LEAF:
-		return add_conf_ext(x, ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+		return add_conf_ext(x, ctx, NID_basic_constraints,
+				    o->leaf_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") ||
 		       add_conf_ext(x, ctx, NID_key_usage,
 				    o->no_digital_signature ? "critical,nonRepudiation" :
 							      "critical,digitalSignature") ||
 		       add_conf_ext(x, ctx, NID_subject_key_identifier, "hash") ||
 		       add_conf_ext(x, ctx, NID_authority_key_identifier, "keyid:always") ||
 		       (o->hwid && add_hwid_san(x, o->hwid)) ||
-		       add_conf_ext(x, ctx, NID_ext_key_usage, OID_DMTF_EKU_RESPONDER_AUTH) ||
+		       add_conf_ext(x, ctx, NID_ext_key_usage,
+				    o->leaf_eku ? o->leaf_eku : OID_DMTF_EKU_RESPONDER_AUTH) ||
 		       add_spdm_extension(x);
 	}
 	return -1;

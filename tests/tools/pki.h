@@ -36,6 +36,10 @@ struct pki_cert_opts {
 	long days;			/* validity when not_after is NULL */
 	const char *hwid;		/* leaf: DMTF device info string, or NULL */
 	bool no_digital_signature;	/* leaf: keyUsage without digitalSignature */
+	/* deviations from the SPDM profile, for the bad-chain fixtures */
+	bool leaf_ca;			/* leaf: basicConstraints CA:TRUE */
+	const char *leaf_eku;		/* leaf: this extendedKeyUsage instead of responder auth */
+	bool no_cert_sign;		/* intermediate: keyUsage without keyCertSign */
 };
 
 /* A fresh key of the variant's type (EC curve, or RSA 3072). */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
@@ -234,6 +235,18 @@ static enum check_code parse_chain(const uint8_t *d, size_t len,
 	}
 	if (!ch->n)
 		return fail(r, CHECK_PARSE, "chain.count", "no certificates");
+	/* DSP0274 order: each certificate names and is signed by the one before it */
+	for (size_t i = 1; i < ch->n; i++) {
+		EVP_PKEY *up = X509_get0_pubkey(ch->c[i - 1]);
+
+		if (X509_NAME_cmp(X509_get_issuer_name(ch->c[i]),
+				  X509_get_subject_name(ch->c[i - 1])) ||
+		    !up || X509_verify(ch->c[i], up) != 1) {
+			ERR_clear_error();
+			return fail(r, CHECK_CHAIN, "chain.order",
+				    "certificate %zu is not signed by certificate %zu", i, i - 1);
+		}
+	}
 	if (X509_check_issued(ch->c[0], ch->c[0]) == X509_V_OK) {
 		if (!cert_hash_eq(a->md, ch->c[0], d + 4, a->hash_len))
 			return fail(r, CHECK_CHAIN, "chain.root-hash",
@@ -241,6 +254,54 @@ static enum check_code parse_chain(const uint8_t *d, size_t len,
 	} else if (!cert_hash_eq(a->md, anchor, d + 4, a->hash_len)) {
 		return fail(r, CHECK_CHAIN, "chain.root-hash",
 			    "root hash is not H(trust anchor)");
+	}
+	return CHECK_OK;
+}
+
+/* Does the extendedKeyUsage list @oid (dotted)? */
+static bool eku_has(EXTENDED_KEY_USAGE *eku, const char *oid)
+{
+	ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
+	bool found = false;
+
+	for (int i = 0; want && !found && i < sk_ASN1_OBJECT_num(eku); i++)
+		found = !OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want);
+	ASN1_OBJECT_free(want);
+	return found;
+}
+
+/*
+ * The SPDM certificate profile (DSP0274; libspdm reads it the same way):
+ * the leaf is no CA, its EKU does not limit it to requester
+ * authentication; every certificate above it is a CA, an intermediate
+ * one with keyCertSign.
+ */
+static enum check_code check_profile(const struct chain *ch, struct check_result *r)
+{
+	X509 *leaf = ch->c[ch->n - 1];
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(leaf, NID_basic_constraints, NULL, NULL);
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
+	bool leaf_ca = bc && bc->ca, requester_only = false;
+
+	BASIC_CONSTRAINTS_free(bc);
+	if (eku)
+		requester_only = eku_has(eku, "1.3.6.1.4.1.412.274.4") &&
+				 !eku_has(eku, "1.3.6.1.4.1.412.274.3") &&
+				 !eku_has(eku, "2.5.29.37.0");
+	EXTENDED_KEY_USAGE_free(eku);
+	if (leaf_ca)
+		return fail(r, CHECK_CHAIN, "chain.leaf-ca", "leaf has CA:TRUE");
+	if (requester_only)
+		return fail(r, CHECK_CHAIN, "chain.leaf-eku", "leaf EKU is requester-only");
+	for (size_t i = 0; i + 1 < ch->n; i++) {
+		bool self = X509_check_issued(ch->c[i], ch->c[i]) == X509_V_OK;
+		ASN1_BIT_STRING *ku = X509_get_ext_d2i(ch->c[i], NID_key_usage, NULL, NULL);
+		bool certsign = ku ? ASN1_BIT_STRING_get_bit(ku, 5) : self;
+
+		ASN1_BIT_STRING_free(ku);
+		if (X509_check_ca(ch->c[i]) != 1 || !certsign)
+			return fail(r, CHECK_CHAIN, "chain.ca",
+				    "certificate %zu may not issue certificates", i);
 	}
 	return CHECK_OK;
 }
@@ -271,9 +332,16 @@ static enum check_code verify_path(const struct chain *ch, X509 *anchor,
 	 */
 	if (!time_check)
 		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+	rc = check_profile(ch, r);
+	if (rc != CHECK_OK)
+		goto out;
 	if (X509_verify_cert(ctx) != 1) {
 		err = X509_STORE_CTX_get_error(ctx);
-		if (err == X509_V_ERR_CERT_HAS_EXPIRED)
+		if (err == X509_V_ERR_PATH_LENGTH_EXCEEDED)
+			rc = fail(r, CHECK_CHAIN, "chain.path-length", "%s (depth %d)",
+				  X509_verify_cert_error_string(err),
+				  X509_STORE_CTX_get_error_depth(ctx));
+		else if (err == X509_V_ERR_CERT_HAS_EXPIRED)
 			rc = fail(r, CHECK_CHAIN, "chain.expired", "%s (depth %d)",
 				  X509_verify_cert_error_string(err),
 				  X509_STORE_CTX_get_error_depth(ctx));

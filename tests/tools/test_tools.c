@@ -201,7 +201,7 @@ static void test_manifest(const char *fx)
 {
 	int n, bad = selfcheck_manifest(fx, stdout, &n);
 
-	result(bad == 0 && n == 4 * 19, "manifest: every case gets its verdict",
+	result(bad == 0 && n == 4 * 24, "manifest: every case gets its verdict",
 	       "%d mismatches over %d cases", bad, n);
 }
 
@@ -406,7 +406,7 @@ static void test_options(void)
 	FMT(p, "%s/nonce.hex", out);
 	ok = ok && !file_read(p, &d, &len) && !strncmp((char *)d, hex, 64);
 	free(d);
-	result(ok && !bad && n == 19, "gen options: --nonce, --measurement, --svn, --not-after, --hwid",
+	result(ok && !bad && n == 24, "gen options: --nonce, --measurement, --svn, --not-after, --hwid",
 	       "bad=%d n=%d", bad, n);
 	/* a wrong-size digest is refused */
 	o.meas_args[0] = "3=00";

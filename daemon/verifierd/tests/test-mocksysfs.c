@@ -607,7 +607,11 @@ static void test_restart_keeps_denied(void **state)
 	assert_int_equal(run_once(), 0);
 	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
 
-	/* same identity again, then a changed configuration: judged afresh */
+	/*
+	 * Same identity again; a comment changes nothing that was parsed (the
+	 * digest is of the parsed configuration and policy), a changed setting
+	 * judges it afresh.
+	 */
 	reset_unlocked("0000:04:00.0");
 	assert_int_equal(run_once(), 0);
 	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "\n");
@@ -617,19 +621,26 @@ static void test_restart_keeps_denied(void **state)
 	fputs("# edited\n", f);
 	fclose(f);
 	assert_int_equal(run_once(), 0);
+	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "\n");
+	f = fopen(p, "a");
+	assert_non_null(f);
+	fputs("time-check = no\n", f);
+	fclose(f);
+	assert_int_equal(run_once(), 0);
 	assert_string_equal(get(DEV "0000:04:00.0/tsm/lock"), "tsm1");
 }
 
 /*
  * A restart keeps a recorded acceptance of a device still in RUN with the
- * same generation as it was made (rule, reason, time), without a second
- * decision record; with another generation the device is only "kept".
+ * same generation, evidence digests and policy digest as it was made
+ * (rule, reason, time), without a second decision record. Recorded
+ * under another policy, it is judged again and, here, revoked.
  */
 static void test_restart_keeps_accepted(void **state)
 {
 	static const char bdf[] = "0000:03:00.0";	/* RUN, generation 7 */
 	struct json_object *st, *arr, *o;
-	char p[512];
+	char p[512], digest[80];
 
 	(void)state;
 	if (!getenv("VD_DAEMON")) {
@@ -648,6 +659,16 @@ static void test_restart_keeps_accepted(void **state)
 	json_object_object_add(o, "reason", json_object_new_string("all checks passed"));
 	json_object_object_add(o, "generation", json_object_new_int64(7));
 	json_object_object_add(o, "decided_usec", json_object_new_int64(1234567));
+	/* what was judged; policy_digest stays the one this policy has */
+	{
+		struct json_object *sha = json_object_new_object();
+
+		json_object_object_add(sha, "certs", json_object_new_string(
+			"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
+		json_object_object_add(o, "evidence_sha256", sha);
+	}
+	snprintf(digest, sizeof(digest), "%s", field(o, "policy_digest"));
+	assert_int_equal(strlen(digest), 64);
 	snprintf(p, sizeof(p), "%s/state/state.json", root);
 	assert_int_equal(json_object_to_file(p, st), 0);
 	json_object_put(st);
@@ -664,14 +685,30 @@ static void test_restart_keeps_accepted(void **state)
 	assert_false(logged("0000:03:00.0: accepted ("));
 	assert_true(logged("0000:03:00.0: accepted before the restart, still in RUN"));
 
-	/* the evidence moved on: not the acceptance on record */
-	puts_file(DEV "0000:03:00.0/tsm/evidence_generation", "8\n");
-	assert_int_equal(run_once(), 0);
+	/*
+	 * Recorded under another policy: judged again under this one, which
+	 * cannot (no evidence here), so the device is revoked: unlocked, out
+	 * of RUN. Never restored as accepted.
+	 */
 	st = saved_state();
 	assert_true(json_object_object_get_ex(st, "devices", &arr));
-	assert_string_equal(field(state_device(arr, bdf), "decision"), "kept");
+	o = state_device(arr, bdf);
+	json_object_object_add(o, "policy_digest", json_object_new_string(
+		"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"));
+	snprintf(p, sizeof(p), "%s/state/state.json", root);
+	assert_int_equal(json_object_to_file(p, st), 0);
 	json_object_put(st);
-	puts_file(DEV "0000:03:00.0/tsm/evidence_generation", "7\n");
+	assert_int_equal(run_once(), 0);
+	assert_true(logged("0000:03:00.0: accepted before the restart, but not under this policy"));
+	st = saved_state();
+	assert_true(json_object_object_get_ex(st, "devices", &arr));
+	o = state_device(arr, bdf);
+	assert_string_equal(field(o, "decision"), "denied");
+	assert_non_null(strstr(field(o, "reason"), "revoked"));
+	json_object_put(st);
+	assert_string_equal(get(DEV "0000:03:00.0/tsm/unlock"), "tsm1");
+	puts_file(DEV "0000:03:00.0/tsm/unlock", "");
+	(void)digest;
 }
 
 int main(void)

@@ -78,12 +78,19 @@ tsmctl show $EP0 > /tmp/show.txt || fail "offline tsmctl show failed"
 grep -q "Certificate chain" /tmp/show.txt || { cat /tmp/show.txt; fail "offline show lacks the chain"; }
 grep -q "TDISP report" /tmp/show.txt || fail "offline show lacks the report"
 
-# generate-policy pins what is present; the daemon loads what it prints.
-tsmctl generate-policy > /tmp/generated.conf || fail "generate-policy failed"
+# generate-policy pins what is present under the anchor it is given (and
+# refuses without one); the daemon loads what it prints.
+tsmctl generate-policy > /dev/null 2>&1 && fail "generate-policy ran without --trust-anchor"
+tsmctl generate-policy --trust-anchor $FIX/$ALG/good/anchor.pem > /tmp/generated.conf ||
+	fail "generate-policy failed"
+grep -q "trust-anchor = anchor.pem" /tmp/generated.conf || fail "no trust-anchor in the generated policy"
 grep -q "root-fingerprint = sha256:" /tmp/generated.conf || fail "no root pin in the generated policy"
 grep -q "measurement\.1 = " /tmp/generated.conf || fail "no measurements in the generated policy"
 mkdir -p /tmp/gen/policy.d
 cp /tmp/generated.conf /tmp/gen/policy.d/50-generated.conf
+cp $FIX/$ALG/good/anchor.pem /tmp/gen/anchor.pem
+tsmctl check-policy --trust-dir /tmp/gen /tmp/gen/policy.d > /dev/null ||
+	fail "check-policy rejects the generated policy"
 printf '[daemon]\npolicy-dir = /tmp/gen/policy.d\ntrust-dir = /tmp/gen\nstate-dir = /tmp/gen/state\n' \
 	> /tmp/gen/c.conf
 tsm-verifierd --foreground --once --config /tmp/gen/c.conf --socket /tmp/gen/sock ||

@@ -82,8 +82,8 @@ while read -r kind dir expect code check needs; do
 done < $FIX/manifest.txt
 [ $tested -ge 10 ] || fail "only $tested adversarial cases ran"
 
-# A responder that never answers: the device is denied on timeout; others
-# are not stalled by it.
+# A responder that never answers: the device is denied on timeout, and
+# tried again later; others are not stalled by it.
 wait_all_decided 120
 fixture_load good
 policy_install good
@@ -95,10 +95,23 @@ expect_eq denied "$got" "slow responder"
 log "slow responder: $(field $EP0 Reason)"
 daemon_alive || fail "daemon died on the slow responder"
 expect_held_unbound $EP0
+# a timeout is not the end: the device is tried again with a backoff
+i=0
+until grep -q "$EP0: retrying in " $DLOG; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "no retry scheduled after the timeout of $EP0"
+	usleep 200000
+done
+# end the retries (they lock the devices again): a fast responder and no
+# rules deny everything at once
+responder_start good
+policy_none
+tsmctl reload || fail "reload refused"
 
 # mode = audit: decide and log, but accept what would be denied.
 wait_all_decided 120
 fixture_load wrong-root
+policy_install good
 config_write mode=audit
 responder_start wrong-root
 tsmctl reload || fail "reload refused"

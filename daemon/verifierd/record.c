@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A device's decision as the outside sees it: its name, and the JSON
+ * record that state.json, the control socket and tsmctl share (docs/ABI.md
+ * 7.2). No behaviour: every other file may use it, it uses none of them.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "manager.h"
+
+const char *vd_decision_name(enum vd_decision d)
+{
+	switch (d) {
+	case VD_PENDING:
+		return "pending";
+	case VD_HELD:
+		return "held";
+	case VD_ACCEPTED:
+		return "accepted";
+	case VD_DENIED:
+		return "denied";
+	case VD_KEPT:
+		return "kept";
+	default:
+		return "none";
+	}
+}
+
+struct json_object *device_to_json(const struct vd_device *d, bool full)
+{
+	struct json_object *o = json_object_new_object();
+	char hex[65], buf[16];
+	unsigned int t;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "device", json_object_new_string(d->bdf));
+	snprintf(buf, sizeof(buf), "0x%04x", d->vendor);
+	json_object_object_add(o, "vendor", json_object_new_string(buf));
+	snprintf(buf, sizeof(buf), "0x%04x", d->device);
+	json_object_object_add(o, "device_id", json_object_new_string(buf));
+	json_object_object_add(o, "state", json_object_new_string(tsm_tdisp_name(d->state)));
+	json_object_object_add(o, "decision",
+			       json_object_new_string(vd_decision_name(d->decision)));
+	json_object_object_add(o, "rule", json_object_new_string(d->rule));
+	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	json_object_object_add(o, "generation", json_object_new_int64(d->generation));
+	if (!full)
+		return o;
+	snprintf(buf, sizeof(buf), "0x%06x", d->class_code);
+	json_object_object_add(o, "class", json_object_new_string(buf));
+	json_object_object_add(o, "check", json_object_new_string(d->check));
+	json_object_object_add(o, "role", json_object_new_string(d->host_role ? "host" : "guest"));
+	json_object_object_add(o, "admin", json_object_new_boolean(d->admin));
+	json_object_object_add(o, "decided_usec", json_object_new_int64(d->decided_usec));
+	json_object_object_add(o, "policy_digest", json_object_new_string(d->policy_digest));
+	if (d->has_nonce)
+		json_object_object_add(o, "nonce", json_object_new_string(
+			tsm_hex(d->nonce, sizeof(d->nonce), hex, sizeof(hex))));
+	{
+		struct json_object *sha = json_object_new_object();
+
+		for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++)
+			if (d->has_sha[t])
+				json_object_object_add(sha, tsm_evidence_type_name(t),
+					json_object_new_string(tsm_hex(d->sha256[t], 32, hex,
+								       sizeof(hex))));
+		json_object_object_add(o, "evidence_sha256", sha);
+	}
+	if (d->summary) {
+		struct json_object *s = json_tokener_parse(d->summary);
+
+		if (s)
+			json_object_object_add(o, "evidence", s);
+	}
+	return o;
+}
