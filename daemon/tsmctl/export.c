@@ -8,7 +8,8 @@
  * daemon's control socket. The two are tied together by the SHA-256 of
  * every object: if the evidence is no longer the one the daemon judged,
  * export refuses rather than pair a decision with evidence it was not
- * made on.
+ * made on. A denied device is unlocked and its evidence gone: then the
+ * EAR alone is written, naming the digests of what was judged.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -41,7 +42,8 @@ static const char export_usage[] =
 	"identity) and the daemon's decision on it as an EAT Attestation Result\n"
 	"(DIR/DEVICE.ear.json, draft-fv-rats-ear-05 as Veraison reads it). Without a\n"
 	"running daemon the EAR says no decision (status \"none\"). Refuses when the\n"
-	"evidence changed since the daemon decided.\n\n"
+	"evidence changed since the daemon decided; writes the EAR alone when the\n"
+	"kernel no longer publishes the evidence (a denied device is unlocked).\n\n"
 	"  --sign KEYFILE   also write DIR/DEVICE.ear.jwt, the EAR signed with ES256\n"
 	"                   (PEM EC P-256 private key, e.g. /etc/tsm/ear-key.pem)\n"
 	"  --out DIR        output directory (default: the current directory)\n";
@@ -169,6 +171,7 @@ struct export_ctx {
 	struct tsm_nl_evidence raw;
 	struct tsm_parsed parsed;
 	bool parsed_ok;
+	bool have_evidence;	/* the kernel still publishes it */
 };
 
 static int read_evidence(struct export_ctx *x)
@@ -244,7 +247,7 @@ static struct json_object *build_bundle(struct export_ctx *x)
 
 static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 {
-	struct json_object *bundle, *claims = NULL, *hashes, *judged = NULL;
+	struct json_object *bundle = NULL, *claims = NULL, *hashes, *judged = NULL;
 	struct tsm_ear_decision d = { .decision = "none", .rule = "", .check = "",
 				      .reason = "", .policy_digest = "" };
 	struct tsm_ear_input in = { .submod = x->bdf, .build = "tsm-verifierd " TSM_VERSION };
@@ -257,7 +260,11 @@ static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 	if (x->dev) {
 		json_object_object_get_ex(x->dev, "evidence_sha256", &judged);
 		/* an empty set: decided without evidence (it could not be read) */
-		if (judged && json_object_is_type(judged, json_type_object) &&
+		if (!x->have_evidence) {
+			fprintf(stderr, "tsmctl: export: %s: no bundle, the kernel no longer publishes "
+				"the evidence (a denied device is unlocked); the EAR names the "
+				"digests of what the daemon judged\n", x->bdf);
+		} else if (judged && json_object_is_type(judged, json_type_object) &&
 		    !json_object_object_length(judged)) {
 			fprintf(stderr, "tsmctl: export: %s: the daemon decided without evidence; "
 				"the bundle holds the evidence as read now\n", x->bdf);
@@ -284,6 +291,8 @@ static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 		d.has_generation = x->raw.has_generation;
 		d.generation = x->raw.generation;
 	}
+	if (!x->have_evidence)
+		goto ear;
 	bundle = build_bundle(x);
 	if (!bundle) {
 		fprintf(stderr, "tsmctl: export: out of memory\n");
@@ -305,9 +314,10 @@ static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 	}
 	if (write_out(dir, x->bdf, ".bundle.json", text))
 		goto out;
+	in.bundle_sha256 = bundle_sha;
+ear:
 	in.iat = (int64_t)time(NULL);
 	in.decision = &d;
-	in.bundle_sha256 = bundle_sha;
 	/* what the decision was made on: the daemon's hashes when it decided */
 	in.evidence_sha256 = judged ? judged : hashes;
 	claims = tsm_ear_claims(&in);
@@ -400,13 +410,19 @@ int cmd_export(int argc, char **argv)
 	else
 		fprintf(stderr, "tsmctl: export: no decision from the daemon: the EAR says "
 			"no decision\n");
+	/*
+	 * Without evidence there is still the daemon's decision to export
+	 * (a denied device is unlocked and its evidence gone); without
+	 * either there is nothing.
+	 */
+	x.have_evidence = !read_evidence(&x);
 	rc = EXIT_REFUSED;
-	if (!read_evidence(&x)) {
+	if (x.have_evidence || x.dev)
 		rc = export_files(&x, dir, key);
-		if (x.parsed_ok)
-			tsm_parsed_free(&x.parsed);
+	if (x.parsed_ok)
+		tsm_parsed_free(&x.parsed);
+	if (x.have_evidence)
 		tsm_evidence_free(&x.raw);
-	}
 	json_object_put(reply);
 	EVP_PKEY_free(key);
 	return rc;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# tsmctl export: after tsm-verifierd accepted a device, the bundle carries
+# tsmctl export: a device denied by default is contraindicated (EAR only:
+# its evidence is gone once it is unlocked). After
+# tsm-verifierd accepted it under the fixture's policy, the bundle carries
 # the very evidence bytes it judged (the fixture's certificate chain, the
 # MEASUREMENTS the daemon's nonce produced, whose SHA-256 the daemon
 # reports), and the EAR says affirming with the deciding rule, signed when
@@ -54,12 +56,39 @@ b64url_decode() {
 
 daemon_modules
 fixture_load good
-policy_install good
+policy_none
 config_write
 responder_start good
 echo devsec_pci > "$PCI/$EP0/driver_override" || fail "driver_override of $EP0"
 daemon_start
+
+# Denied (no rule matches, default deny): contraindicated, unrecognized
+# hardware, and the check that failed.
 got=$(wait_decided $EP0 120)
+expect_eq denied "$got" "decision for $EP0 without rules"
+mkdir -p /tmp/denied
+# A denied device is unlocked and its evidence gone: the EAR alone.
+tsmctl -c $DCONF export --out /tmp/denied $EP0 > /dev/null 2>/tmp/denied.err ||
+	{ cat /tmp/denied.err; fail "export of denied $EP0 failed"; }
+DE=/tmp/denied/$EP0.ear.json
+grep -q "no bundle" /tmp/denied.err || fail "no note that the bundle is missing"
+[ ! -e /tmp/denied/$EP0.bundle.json ] || fail "a bundle of evidence that is gone"
+grep -q '"ear.status":"contraindicated"' $DE || { cat $DE; fail "denied EAR not contraindicated"; }
+grep -q '"hardware":97' $DE || { cat $DE; fail "denied EAR without hardware 97"; }
+grep -q '"check":"default"' $DE || fail "denied EAR without its check"
+log "export of denied $EP0: contraindicated, hardware 97"
+
+# The fixture's policy, reloaded: accepted.
+wait_all_decided 120
+policy_install good
+tsmctl reload || fail "reload refused"
+got=$(wait_decided $EP0 120)
+i=0
+while [ "$got" != accepted ] && [ $i -lt 60 ]; do
+	usleep 500000
+	got=$(wait_decided $EP0 120)
+	i=$((i + 1))
+done
 expect_eq accepted "$got" "decision for $EP0 (reason: $(field $EP0 Reason))"
 
 # A key that is not P-256 is refused before anything is written.
