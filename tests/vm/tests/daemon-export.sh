@@ -142,6 +142,13 @@ printf '%s' "${rest%%.*}" | b64url_decode | grep -q '"ear.status":"affirming"' |
 sig=${rest#*.}
 [ $(printf '%s' "$sig" | b64url_decode | wc -c) -eq 64 ] || fail "ES256 signature not 64 bytes"
 log "export of accepted $EP0: bundle, affirming EAR, ES256 JWT"
+# for validation on the host (docs/fleet.md): the outputs in the test log
+for f in $DE $E $J; do
+	echo "---- $(basename $(dirname $f))/$(basename $f)"
+	cat $f
+	echo
+	echo "---- end"
+done
 
 # Without the daemon: the same evidence, no decision.
 daemon_stop
