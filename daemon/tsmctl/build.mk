@@ -3,7 +3,7 @@
 # verb (tsmctl.c holds the {name, fn, help} table); shares the daemon's
 # sysfs, netlink, log and evidence-summary edges.
 
-CTL_MODULES := tsmctl client offline print list show accept deny revoke permanent generate-policy check-policy watch reload
+CTL_MODULES := tsmctl client offline print list show accept deny revoke permanent generate-policy check-policy watch reload export
 CTL_OBJS    := $(patsubst %,tsmctl/obj/%.o,$(CTL_MODULES))
 
 tsmctl/obj/%.o: tsmctl/%.c tsmctl/tsmctl.h $(VD_HDRS)

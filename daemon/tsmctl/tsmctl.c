@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
 	{ "check-policy", cmd_check_policy, "validate a policy directory and explain it" },
 	{ "watch", cmd_watch, "print decisions as the daemon makes them" },
 	{ "reload", cmd_reload, "make the daemon re-read its configuration and policy" },
+	{ "export", cmd_export, "write a device's evidence bundle and decision (EAR) for a fleet" },
 };
 
 static void usage(FILE *f)

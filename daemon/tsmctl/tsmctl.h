@@ -33,6 +33,7 @@ int cmd_generate_policy(int argc, char **argv);
 int cmd_check_policy(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /*
  * Parses the common "[--json] [--help]" options of a verb; returns the
