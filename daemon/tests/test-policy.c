@@ -102,11 +102,20 @@ static void good_corpus(void **state)
 		assert_int_equal(pol->rules[3].report_require, TSM_REPORT_DMA_PASID | TSM_REPORT_ATS);
 	}
 	tsm_policy_free(pol);
-	/* the example shipped in etc/ */
+	/*
+	 * The shipped policy.d is empty, so that an administrator's own file
+	 * may hold [default]: it loads, with the built-in default (deny).
+	 */
 	snprintf(path, sizeof(path), "%s/../../../etc/tsm/policy.d", corpus);
 	if (tsm_policy_load_dir(path, trust, &pol, &err))
-		fail_msg("etc example: %s", err.reason);
-	assert_true(pol->has_default);
+		fail_msg("etc/tsm/policy.d: %s", err.reason);
+	assert_false(pol->has_default);
+	assert_int_equal(pol->nrules, 0);
+	tsm_policy_free(pol);
+	/* the example the packages install as documentation loads too */
+	snprintf(path, sizeof(path), "%s/../../../etc/examples", corpus);
+	if (tsm_policy_load_dir(path, trust, &pol, &err))
+		fail_msg("etc/examples: %s", err.reason);
 	tsm_policy_free(pol);
 }
 
