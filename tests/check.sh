@@ -29,8 +29,10 @@
 #                   cores that steps 2-5 leave idle; their results are
 #                   printed after step 5.
 #   8. system       tests/system/run.sh: a Debian VM with systemd as PID 1,
-#                   the project installed with make install + dkms install,
-#                   on both kernels; it starts when step 6 is done, beside
+#                   the project installed with apt from the packages `make
+#                   deb` builds (and upgraded, then purged), on both
+#                   kernels, plus the host-side `make install` check; it
+#                   starts when step 6 is done, beside
 #                   the debug lane (the rootfs is built once with
 #                   debootstrap and cached in /var/cache/pci-tsm)
 # Each item prints PASS or FAIL; the last line is exactly
@@ -294,7 +296,7 @@ grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported not
 # ---------------------------------------------------------------- 8 system
 # The stock lane's cores are free now; the debug lane may run for a while
 # yet, so the whole-system test runs beside it.
-step 8 "whole-system test (systemd, make install, dkms) (in the background)"
+step 8 "whole-system test (systemd, apt install of the .debs, dkms) (in the background)"
 system_pid=""
 if [ "$system_test" != 1 ]; then
 	notrun "system: disabled (--no-system or PTSM_CHECK_SYSTEM=0)"
