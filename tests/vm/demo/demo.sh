@@ -245,7 +245,12 @@ if grep -q 'ptsm_demo=manual' /proc/cmdline; then
 elif [ -f "$DEMO_DIR/demo-run.sh" ] && command -v tsm-verifierd > /dev/null; then
 	out=$(ptsm_unload_all) || { echo "$out"; exit 1; }
 	say "running daemon/verifierd/demo-run.sh"
-	sh "$DEMO_DIR/demo-run.sh" || say "demo-run.sh exited with status $?"
+	# its steps become $SECTION.1, $SECTION.2, ...: part of this section
+	sh "$DEMO_DIR/demo-run.sh" > /tmp/demo-run.out 2>&1
+	rc=$?
+	awk -v s="$SECTION" '/^=== / { sub(/^=== /, "--- " s "." ++k " ") } { print }' \
+		/tmp/demo-run.out
+	[ $rc = 0 ] || say "demo-run.sh exited with status $rc"
 	DAEMON_RAN=1
 elif command -v tsm-verifierd > /dev/null; then
 	say "tsm-verifierd is built but daemon/verifierd/demo-run.sh is missing: the flows by hand follow"
@@ -322,14 +327,17 @@ say "exist on PF0 only, while a link TSM is registered)"
 
 # ------------------------------------------------------------ teardown
 section "teardown: unloading with devices still locked/accepted"
-before=$(ptsm_loaded_modules | tr '\n' ' ')
+before=$(ptsm_loaded_modules)
 out=$(ptsm_unload_all) || { echo "$out"; exit 1; }
-say "unloaded, dependents first: $(echo "$out" | sed -n 's/.*unloaded //p' | tr '\n' ' ')"
-left=$(ptsm_loaded_modules | tr '\n' ' ')
+# shellcheck disable=SC2046 # word splitting joins the names by one space
+say "unloaded, dependents first:" $(echo "$out" | sed -n 's/.*unloaded //p')
+left=$(ptsm_loaded_modules)
 if [ -n "$left" ]; then
-	say "all modules unloaded: no, still loaded: $left"
+	# shellcheck disable=SC2086
+	say "all modules unloaded: no, still loaded:" $left
 	exit 1
 fi
-say "all modules unloaded: yes (of $before)"
+# shellcheck disable=SC2086
+say "all modules unloaded: yes (all $(echo $before | wc -w) that were loaded)"
 [ $SHIMS_OK = 1 ] || { say "the shims did not do what the device states promise (see above)"; exit 1; }
 exit 0
