@@ -85,6 +85,7 @@ report_ranges() {
 
 	command -v ptsm-nl > /dev/null || { say "               (ptsm-nl not built: report not shown)"; return 0; }
 	rm -rf $r
+	mkdir -p $r
 	if ! ptsm-nl read --family device-evidence --mask 400 --out $r "$1" > $r.txt 2>&1; then
 		say "               report: not readable ($(head -n1 $r.txt))"
 		return 0
@@ -283,7 +284,7 @@ if [ $DAEMON_RAN = 0 ]; then
 		[ -n "$DEVSEC" ] || { say "no devsec TSM"; break; }
 		step "$n" "lock $DEVSEC" "$PCI/$n/tsm/lock" "$DEVSEC" || continue
 		say "               evidence_generation=$(attr "$PCI/$n/tsm/evidence_generation")" \
-		    "bound=$(attr "$PCI/$n/tsm/bound")"
+		    "bound=$(tsm_attr "$n" bound)"
 		report_ranges "$n"
 		step "$n" "accept 1 (unverified!)" "$PCI/$n/tsm/accept" 1
 		say "               accept=$(attr "$PCI/$n/tsm/accept")"
