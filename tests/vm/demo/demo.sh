@@ -91,7 +91,7 @@ report_ranges() {
 		return 0
 	fi
 	n=$(le $r/report.bin 12 4)
-	say "               TDISP report: interface_info $(printf 0x%04x "$(le $r/report.bin 0 2)"), $n MMIO range(s)"
+	say "               TDISP report: interface_info $(printf 0x%04x "$(le $r/report.bin 0 2)"), $n MMIO range(s), each numbered by its range id (its BAR)"
 	i=0
 	while [ "$i" -lt "$n" ]; do
 		off=$((16 + 16 * i))
