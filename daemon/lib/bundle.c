@@ -47,10 +47,8 @@ char *tsm_base64url(const uint8_t *data, size_t len)
 	return s;
 }
 
-static int add_string(struct json_object *o, const char *key, const char *val)
+int tsm_json_add(struct json_object *o, const char *key, struct json_object *v)
 {
-	struct json_object *v = json_object_new_string(val);
-
 	if (!v)
 		return -1;
 	if (json_object_object_add(o, key, v)) {
@@ -58,6 +56,11 @@ static int add_string(struct json_object *o, const char *key, const char *val)
 		return -1;
 	}
 	return 0;
+}
+
+static int add_string(struct json_object *o, const char *key, const char *val)
+{
+	return tsm_json_add(o, key, json_object_new_string(val));
 }
 
 static int add_hexid(struct json_object *o, const char *key, unsigned int val, int width)

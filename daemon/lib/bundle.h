@@ -53,4 +53,10 @@ struct json_object *tsm_bundle_json(const struct tsm_bundle *b);
 char *tsm_base64(const uint8_t *data, size_t len);
 char *tsm_base64url(const uint8_t *data, size_t len);
 
+/*
+ * Adds @v to @o under @key and takes @v over: on failure (also when @v is
+ * NULL, a failed json_object_new_*()) it is released. 0 or -1.
+ */
+int tsm_json_add(struct json_object *o, const char *key, struct json_object *v);
+
 #endif /* TSM_BUNDLE_H */

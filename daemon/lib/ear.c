@@ -193,20 +193,9 @@ void tsm_ear_appraise(const struct tsm_ear_decision *d, enum tsm_ear_status *sta
 	*status = st;
 }
 
-static int add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -1;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 static int add_str(struct json_object *o, const char *key, const char *s)
 {
-	return add(o, key, json_object_new_string(s ? s : ""));
+	return tsm_json_add(o, key, json_object_new_string(s ? s : ""));
 }
 
 static struct json_object *vector_json(const struct tsm_ear_vector *vec)
@@ -217,7 +206,7 @@ static struct json_object *vector_json(const struct tsm_ear_vector *vec)
 	if (!o)
 		return NULL;
 	for (c = 0; c < TSM_EAR_NCLAIMS; c++) {
-		if (vec->set[c] && add(o, claim_names[c], json_object_new_int(vec->value[c]))) {
+		if (vec->set[c] && tsm_json_add(o, claim_names[c], json_object_new_int(vec->value[c]))) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -233,13 +222,13 @@ static struct json_object *extension_json(const struct tsm_ear_input *in)
 	if (!o)
 		return NULL;
 	if (add_str(o, "decision", d->decision ? d->decision : "none") ||
-	    add(o, "admin", json_object_new_boolean(d->admin)) ||
+	    tsm_json_add(o, "admin", json_object_new_boolean(d->admin)) ||
 	    add_str(o, "rule", d->rule) || add_str(o, "check", d->check) ||
 	    add_str(o, "reason", d->reason) || add_str(o, "policy-digest", d->policy_digest) ||
-	    add(o, "decided-at", json_object_new_int64((int64_t)(d->decided_usec / 1000000))) ||
-	    (d->has_generation && add(o, "generation", json_object_new_int64(d->generation))) ||
+	    tsm_json_add(o, "decided-at", json_object_new_int64((int64_t)(d->decided_usec / 1000000))) ||
+	    (d->has_generation && tsm_json_add(o, "generation", json_object_new_int64(d->generation))) ||
 	    (in->evidence_sha256 &&
-	     add(o, "evidence-sha256", json_object_get(in->evidence_sha256))) ||
+	     tsm_json_add(o, "evidence-sha256", json_object_get(in->evidence_sha256))) ||
 	    (in->bundle_sha256 && add_str(o, "bundle-sha256", in->bundle_sha256))) {
 		json_object_put(o);
 		return NULL;
@@ -262,18 +251,18 @@ struct json_object *tsm_ear_claims(const struct tsm_ear_input *in)
 		return NULL;
 	vid = json_object_new_object();
 	if (add_str(o, "eat_profile", TSM_EAR_PROFILE) ||
-	    add(o, "iat", json_object_new_int64(in->iat)) || !vid ||
+	    tsm_json_add(o, "iat", json_object_new_int64(in->iat)) || !vid ||
 	    add_str(vid, "build", in->build) || add_str(vid, "developer", TSM_EAR_DEVELOPER))
 		goto fail_vid;
-	if (add(o, "ear.verifier-id", vid))
+	if (tsm_json_add(o, "ear.verifier-id", vid))
 		goto fail;
 	subs = json_object_new_object();
-	if (add(o, "submods", subs))
+	if (tsm_json_add(o, "submods", subs))
 		goto fail;
 	app = json_object_new_object();
-	if (add(subs, in->submod, app) ||
+	if (tsm_json_add(subs, in->submod, app) ||
 	    add_str(app, "ear.status", tsm_ear_status_name(st)) ||
-	    add(app, "ear.trustworthiness-vector", vector_json(&vec)))
+	    tsm_json_add(app, "ear.trustworthiness-vector", vector_json(&vec)))
 		goto fail;
 	if (d->policy_digest && d->policy_digest[0]) {
 		char id[80];
@@ -282,7 +271,7 @@ struct json_object *tsm_ear_claims(const struct tsm_ear_input *in)
 		if (add_str(app, "ear.appraisal-policy-id", id))
 			goto fail;
 	}
-	if (add(app, TSM_EAR_EXT_CLAIM, extension_json(in)))
+	if (tsm_json_add(app, TSM_EAR_EXT_CLAIM, extension_json(in)))
 		goto fail;
 	return o;
 fail_vid:
