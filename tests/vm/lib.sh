@@ -131,3 +131,21 @@ wait_for() {
 		usleep 100000
 	done
 }
+
+# unrelated_dev: a device of QEMU's own (domain 0000), the control that
+# neither pci_tsm nor the devsec TSM ever touches; prefers one with a
+# memory BAR0 so that its ioremap is observed too
+unrelated_dev() {
+	local d first=""
+
+	for d in /sys/bus/pci/devices/0000:00:*; do
+		[ -e "$d" ] || continue
+		[ -n "$first" ] || first=${d##*/}
+		if [ "$(($(cut -d' ' -f3 < "$d/resource" | head -1) & 0x200))" != 0 ]; then
+			echo "${d##*/}"
+			return
+		fi
+	done
+	[ -n "$first" ] || fail "no PCI device of QEMU's own in domain 0000"
+	echo "$first"
+}

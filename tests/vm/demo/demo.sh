@@ -142,21 +142,6 @@ tdi_state() {
 		echo unlocked
 	fi
 }
-# unrelated_dev: a device of QEMU's own (domain 0000), the control that no
-# TSM touches; prefers one with a memory BAR0
-unrelated_dev() {
-	local d first=""
-
-	for d in $PCI/0000:00:*; do
-		[ -e "$d" ] || continue
-		[ -n "$first" ] || first=${d##*/}
-		if [ "$(($(cut -d' ' -f3 < "$d/resource" | head -1) & 0x200))" != 0 ]; then
-			echo "${d##*/}"
-			return
-		fi
-	done
-	echo "$first"
-}
 # ob KEY: value of KEY= in the observation $OB
 ob() {
 	echo "$OB" | sed -n "s/^$1=\([^ ]*\).*/\1/p"

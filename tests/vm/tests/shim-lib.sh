@@ -142,24 +142,6 @@ OBS=/sys/kernel/debug/ptsm_test_observe/run
 KPLIST=/sys/kernel/debug/kprobes/list
 OPTSYSCTL=/proc/sys/debug/kprobes-optimization
 
-# unrelated_dev: a device of QEMU's own (domain 0000), the control that
-# neither pci_tsm nor the devsec TSM ever touches; prefers one with a
-# memory BAR0 so that its ioremap is observed too
-unrelated_dev() {
-	local d first=""
-
-	for d in $PCI/0000:00:*; do
-		[ -e "$d" ] || continue
-		[ -n "$first" ] || first=${d##*/}
-		if [ "$(($(cut -d' ' -f3 < "$d/resource" | head -1) & 0x200))" != 0 ]; then
-			echo "${d##*/}"
-			return
-		fi
-	done
-	[ -n "$first" ] || fail "no PCI device of QEMU's own in domain 0000"
-	echo "$first"
-}
-
 # observe DEV: run the observer on DEV, result in $OB (and logged)
 observe() {
 	expect_ok "$OBS" "$1"
