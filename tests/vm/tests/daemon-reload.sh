@@ -9,6 +9,8 @@
 # vm: timeout=300
 . /ptsm/tests/daemon-lib.sh
 trap daemon_cleanup EXIT
+# the slow responder below answers within the kernel's wait
+DAEMON_RESPONDER_TIMEOUT_MS=10000
 
 daemon_modules
 fixture_load good
@@ -33,7 +35,11 @@ rm -f $TSMETC/policy.d/10-broken.conf
 expect_eq denied "$(decision $EP0)" "$EP0 after a refused reload"
 
 # Pending during the reload: the slow run is dropped, the new policy decides.
-responder_start good --delay-ms 4000
+# Only EP0 is judged again (set_aside_siblings): a sibling's run would
+# hold the slot and the daemon's event loop while EP0 is pending, hiding
+# that state from tsmctl until EP0's run is over.
+set_aside_siblings
+responder_start good --delay-ms 6000
 policy_none
 kill -HUP "$DPID"
 wait_pending $EP0 30
