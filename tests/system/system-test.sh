@@ -141,6 +141,14 @@ check "good device bound to devsec_pci" sh -c "sleep 2; [ \"\$(basename \"\$(rea
 check "bad device denied" wait_decision "$BAD" denied 60
 check "bad device held and unbound" is_held_unbound "$BAD"
 check "denial in the journal with its reason" journal_denied "$BAD"
+# the journal record names the policy digest the decision was made under
+journal_digest() {
+	local want
+	want=$(tsmctl show --json "$1" | jq -r .policy_digest)
+	[ ${#want} = 64 ] && journalctl -b -u tsm-verifierd TSM_DEVICE="$1" TSM_DECISION=denied \
+		-o verbose --no-pager 2>/dev/null | grep -q "TSM_POLICY_DIGEST=$want"
+}
+check "denial in the journal with its policy digest" journal_digest "$BAD"
 check "tsmctl list shows the denial" sh -c "tsmctl list | grep -F '$BAD' | grep -q denied"
 
 # --- group tsm reads, only root decides (tsm-verifierd.socket) --------------
