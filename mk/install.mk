@@ -64,6 +64,7 @@ install-userspace:
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' systemd/tsm-verifierd.service > tsm-verifierd.service.tmp
 	$(INSTALL) -D -m 0644 tsm-verifierd.service.tmp "$(DESTDIR)$(UNITDIR)/tsm-verifierd.service"
 	rm -f tsm-verifierd.service.tmp
+	$(INSTALL) -D -m 0644 systemd/tsm-verifierd.socket "$(DESTDIR)$(UNITDIR)/tsm-verifierd.socket"
 	$(INSTALL) -D -m 0644 systemd/tsm-verifierd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/tsm-verifierd.conf"
 	$(INSTALL) -D -m 0644 udev/60-pci-tsm.rules "$(DESTDIR)$(UDEVRULESDIR)/60-pci-tsm.rules"
 	$(INSTALL) -D -m 0644 etc/examples/policy-example.conf "$(DESTDIR)$(DOCDIR)/examples/policy-example.conf"
@@ -98,7 +99,8 @@ uninstall:
 	rm -rf "$(DESTDIR)$(DKMS_SRCDIR)"
 	rm -f "$(DESTDIR)$(SBINDIR)/tsm-verifierd" "$(DESTDIR)$(SBINDIR)/tsmctl"
 	@for m in $(MAN_PAGES); do sec=$${m##*.}; rm -f "$(DESTDIR)$(MANDIR)/man$$sec/$$(basename $$m)"; done
-	rm -f "$(DESTDIR)$(UNITDIR)/tsm-verifierd.service" "$(DESTDIR)$(UDEVRULESDIR)/60-pci-tsm.rules"
+	rm -f "$(DESTDIR)$(UNITDIR)/tsm-verifierd.service" "$(DESTDIR)$(UNITDIR)/tsm-verifierd.socket"
+	rm -f "$(DESTDIR)$(UDEVRULESDIR)/60-pci-tsm.rules"
 	rm -f "$(DESTDIR)$(MODULESLOADDIR)/pci-tsm.conf" "$(DESTDIR)$(MODPROBEDIR)/pci-tsm.conf"
 	rm -f "$(DESTDIR)$(SYSUSERSDIR)/tsm-verifierd.conf"
 	rm -f "$(DESTDIR)$(DOCDIR)/examples/policy-example.conf"

@@ -21,14 +21,17 @@ void tsm_config_defaults(struct tsm_config *cfg)
 	snprintf(cfg->policy_dir, sizeof(cfg->policy_dir), "%s", TSM_DEFAULT_POLICY_DIR);
 	snprintf(cfg->trust_dir, sizeof(cfg->trust_dir), "%s", TSM_DEFAULT_TRUST_DIR);
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", TSM_DEFAULT_STATE_DIR);
+	cfg->export_keep = TSM_EXPORT_KEEP_DEFAULT;
 }
 
-enum { K_MODE, K_PRESENT, K_NONCE, K_TIME, K_TIMEOUT, K_POLICY, K_TRUST, K_STATE, K_NR };
+enum { K_MODE, K_PRESENT, K_NONCE, K_TIME, K_TIMEOUT, K_POLICY, K_TRUST, K_STATE,
+       K_EXPORT_DIR, K_EXPORT_KEY, K_EXPORT_KEEP, K_NR };
 
 static const char *const keys[K_NR] = {
 	[K_MODE] = "mode", [K_PRESENT] = "present", [K_NONCE] = "nonce",
 	[K_TIME] = "time-check", [K_TIMEOUT] = "timeout", [K_POLICY] = "policy-dir",
-	[K_TRUST] = "trust-dir", [K_STATE] = "state-dir",
+	[K_TRUST] = "trust-dir", [K_STATE] = "state-dir", [K_EXPORT_DIR] = "export-dir",
+	[K_EXPORT_KEY] = "export-key", [K_EXPORT_KEEP] = "export-keep",
 };
 
 struct cfg_state {
@@ -82,6 +85,21 @@ static int parse_timeout(const char *v, unsigned int *ms)
 	if (n == 0 || n > 3600000 / mult)
 		return -1;
 	*ms = (unsigned int)(n * mult);
+	return 0;
+}
+
+/* a decimal count 1..TSM_EXPORT_KEEP_MAX, no sign, no leading zero */
+static int parse_keep(const char *v, unsigned int *keep)
+{
+	size_t len = strspn(v, "0123456789");
+	unsigned long n;
+
+	if (!len || v[len] || len > 7 || v[0] == '0')
+		return -1;
+	n = strtoul(v, NULL, 10);
+	if (n < 1 || n > TSM_EXPORT_KEEP_MAX)
+		return -1;
+	*keep = (unsigned int)n;
 	return 0;
 }
 
@@ -166,6 +184,14 @@ static int cfg_key(void *user, const char *section, const char *key,
 		return set_dir(c->policy_dir, v, key, err);
 	case K_TRUST:
 		return set_dir(c->trust_dir, v, key, err);
+	case K_EXPORT_DIR:
+		return set_dir(c->export_dir, v, key, err);
+	case K_EXPORT_KEY:
+		return set_dir(c->export_key, v, key, err);
+	case K_EXPORT_KEEP:
+		if (parse_keep(v, &c->export_keep))
+			goto bad;
+		return 0;
 	default:
 		return set_dir(c->state_dir, v, key, err);
 	}

@@ -26,9 +26,21 @@ struct tsm_config {
 	char policy_dir[TSM_PATH_MAX];
 	char trust_dir[TSM_PATH_MAX];
 	char state_dir[TSM_PATH_MAX];
+	/* export-dir = DIR: every decision as EAR (+ bundle) files; "" = off */
+	char export_dir[TSM_PATH_MAX];
+	/* export-key = FILE: PEM EC P-256 key signing each EAR (ES256); "" = none */
+	char export_key[TSM_PATH_MAX];
+	/* export-keep = N: the newest N decisions are kept in export-dir */
+	unsigned int export_keep;
 };
 
-/* The documented defaults: enforce, keep, required, yes, 10s, /etc/tsm/... */
+#define TSM_EXPORT_KEEP_DEFAULT	1000
+#define TSM_EXPORT_KEEP_MAX	1000000
+
+/*
+ * The documented defaults: enforce, keep, required, yes, 10s, /etc/tsm/...,
+ * no export (export-keep 1000).
+ */
 void tsm_config_defaults(struct tsm_config *cfg);
 
 /*

@@ -20,6 +20,7 @@
 
 #include "bundle.h"
 #include "ear.h"
+#include "policy.h"
 
 static const char *const status_names[] = {
 	[TSM_EAR_NONE] = "none",
@@ -191,6 +192,28 @@ void tsm_ear_appraise(const struct tsm_ear_decision *d, enum tsm_ear_status *sta
 			st = t;
 	}
 	*status = st;
+}
+
+void tsm_ear_rule_requirements(const struct tsm_policy *pol, struct tsm_ear_decision *d)
+{
+	size_t i;
+
+	if (!pol || !d->rule || !d->rule[0] || !strcmp(d->rule, "admin"))
+		return;
+	if (!strcmp(d->rule, "default")) {
+		d->rule_known = true;
+		d->rule_chain = !pol->default_unverified;
+	}
+	for (i = 0; i < pol->nrules; i++) {
+		const struct tsm_rule *r = &pol->rules[i];
+
+		if (strcmp(r->name, d->rule))
+			continue;
+		d->rule_known = true;
+		d->rule_chain = !r->allow_unverified && (r->nanchors || r->has_root_pin);
+		d->rule_measurements = r->nmeas || r->has_svn_min;
+		d->rule_report = r->report_require || r->report_forbid;
+	}
 }
 
 static int add_str(struct json_object *o, const char *key, const char *s)

@@ -79,6 +79,15 @@ struct tsm_ear_decision {
 	bool rule_chain, rule_measurements, rule_report;
 };
 
+struct tsm_policy;
+
+/*
+ * Fills @d's rule_known, rule_chain, rule_measurements and rule_report
+ * from the rule named @d->rule in @pol ("default": the default section);
+ * an administrator's decision ("admin", "") is left unknown.
+ */
+void tsm_ear_rule_requirements(const struct tsm_policy *pol, struct tsm_ear_decision *d);
+
 /* Status and vector for @d (the mapping in docs/fleet.md). */
 void tsm_ear_appraise(const struct tsm_ear_decision *d, enum tsm_ear_status *status,
 		      struct tsm_ear_vector *vec);

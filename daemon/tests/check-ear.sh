@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# check-ear.sh TEST_EAR: EAR output against the published definitions.
-#  1. test-ear --write produces sample EARs, an evidence bundle, a signed
-#     JWT and the signer's public key;
+# check-ear.sh PRODUCER: EAR output against the published definitions.
+#  1. PRODUCER --write DIR produces sample EARs, an evidence bundle, a
+#     signed JWT and the signer's public key: tests/test-ear (libtsm, as
+#     tsmctl export writes them) or verifierd/obj/test-export (the files
+#     the daemon writes to export-dir);
 #  2. tests/ear/check-schema.py validates them against the JSON Schema
 #     transcribed from draft-fv-rats-ear-05, and checks that broken
 #     variants are rejected (python3-jsonschema missing = FAIL);

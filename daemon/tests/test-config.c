@@ -24,6 +24,9 @@ static void defaults(void **state)
 	assert_string_equal(c.policy_dir, "/etc/tsm/policy.d");
 	assert_string_equal(c.trust_dir, "/etc/tsm/trust");
 	assert_string_equal(c.state_dir, "/var/lib/tsm");
+	assert_string_equal(c.export_dir, "");
+	assert_string_equal(c.export_key, "");
+	assert_int_equal(c.export_keep, 1000);
 	/* missing file */
 	assert_int_equal(tsm_config_load("/nonexistent/tsm.conf", true, &c, &err), 0);
 	assert_int_equal(tsm_config_load("/nonexistent/tsm.conf", false, &c, &err), -TSM_E_IO);
@@ -53,7 +56,10 @@ static void full(void **state)
 		"timeout = 2500ms\n"
 		"policy-dir = /tmp/p\n"
 		"trust-dir = /tmp/t\n"
-		"state-dir = /tmp/s\n";
+		"state-dir = /tmp/s\n"
+		"export-dir = /tmp/e\n"
+		"export-key = /tmp/k.pem\n"
+		"export-keep = 1000000\n";
 	struct tsm_config c;
 	struct tsm_error err;
 
@@ -68,6 +74,9 @@ static void full(void **state)
 	assert_string_equal(c.policy_dir, "/tmp/p");
 	assert_string_equal(c.trust_dir, "/tmp/t");
 	assert_string_equal(c.state_dir, "/tmp/s");
+	assert_string_equal(c.export_dir, "/tmp/e");
+	assert_string_equal(c.export_key, "/tmp/k.pem");
+	assert_int_equal(c.export_keep, 1000000);
 }
 
 static void timeouts(void **state)
@@ -116,6 +125,13 @@ static void errors(void **state)
 		{ "[daemon]\nnonce\n", "x.conf:2: syntax error" },
 		{ "[daemon]\npresent = drop\n", "x.conf:2: bad value \"drop\" for present" },
 		{ "[daemon]\nnonce = sometimes\n", "x.conf:2: bad value \"sometimes\" for nonce" },
+		{ "[daemon]\nexport-dir = export\n", "x.conf:2: export-dir must be an absolute path" },
+		{ "[daemon]\nexport-key = key.pem\n", "x.conf:2: export-key must be an absolute path" },
+		{ "[daemon]\nexport-keep = 0\n", "x.conf:2: bad value \"0\" for export-keep" },
+		{ "[daemon]\nexport-keep = 1000001\n", "x.conf:2: bad value \"1000001\" for export-keep" },
+		{ "[daemon]\nexport-keep = -5\n", "x.conf:2: bad value \"-5\" for export-keep" },
+		{ "[daemon]\nexport-keep = 010\n", "x.conf:2: bad value \"010\" for export-keep" },
+		{ "[daemon]\nexport-keep = 10k\n", "x.conf:2: bad value \"10k\" for export-keep" },
 	};
 	struct tsm_config c;
 	struct tsm_error err;

@@ -28,7 +28,7 @@
 
 #include "bundle.h"
 #include "ear.h"
-#include "evsummary.h"
+#include "evbundle.h"
 #include "genl.h"
 #include "manager.h"
 #include "sysfs.h"
@@ -74,7 +74,12 @@ static int write_out(const char *dir, const char *bdf, const char *suffix, const
 		}
 		off += n;
 	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+	/* a file ends in a newline (evbundle_text's already does) */
+	if ((!len || text[len - 1] != '\n') && write(fd, "\n", 1) != 1) {
+		close(fd);
+		goto fail_unlink;
+	}
+	if (fsync(fd) < 0) {
 		close(fd);
 		goto fail_unlink;
 	}
@@ -137,7 +142,6 @@ static void rule_requirements(struct tsm_ear_decision *d)
 	struct tsm_policy *pol = NULL;
 	struct tsm_config cfg;
 	struct tsm_error err;
-	size_t i;
 
 	if (!d->rule[0] || !strcmp(d->rule, "admin"))
 		return;
@@ -148,20 +152,7 @@ static void rule_requirements(struct tsm_ear_decision *d)
 			"nothing the rule verified\n", err.reason);
 		return;
 	}
-	if (!strcmp(d->rule, "default")) {
-		d->rule_known = true;
-		d->rule_chain = !pol->default_unverified;
-	}
-	for (i = 0; i < pol->nrules; i++) {
-		const struct tsm_rule *r = &pol->rules[i];
-
-		if (strcmp(r->name, d->rule))
-			continue;
-		d->rule_known = true;
-		d->rule_chain = !r->allow_unverified && (r->nanchors || r->has_root_pin);
-		d->rule_measurements = r->nmeas || r->has_svn_min;
-		d->rule_report = r->report_require || r->report_forbid;
-	}
+	tsm_ear_rule_requirements(pol, d);
 	tsm_policy_free(pol);
 }
 
@@ -169,15 +160,11 @@ struct export_ctx {
 	const char *bdf;
 	struct json_object *dev;	/* daemon's "show" device object, or NULL */
 	struct tsm_nl_evidence raw;
-	struct tsm_parsed parsed;
-	bool parsed_ok;
 	bool have_evidence;	/* the kernel still publishes it */
 };
 
 static int read_evidence(struct export_ctx *x)
 {
-	struct tsm_evidence ev;
-	struct tsm_error e;
 	struct tsm_nl *nl;
 	int r;
 
@@ -196,53 +183,26 @@ static int read_evidence(struct export_ctx *x)
 		return -1;
 	}
 	tsm_nl_close(nl);
-	evidence_view(&x->raw, &ev);
-	tsm_error_clear(&e);
-	x->parsed_ok = tsm_evidence_parse(&ev, &x->parsed, &e) == 0;
-	if (!x->parsed_ok)
-		fprintf(stderr, "tsmctl: export: %s: evidence does not parse (%s); exporting it as read\n",
-			x->bdf, e.reason);
 	return 0;
 }
 
 static struct json_object *build_bundle(struct export_ctx *x)
 {
-	struct tsm_bundle_object objs[PCI_TSM_EVIDENCE_TYPE_NR];
-	struct tsm_bundle b = { .address = x->bdf };
-	char tsm[TSM_NAME_MAX] = "", hwid[256] = "", subject[512] = "";
-	unsigned int t;
+	struct evbundle_ids ids = { .bdf = x->bdf };
+	char tsm[TSM_NAME_MAX] = "", why[TSM_REASON_MAX];
+	struct json_object *b;
 
-	sysfs_dev_ids(x->bdf, &b.vendor, &b.device, &b.class_code);
+	sysfs_dev_ids(x->bdf, &ids.vendor, &ids.device, &ids.class_code);
 	if (!sysfs_find_tsm("devsec", tsm, sizeof(tsm)))
-		b.tsm_mode = "devsec";
+		ids.tsm_mode = "devsec";
 	else if (!sysfs_find_tsm("link", tsm, sizeof(tsm)))
-		b.tsm_mode = "link";
-	b.tsm_name = tsm[0] ? tsm : NULL;
-	b.family = x->raw.device_evidence ? "device-evidence" : "pci-tsm";
-	b.has_generation = x->raw.has_generation;
-	b.generation = x->raw.generation;
-	if (x->parsed_ok) {
-		const struct tsm_chain *c = &x->parsed.chain;
-
-		if (!tsm_chain_leaf_hwid(c, hwid, sizeof(hwid)) && hwid[0])
-			b.hwid = hwid;
-		if (c->ncerts && tsm_chain_subject(c, c->ncerts - 1, subject, sizeof(subject)) >= 0)
-			b.leaf_subject = subject;
-		if (x->parsed.meas.req_nonce) {
-			b.nonce = x->parsed.meas.req_nonce;
-			b.nonce_len = 32;
-		}
-	}
-	for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++) {
-		if (!x->raw.obj[t].present)
-			continue;
-		objs[b.nobjects].name = tsm_evidence_type_name(t);
-		objs[b.nobjects].data = x->raw.obj[t].data;
-		objs[b.nobjects].len = x->raw.obj[t].len;
-		b.nobjects++;
-	}
-	b.objects = objs;
-	return tsm_bundle_json(&b);
+		ids.tsm_mode = "link";
+	ids.tsm_name = tsm[0] ? tsm : NULL;
+	b = evbundle_build(&ids, &x->raw, why, sizeof(why));
+	if (why[0])
+		fprintf(stderr, "tsmctl: export: %s: evidence does not parse (%s); exporting it as read\n",
+			x->bdf, why);
+	return b;
 }
 
 static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
@@ -252,8 +212,7 @@ static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 				      .reason = "", .policy_digest = "" };
 	struct tsm_ear_input in = { .submod = x->bdf, .build = "tsm-verifierd " TSM_VERSION };
 	struct tsm_error err;
-	const char *text;
-	char bundle_sha[65], *jws = NULL;
+	char bundle_sha[65], *jws = NULL, *btext = NULL;
 	int rc = EXIT_REFUSED;
 
 	hashes = object_hashes(&x->raw);
@@ -298,21 +257,14 @@ static int export_files(struct export_ctx *x, const char *dir, EVP_PKEY *key)
 		fprintf(stderr, "tsmctl: export: out of memory\n");
 		goto out;
 	}
-	text = json_object_to_json_string_ext(bundle, JSON_C_TO_STRING_PRETTY |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* the digest covers the file exactly as written, newline included */
-	{
-		size_t len = strlen(text);
-		char *file = malloc(len + 2);
-
-		if (!file)
-			goto out;
-		memcpy(file, text, len);
-		memcpy(file + len, "\n", 2);
-		sha256_hex(file, len + 1, bundle_sha);
-		free(file);
+	btext = evbundle_text(bundle);
+	if (!btext) {
+		fprintf(stderr, "tsmctl: export: out of memory\n");
+		goto out;
 	}
-	if (write_out(dir, x->bdf, ".bundle.json", text))
+	sha256_hex(btext, strlen(btext), bundle_sha);
+	if (write_out(dir, x->bdf, ".bundle.json", btext))
 		goto out;
 	in.bundle_sha256 = bundle_sha;
 ear:
@@ -341,6 +293,7 @@ ear:
 	rc = 0;
 out:
 	free(jws);
+	free(btext);
 	json_object_put(claims);
 	json_object_put(bundle);
 	json_object_put(hashes);
@@ -419,8 +372,6 @@ int cmd_export(int argc, char **argv)
 	rc = EXIT_REFUSED;
 	if (x.have_evidence || x.dev)
 		rc = export_files(&x, dir, key);
-	if (x.parsed_ok)
-		tsm_parsed_free(&x.parsed);
 	if (x.have_evidence)
 		tsm_evidence_free(&x.raw);
 	json_object_put(reply);

@@ -2,8 +2,8 @@
 /*
  * One structured journal record per decision. Fields: TSM_DEVICE,
  * TSM_VENDOR, TSM_DEVICE_ID, TSM_STATE, TSM_DECISION, TSM_RULE, TSM_CHECK,
- * TSM_REASON, TSM_GENERATION, TSM_EVIDENCE_SHA256_<TYPE> per judged object,
- * and a human-readable MESSAGE. Without a journal (initramfs, VM tests)
+ * TSM_REASON, TSM_GENERATION, TSM_POLICY_DIGEST, TSM_EVIDENCE_SHA256_<TYPE>
+ * per judged object, and a human-readable MESSAGE. Without a journal (initramfs, VM tests)
  * or in the foreground the same line goes to stderr.
  */
 #ifndef _GNU_SOURCE
@@ -19,7 +19,7 @@
 #include "log.h"
 #include "manager.h"
 
-#define AUDIT_FIELDS	(12 + PCI_TSM_EVIDENCE_TYPE_NR)
+#define AUDIT_FIELDS	(13 + PCI_TSM_EVIDENCE_TYPE_NR)
 
 /* Message id of decision records, for `journalctl MESSAGE_ID=...`. */
 #define TSM_DECISION_MESSAGE_ID "7b1c43e2f0a94e4f9d2d5c1a0e6b8f31"
@@ -47,6 +47,8 @@ void audit_decision(const struct manager *m, const struct vd_device *d)
 	snprintf(f[n++], sizeof(f[0]), "TSM_CHECK=%s", d->check);
 	snprintf(f[n++], sizeof(f[0]), "TSM_REASON=%s", d->reason);
 	snprintf(f[n++], sizeof(f[0]), "TSM_GENERATION=%u", d->generation);
+	/* the configuration, policy and anchors it was decided under (ABI 7.3) */
+	snprintf(f[n++], sizeof(f[0]), "TSM_POLICY_DIGEST=%s", d->policy_digest);
 	for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++) {
 		char type[16], hex[65];
 		size_t k;

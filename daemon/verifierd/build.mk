@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # tsm-verifierd; included by daemon/Makefile (paths relative to daemon/).
 #
-# verifierd/{log,sysfs,genl,evsummary}.c are the daemon's edges that tsmctl
+# verifierd/{log,sysfs,genl,evsummary,evbundle}.c are the daemon's edges that tsmctl
 # shares (tsmctl/build.mk links them too).
 
 VD_BUILD   := verifierd/obj
@@ -9,8 +9,8 @@ VD_PKGS    := libnl-genl-3.0 libudev libsystemd json-c
 VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) \
 	      -DTSM_VERSION='"$(shell cat ../VERSION 2>/dev/null || echo unknown)"'
 VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -pthread
-VD_SHARED  := log sysfs genl evsummary
-VD_MODULES := main manager device worker udev audit state control policy_digest record
+VD_SHARED  := log sysfs genl evsummary evbundle
+VD_MODULES := main manager device worker udev audit state control policy_digest record exporter
 VD_HDRS    := $(wildcard verifierd/*.h) $(LIB_HDRS)
 VD_OBJS    := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_MODULES) $(VD_SHARED))
 VD_SHARED_OBJS := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_SHARED))
@@ -95,7 +95,16 @@ fuzz-verifierd: $(VD_FUZZ)
 		$(VD_BUILD)/fuzz-genl.corpus > $(VD_BUILD)/fuzz-genl.log 2>&1; rc=$$?; \
 		tail -n 1 $(VD_BUILD)/fuzz-genl.log; exit $$rc
 
-CHECK_TARGETS += check-verifierd fuzz-verifierd
+# export-dir's files (test-export --write: EARs, bundle, JWT as the daemon
+# writes them) against the same EAR schema and openssl check as tsmctl
+# export's output (tests/check-ear.sh)
+check-export-ear: $(VD_BUILD)/test-export
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	sh tests/check-ear.sh $(VD_BUILD)/test-export
+
+CHECK_TARGETS += check-verifierd fuzz-verifierd check-export-ear
+.PHONY: check-export-ear
 .PHONY: fuzz-verifierd
 CLEAN_FILES += $(VD_BUILD)
 .PHONY: check-verifierd

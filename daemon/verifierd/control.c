@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Control socket (tsmctl): a UNIX stream socket. Root decides; members of
- * the group "tsm" (when it exists: the socket is then root:tsm 0660, else
- * root 0600) may list, show and watch. The peer's credentials
+ * the group "tsm" may list, show and watch. Under systemd the socket comes
+ * from tsm-verifierd.socket (root:tsm 0660); made here, it is root:tsm
+ * 0660 only when the group exists and we may chown, else root 0600. The
+ * peer's credentials
  * (SO_PEERCRED, SO_PEERGROUPS) are checked on every connection and the
  * deciding verbs refused to anyone but uid 0. One JSON object per line
  * each way:
@@ -329,7 +331,16 @@ int control_setup(struct manager *m)
 	int fd, r;
 
 	if (sd_listen_fds(0) == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
-		fd = SD_LISTEN_FDS_START;	/* socket activation */
+		/*
+		 * Socket activation (tsm-verifierd.socket): owner, group and
+		 * mode are the socket unit's. Non-blocking like our own, so
+		 * that a client gone before accept() cannot stall the loop.
+		 */
+		fd = SD_LISTEN_FDS_START;
+		r = fcntl(fd, F_GETFL);
+		if (r < 0 || fcntl(fd, F_SETFL, r | O_NONBLOCK) < 0)
+			return log_error_errno(errno, "control socket (socket activation): %m");
+		log_debug("control socket passed by systemd");
 	} else {
 		if (strlen(path) >= sizeof(sa.sun_path))
 			return log_error_errno(ENAMETOOLONG, "%s: %m", path);

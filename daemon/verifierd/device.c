@@ -90,6 +90,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 	}
 	device_abort(d);
 	free(d->summary);
+	free(d->bundle);
 	free(d);
 }
 
@@ -321,6 +322,10 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	memcpy(job->accepted_nonce, d->nonce, sizeof(job->accepted_nonce));
 	job->time_check = m->cfg.time_check;
 	job->audit_mode = m->cfg.mode == TSM_MODE_AUDIT;
+	job->want_bundle = m->cfg.export_dir[0] != '\0';
+	snprintf(job->tsm_name, sizeof(job->tsm_name), "%s",
+		 d->host_role ? m->link_tsm : m->devsec_tsm);
+	job->tsm_mode = d->host_role ? "link" : "devsec";
 	/* the job gets what is left of the device's budget */
 	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
 	left = (uint64_t)m->cfg.timeout_ms * 1000;
@@ -673,6 +678,8 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	if (sysfs_dev_ids(bdf, &d->vendor, &d->device, &d->class_code) < 0)
 		log_warning("%s: cannot read vendor/device/class", bdf);
 	memset(d->has_sha, 0, sizeof(d->has_sha));
+	free(d->bundle);
+	d->bundle = NULL;
 	d->generation = 0;
 	if (!coldplug && attach_pending(bdf)) {
 		/* bounded by the per-device timeout like any pending run */
@@ -884,6 +891,10 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	}
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
+	/* the bundle goes with the digests: the evidence of the decision to come */
+	free(d->bundle);
+	d->bundle = job->v.bundle;
+	job->v.bundle = NULL;
 	if (v->has_generation)
 		d->generation = v->generation;
 	if (job->kind != VD_JOB_RECHECK) {

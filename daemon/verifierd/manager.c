@@ -15,14 +15,46 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
 #include <systemd/sd-daemon.h>
 
+#include "ear.h"
 #include "log.h"
 #include "manager.h"
 #include "policy_digest.h"
 
+/*
+ * export-key, when set: a key that cannot sign refuses the configuration
+ * (start or reload) rather than leave the fleet with unsigned results.
+ */
+static int load_export_key(const struct tsm_config *cfg, EVP_PKEY **key, char *err, size_t errlen)
+{
+	struct tsm_error e;
+	int r;
+
+	*key = NULL;
+	if (!cfg->export_key[0])
+		return 0;
+	tsm_error_clear(&e);
+	r = tsm_ear_load_key(cfg->export_key, key, &e);
+	if (r < 0)
+		snprintf(err, errlen, "export-key: %s", e.reason);
+	return r;
+}
+
+static void export_dir_note(const struct tsm_config *cfg, const EVP_PKEY *key)
+{
+	if (!cfg->export_dir[0])
+		return;
+	log_info("exporting every decision to %s (%s, newest %u kept)", cfg->export_dir,
+		 key ? "EAR signed with export-key" : "EAR unsigned", cfg->export_keep);
+	if (access(cfg->export_dir, W_OK) < 0 && errno != ENOENT)
+		log_warning("export-dir %s: %m: exports will fail (a unit with ProtectSystem=strict needs ReadWritePaths=)",
+			    cfg->export_dir);
+}
+
 static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
-		       struct vd_policy **policy, char *err, size_t errlen)
+		       struct vd_policy **policy, EVP_PKEY **key, char *err, size_t errlen)
 {
 	const char *path = opts->config_path ? opts->config_path : TSM_CONFIG_PATH;
 	struct tsm_error e;
@@ -55,6 +87,12 @@ static int load_config(const struct vd_options *opts, struct tsm_config *cfg,
 		snprintf(err, errlen, "cannot compute the policy digest: %s", strerror(-r));
 		return r;
 	}
+	r = load_export_key(cfg, key, err, errlen);
+	if (r < 0) {
+		tsm_policy_free(p->pol);
+		free(p);
+		return r;
+	}
 	*policy = p;
 	return 0;
 }
@@ -63,10 +101,11 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 {
 	struct tsm_config cfg;
 	struct vd_policy *p = NULL;
+	EVP_PKEY *key = NULL;
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	r = load_config(&m->opts, &cfg, &p, err, errlen);
+	r = load_config(&m->opts, &cfg, &p, &key, err, errlen);
 	if (r < 0) {
 		log_error("reload failed, keeping the old configuration and policy: %s", err);
 		sd_notify(0, "READY=1\nSTATUS=Reload failed; running with the previous policy");
@@ -75,6 +114,10 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	m->cfg = cfg;
 	vd_policy_unref(m->policy);
 	m->policy = p;
+	/* queued exports hold their own reference to the old key */
+	EVP_PKEY_free(m->export_key);
+	m->export_key = key;
+	export_dir_note(&m->cfg, key);
 	/* anchors or CRLs may have changed: validate every chain afresh */
 	tsm_verify_cache_clear(m->chain_cache);
 	log_info("reloaded configuration and policy (%zu rules)", p->pol->nrules);
@@ -136,12 +179,13 @@ static void on_job_done(struct manager *m, struct vd_job *job)
  * m->job_done; device.c announces its decisions to these listeners, in
  * this order: the journal record first (the audit trail is complete before
  * anyone acts on a decision), then state.json, then the control socket,
- * then --once.
+ * then export-dir (queued for its thread), then --once.
  */
 static int wire(struct manager *m)
 {
 	static const vd_listener_fn listeners[] = {
-		audit_on_event, state_on_event, control_on_event, once_on_event,
+		audit_on_event, state_on_event, control_on_event, export_on_event,
+		once_on_event,
 	};
 	size_t i;
 	int r;
@@ -177,11 +221,12 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 		goto fail;
 	}
 
-	r = load_config(opts, &m->cfg, &m->policy, err, sizeof(err));
+	r = load_config(opts, &m->cfg, &m->policy, &m->export_key, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
 		goto fail;
 	}
+	export_dir_note(&m->cfg, m->export_key);
 	m->chain_cache = tsm_verify_cache_new(VD_CHAIN_CACHE_ENTRIES, VD_CHAIN_CACHE_TTL_S);
 	if (!m->chain_cache) {
 		r = log_error_errno(ENOMEM, "chain cache: out of memory");
@@ -215,6 +260,10 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 		log_error_errno(r, "signal sources: %m");
 		goto fail;
 	}
+	/* ORDER: signals blocked, so that its thread inherits the mask */
+	r = exporter_setup(m);
+	if (r < 0)
+		goto fail;
 	r = jobs_setup(m);
 	if (r < 0)
 		goto fail;
@@ -265,8 +314,11 @@ void manager_free(struct manager *m)
 	udev_teardown(m);
 	jobs_shutdown(m);
 	state_flush(m);		/* on every exit path; no-op when nothing changed */
+	/* what is queued for export-dir is written before we go */
+	exporter_teardown(m);
 	devices_free(m);
 	vd_policy_unref(m->policy);
+	EVP_PKEY_free(m->export_key);
 	/* ORDER: after jobs_shutdown(), no job holds it any more */
 	tsm_verify_cache_free(m->chain_cache);
 	sd_event_unref(m->event);

@@ -83,6 +83,7 @@ struct vd_verdict {
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* evidence summary (JSON text) or NULL */
+	char *bundle;		/* evidence bundle file text (export-dir) or NULL */
 };
 
 struct vd_job {
@@ -108,6 +109,10 @@ struct vd_job {
 	bool time_check;
 	bool audit_mode;
 	unsigned int timeout_ms;
+	/* export-dir: bundle what is read (v.bundle), naming this TSM */
+	bool want_bundle;
+	char tsm_name[TSM_NAME_MAX];
+	const char *tsm_mode;
 	/* output */
 	struct vd_verdict v;
 	struct vd_job *next;	/* queue of jobs waiting for a worker slot */
@@ -133,6 +138,7 @@ struct vd_device {
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* last evidence summary, JSON text */
+	char *bundle;		/* its evidence bundle (export-dir only), or NULL */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
 	char policy_digest[65];	/* vd_policy.digest when decided */
 	unsigned int attempts;
@@ -155,7 +161,9 @@ struct vd_options {
 };
 
 struct vd_client;
+struct vd_exporter;
 struct manager;
+struct evp_pkey_st;
 
 /*
  * What the device state machine (device.c) announces. It decides; the
@@ -213,6 +221,9 @@ struct manager {
 	sd_event_source *state_timer;	/* the write that is due */
 	uint64_t state_cost_usec;	/* how long the last write took */
 	unsigned long state_writes;	/* files written (tests, debug log) */
+	/* export-dir (exporter.c) and the export-key of the configuration in force */
+	struct vd_exporter *exporter;
+	struct evp_pkey_st *export_key;
 };
 
 int manager_new(struct manager **ret, const struct vd_options *opts);
@@ -281,6 +292,16 @@ void state_snapshot_drop(struct manager *m);
  * the record says accepted but not under this policy or evidence.
  */
 int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want);
+
+/* exporter.c: export-dir, written by a thread of its own */
+int exporter_setup(struct manager *m);
+/* Writes what is queued (bounded wait), then stops. */
+void exporter_teardown(struct manager *m);
+/* Queues the files of |d|'s decision; never blocks, never fails the decision. */
+void exporter_queue(struct manager *m, const struct vd_device *d);
+void export_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
+unsigned long exporter_written(const struct manager *m);
+unsigned long exporter_failures(const struct manager *m);
 
 /* control.c */
 int control_setup(struct manager *m);

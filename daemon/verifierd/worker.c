@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 
+#include "evbundle.h"
 #include "evsummary.h"
 #include "log.h"
 #include "manager.h"
@@ -53,6 +54,7 @@ void job_unref(struct vd_job *job)
 	vd_policy_unref(job->policy);
 	close(job->cancel_fd);
 	free(job->v.summary);
+	free(job->v.bundle);
 	free(job);
 }
 
@@ -222,6 +224,23 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 		tsm_parsed_free(&parsed);
 }
 
+/* export-dir: the bundle file of what was read, here where the bytes are */
+static char *build_bundle(const struct vd_job *job, const struct tsm_nl_evidence *raw)
+{
+	struct evbundle_ids ids = {
+		.bdf = job->bdf, .vendor = job->id.vendor, .device = job->id.device,
+		.class_code = job->id.class_code,
+		.tsm_name = job->tsm_name[0] ? job->tsm_name : NULL, .tsm_mode = job->tsm_mode,
+	};
+	struct json_object *b = evbundle_build(&ids, raw, NULL, 0);
+	char *text = b ? evbundle_text(b) : NULL;
+
+	json_object_put(b);
+	if (!text)
+		log_warning("%s: out of memory building the evidence bundle for export-dir", job->bdf);
+	return text;
+}
+
 static void run_job(struct vd_job *job)
 {
 	struct vd_verdict *v = &job->v;
@@ -263,6 +282,8 @@ static void run_job(struct vd_job *job)
 	if (raw.nonce_used)
 		memcpy(v->nonce, nonce, sizeof(v->nonce));
 	hash_objects(&raw, v);
+	if (job->want_bundle)
+		v->bundle = build_bundle(job, &raw);
 
 	if (job->kind == VD_JOB_ADMIN_ACCEPT) {
 		v->ok = true;

@@ -78,10 +78,15 @@ check "modprobe.d sets require_validate" \
 	grep -qE '^(1|Y)$' /sys/module/pci_tsm/parameters/require_validate
 check "tsm-verifierd enabled" test "$(systemctl is-enabled tsm-verifierd)" = enabled
 check "tsm-verifierd active" systemctl is-active --quiet tsm-verifierd
+check "tsm-verifierd.socket enabled" test "$(systemctl is-enabled tsm-verifierd.socket)" = enabled
+check "tsm-verifierd.socket active" systemctl is-active --quiet tsm-verifierd.socket
 unit=$(systemctl show -P FragmentPath tsm-verifierd)
+sock_unit=$(systemctl show -P FragmentPath tsm-verifierd.socket)
 # --man=no: the rootfs has no man(1); the pages themselves are checked below
-check "systemd-analyze verify $unit" \
-	sh -c "systemd-analyze verify --man=no '$unit' 2>&1 | tee /dev/stderr | (! grep -q .)"
+for u in "$unit" "$sock_unit"; do
+	check "systemd-analyze verify $u" \
+		sh -c "systemd-analyze verify --man=no '$u' 2>&1 | tee /dev/stderr | (! grep -q .)"
+done
 for page in man8/tsm-verifierd.8 man8/tsmctl.8 man5/tsm-policy.5; do
 	check "man page $page installed" sh -c "ls /usr/share/man/$page* >/dev/null 2>&1"
 done
@@ -136,7 +141,50 @@ check "good device bound to devsec_pci" sh -c "sleep 2; [ \"\$(basename \"\$(rea
 check "bad device denied" wait_decision "$BAD" denied 60
 check "bad device held and unbound" is_held_unbound "$BAD"
 check "denial in the journal with its reason" journal_denied "$BAD"
+# the journal record names the policy digest the decision was made under
+journal_digest() {
+	local want
+	want=$(tsmctl show --json "$1" | jq -r .policy_digest)
+	[ ${#want} = 64 ] && journalctl -b -u tsm-verifierd TSM_DEVICE="$1" TSM_DECISION=denied \
+		-o verbose --no-pager 2>/dev/null | grep -q "TSM_POLICY_DIGEST=$want"
+}
+check "denial in the journal with its policy digest" journal_digest "$BAD"
 check "tsmctl list shows the denial" sh -c "tsmctl list | grep -F '$BAD' | grep -q denied"
+
+# --- group tsm reads, only root decides (tsm-verifierd.socket) --------------
+SOCK=/run/tsm-verifierd/control.sock
+useradd --system --no-create-home --shell /usr/sbin/nologin --groups tsm tsmreader
+useradd --system --no-create-home --shell /usr/sbin/nologin tsmother
+# as USER CMD...: run CMD with USER's uid, gid and groups (util-linux setpriv)
+as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
+# reads USER: `tsmctl list` and `show` as USER answered by the daemon (not
+# the fallback tsmctl uses when it cannot connect)
+reads() {
+	as "$1" tsmctl list > /tmp/reads.out 2> /tmp/reads.err &&
+		! grep -q "not reachable" /tmp/reads.err && grep -F "$BAD" /tmp/reads.out | grep -q denied &&
+		as "$1" tsmctl show "$GOOD" 2> /tmp/reads.err | grep -q accepted ||
+		{ cat /tmp/reads.out /tmp/reads.err; return 1; }
+}
+# refused USER VERB [DEV]: the daemon refuses the deciding verb to USER
+refused() {
+	local u=$1; shift
+	as "$u" tsmctl "$@" > /tmp/refused.out 2>&1 && { cat /tmp/refused.out; return 1; }
+	grep -q "permission denied: only root" /tmp/refused.out || { cat /tmp/refused.out; return 1; }
+}
+check "control socket is root:tsm 0660 ($(stat -c '%U:%G %a' $SOCK))" \
+	test "$(stat -c '%U:%G %a' $SOCK)" = "root:tsm 660"
+check "group tsm: tsmctl list and show" reads tsmreader
+check "group tsm: tsmctl accept refused" refused tsmreader accept "$BAD"
+check "group tsm: tsmctl deny refused" refused tsmreader deny "$GOOD"
+check "group tsm: tsmctl reload refused" refused tsmreader reload
+unchanged() { [ "$(decision "$GOOD") $(decision "$BAD")" = "accepted denied" ]; }
+check "group tsm: decisions unchanged by the refused verbs" unchanged
+# tsmctl, refused the connection, says so and falls back to sysfs
+no_connect() {
+	as "$1" tsmctl list > /dev/null 2> /tmp/no-connect.err
+	grep -q "not reachable (Permission denied)" /tmp/no-connect.err || { cat /tmp/no-connect.err; return 1; }
+}
+check "not in group tsm: cannot connect" no_connect tsmother
 
 # --- restart changes nothing already decided -----------------------------
 gen_before=$(cat "/sys/bus/pci/devices/$GOOD/tsm/evidence_generation")
@@ -146,6 +194,10 @@ check "after restart: good still accepted and bound" is_bound_to "$GOOD" devsec_
 check "after restart: good evidence untouched" \
 	test "$(cat "/sys/bus/pci/devices/$GOOD/tsm/evidence_generation")" = "$gen_before"
 check "after restart: bad still held" is_held_unbound "$BAD"
+check "after restart: the socket is still root:tsm 0660" \
+	test "$(stat -c '%U:%G %a' $SOCK 2>&1)" = "root:tsm 660"
+check "after restart: group tsm still reads" reads tsmreader
+check "after restart: group tsm still refused accept" refused tsmreader accept "$BAD"
 
 # --- stopping leaves held devices held ------------------------------------
 check "stop" systemctl stop tsm-verifierd

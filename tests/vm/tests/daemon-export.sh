@@ -10,7 +10,15 @@
 # asked. A non-P-256 key is refused and nothing is written. Without the
 # daemon the EAR says no decision (status none). Schema validation and
 # openssl verification of the output run on the host (make check-ear).
-# vm: timeout=240
+#
+# The daemon's export-dir, configured from the start: the denial is
+# written as it happens (EAR contraindicated, JWT, and the bundle of the
+# evidence it was denied on, which the kernel no longer publishes), the
+# acceptance likewise (affirming, the bundle of the MEASUREMENTS the
+# daemon's nonce produced); names carry time, device and generation; with
+# export-keep = 2 only the newest two decisions stay (an administrator's
+# revoke and accept are decisions too).
+# vm: timeout=300
 . /ptsm/tests/daemon-lib.sh
 trap daemon_cleanup EXIT
 
@@ -54,10 +62,52 @@ b64url_decode() {
 	printf '%s' "$s" | base64 -d
 }
 
+XD=/tmp/dexport
+
+# dx_ear DEV STATUS: the newest EAR of DEV in export-dir with that status,
+# waited for (the daemon writes on a thread of its own, after deciding)
+dx_ear() {
+	local i=0 f
+
+	while [ $i -lt 100 ]; do
+		for f in $(ls -r $XD 2>/dev/null | grep -E "^[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-$1-g[0-9]+\.ear\.json$"); do
+			grep -q "\"ear.status\":\"$2\"" $XD/$f && { echo $XD/$f; return 0; }
+		done
+		usleep 100000
+		i=$((i + 1))
+	done
+	fail "no $2 EAR of $1 in $XD: $(ls $XD 2>&1 | tr '\n' ' ')"
+}
+
+# dx_check EAR: its bundle and JWT beside it, bound to each other
+dx_check() {
+	local ear=$1 stem=${1%.ear.json} jwt rest gen
+
+	[ -s $stem.bundle.json ] || fail "no bundle beside $ear"
+	[ -s $stem.ear.jwt ] || fail "no JWT beside $ear (export-key)"
+	grep -q "\"bundle-sha256\":\"$(sha256sum $stem.bundle.json | cut -d' ' -f1)\"" $ear ||
+		fail "$ear not bound to its bundle as written"
+	gen=$(sed -n 's/^ *"generation":\([0-9]*\),*$/\1/p' $stem.bundle.json | head -1)
+	case "$stem" in *-g$gen) ;; *) fail "$stem: not named for the bundle's generation $gen" ;; esac
+	# the EAR names the MEASUREMENTS the bundle holds
+	grep -q "\"measurements\":\"$(obj_field $stem.bundle.json measurements sha256)\"" $ear ||
+		fail "$ear evidence-sha256 is not the bundle's measurements"
+	obj_field $stem.bundle.json cert0 base64 | base64 -d | cmp - $FIX/$ALG/good/cert0.bin ||
+		fail "$stem.bundle.json cert0 differs from the fixture"
+	jwt=$(cat $stem.ear.jwt)
+	[ "$(printf '%s' "$jwt" | tr -cd . | wc -c)" -eq 2 ] || fail "$stem.ear.jwt is not a JWS"
+	printf '%s' "${jwt%%.*}" | b64url_decode | grep -q '"alg":"ES256"' || fail "JWT header not ES256"
+	rest=${jwt#*.}
+	printf '%s' "${rest%%.*}" | b64url_decode | tr -d ' \n' > /tmp/payload.json
+	[ "$(tr -d ' \n' < $ear)" = "$(cat /tmp/payload.json)" ] || fail "JWT payload is not $ear"
+	[ $(printf '%s' "${rest#*.}" | b64url_decode | wc -c) -eq 64 ] ||
+		fail "ES256 signature not 64 bytes"
+}
+
 daemon_modules
 fixture_load good
 policy_none
-config_write
+config_write export-dir=$XD export-key=$KEY
 responder_start good
 echo devsec_pci > "$PCI/$EP0/driver_override" || fail "driver_override of $EP0"
 daemon_start
@@ -77,6 +127,21 @@ grep -q '"ear.status":"contraindicated"' $DE || { cat $DE; fail "denied EAR not 
 grep -q '"hardware":97' $DE || { cat $DE; fail "denied EAR without hardware 97"; }
 grep -q '"check":"default"' $DE || fail "denied EAR without its check"
 log "export of denied $EP0: contraindicated, hardware 97"
+
+# The daemon exported the denial itself, with the evidence it was denied on.
+XDE=$(dx_ear $EP0 contraindicated)
+dx_check $XDE
+grep -q '"decision":"denied"' $XDE || fail "$XDE: not the denial"
+grep -q '"hardware":97' $XDE || fail "$XDE: without hardware 97"
+grep -q '"ear.appraisal-policy-id":"sha256:[0-9a-f]\{64\}"' $XDE || fail "$XDE: no policy id"
+log "export-dir: denial of $EP0 with its evidence: $(basename $XDE)"
+# for validation on the host, as below
+for f in $XDE ${XDE%.ear.json}.ear.jwt; do
+	echo "---- dexport/$(basename $f)"
+	cat $f
+	echo
+	echo "---- end"
+done
 
 # The fixture's policy, reloaded: accepted.
 wait_all_decided 120
@@ -142,6 +207,37 @@ printf '%s' "${rest%%.*}" | b64url_decode | grep -q '"ear.status":"affirming"' |
 sig=${rest#*.}
 [ $(printf '%s' "$sig" | b64url_decode | wc -c) -eq 64 ] || fail "ES256 signature not 64 bytes"
 log "export of accepted $EP0: bundle, affirming EAR, ES256 JWT"
+
+# ... and the acceptance, with the MEASUREMENTS its nonce produced.
+XDA=$(dx_ear $EP0 affirming)
+dx_check $XDA
+grep -q "\"rule\":\"fixture-$ALG\"" $XDA || fail "$XDA: without the rule"
+case "$XDA" in *-$EP0-g$gen.ear.json) ;; *) fail "$XDA: not generation $gen" ;; esac
+tsmctl show --json $EP0 | tr -d ' \n' |
+	grep -q "\"measurements\":\"$(obj_field ${XDA%.ear.json}.bundle.json measurements sha256)\"" ||
+	fail "the accepted bundle's measurements are not what the daemon judged"
+[ -z "$(ls -a $XD | grep '\.tmp$')" ] || fail "temporary files left in $XD"
+log "export-dir: acceptance of $EP0: $(basename $XDA)"
+
+# export-keep = 2: reload, revoke, accept: only the newest two decisions stay.
+config_write export-dir=$XD export-key=$KEY export-keep=2
+tsmctl reload || fail "reload with export-keep = 2 refused"
+wait_all_decided 120
+tsmctl revoke $EP0 > /dev/null || fail "revoke of $EP0"
+tsmctl accept $EP0 > /dev/null || fail "administrator's accept of $EP0"
+XDW=$(dx_ear $EP0 warning)
+grep -q '"rule":"admin"' $XDW || fail "$XDW: not the administrator's accept"
+i=0
+while [ $(ls $XD | grep -c '\.ear\.json$') -gt 2 ] && [ $i -lt 50 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
+expect_eq 2 "$(ls $XD | grep -c '\.ear\.json$')" "EARs kept with export-keep = 2"
+expect_eq 2 "$(ls $XD | grep -c '\.ear\.jwt$')" "JWTs kept with export-keep = 2"
+[ "$(ls $XD | grep -c '\.bundle\.json$')" -le 2 ] || fail "more than 2 bundles kept"
+[ "$(ls $XD | sed -E 's/\.(ear\.json|ear\.jwt|bundle\.json)$//' | sort -u | tail -1)" = \
+  "$(basename ${XDW%.ear.json})" ] || fail "the newest decision is not the one kept last"
+log "export-dir: bounded to the newest 2 decisions ($(ls $XD | wc -l) files)"
 # for validation on the host (docs/fleet.md): the outputs in the test log
 for f in $DE $E $J; do
 	echo "---- $(basename $(dirname $f))/$(basename $f)"
