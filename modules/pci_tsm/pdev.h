@@ -149,6 +149,7 @@ int ptsm_unlock(struct ptsm_pdev *pd, const char *name);
 int ptsm_accept(struct ptsm_pdev *pd);
 void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 void ptsm_error_work(struct work_struct *work);
+void ptsm_devsec_release(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 extern bool ptsm_require_validate;
 
 /* sysfs.c */
@@ -179,6 +180,7 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd);
 void ptsm_hold_new_untracked(struct pci_dev *pdev);
 int ptsm_hold_existing(struct ptsm_pdev *pd);
 void ptsm_hold_release(struct pci_dev *pdev);
+void ptsm_hold_evict(struct pci_dev *pdev);
 void ptsm_hold_forget(struct ptsm_pdev *pd);
 
 #endif /* PTSM_PCI_TSM_PDEV_H */
