@@ -16,6 +16,10 @@
  * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
  * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
  * waits for the stores that still hold theirs.
+ * The device lock of a PCI device is taken outside all of these (the
+ * TDISP verbs; ptsm_leave_run(), which takes a device out of RUN under the
+ * device lock and the slot lock after it unbound the driver with no lock
+ * held: the driver's remove() may remove devices).
  * An evidence refresh runs the TSM's refresh op under the slot lock and
  * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
  * wait for it; other devices only while a TSM removal, which tears the
