@@ -580,7 +580,12 @@ err:
 static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 {
 	lockdep_assert_held(&ptsm_pdevs_lock);
-	/* ORDER: files first, so no verb runs or starts during teardown */
+	/*
+	 * ORDER: a refresh waiting under the slot lock gives up first (a
+	 * store of these files may wait for that lock), then the files, so
+	 * no verb runs or starts during teardown.
+	 */
+	ptsm_evidence_refresh_abort(pd);
 	ptsm_remove_files(pd);
 	scoped_guard(rwsem_read, &ptsm_tsm_rwsem)
 		__ptsm_teardown(pd, NULL);

@@ -87,10 +87,14 @@ struct ptsm_mmio_set;
  * @report_offset: MMIO reporting offset of the TDI report, set by the lock op
  * @has_report_offset: @report_offset is valid (while locked)
  * @error_work: leaves RUN after ptsm_pci_tdisp_error()
- * @ev_lock: protects @evidence, @generation and @validated
+ * @ev_lock: protects @evidence, @generation, @validated, @going and
+ *	@refreshing
  * @evidence: the published evidence set, or NULL
  * @generation: bumped by every publish, clear, lock, unlock, refresh
  * @validated: generation userspace validated last, 0 for none
+ * @going: the device is being removed: no refresh starts, one running
+ *	is cancelled (read locklessly by ptsm_pci_refresh_cancelled())
+ * @refreshing: the TSM whose refresh op runs for this device, or NULL
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -128,6 +132,8 @@ struct ptsm_pdev {
 	struct ptsm_evidence_set *evidence;
 	u32 generation;
 	u32 validated;
+	bool going;
+	struct ptsm_dev *refreshing;
 };
 
 /* core.c */
@@ -163,6 +169,7 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 
 /* evidence.c */
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
+void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
 int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);

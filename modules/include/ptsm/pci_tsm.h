@@ -42,6 +42,13 @@ struct ptsm_evidence_obj {
 int ptsm_evidence_publish(struct pci_dev *pdev,
 			  const struct ptsm_evidence_obj objs[PCI_TSM_EVIDENCE_TYPE_NR]);
 
+/*
+ * ptsm_pci_refresh_cancelled() - for a TSM's refresh op: is @pdev being
+ * removed? Then the refresh should end with -ENODEV rather than wait out
+ * its timeout (see ptsm_ops.refresh_cancel). Context: any.
+ */
+bool ptsm_pci_refresh_cancelled(struct pci_dev *pdev);
+
 /* ---- TEE MMIO, registered by devsec TSMs from their accept op ---- */
 
 /**
