@@ -400,7 +400,7 @@ static bool responder_done(struct devsec_responder *r)
 
 /* Take the answer (or the reason there is none); r->lock held */
 static int responder_collect(struct devsec_responder *r, long waited,
-			     void **data, size_t *len)
+			     bool cancelled, void **data, size_t *len)
 {
 	int rc;
 
@@ -421,18 +421,21 @@ static int responder_collect(struct devsec_responder *r, long waited,
 		return -EOPNOTSUPP;
 	if (waited < 0)
 		return -EINTR;
-	return -ETIMEDOUT;
+	return cancelled ? -ENODEV : -ETIMEDOUT;
 }
 
 /* Ask the attached responder for a MEASUREMENTS object over @nonce */
 static int responder_ask(struct devsec_responder *r, struct pci_dev *pdev,
 			 const u8 *nonce, void **data, size_t *len)
 {
+	bool cancelled;
 	long waited;
 
 	scoped_guard(mutex, &r->lock) {
 		if (!r->attached)
 			return -EOPNOTSUPP;
+		if (ptsm_pci_refresh_cancelled(pdev))
+			return -ENODEV;
 		r->req = (struct devsec_responder_req) { .id = ++r->next_id };
 		strscpy(r->req.dev_name, pci_name(pdev), sizeof(r->req.dev_name));
 		memcpy(r->req.nonce, nonce, DEVSEC_RESPONDER_NONCE_SIZE);
@@ -442,10 +445,14 @@ static int responder_ask(struct devsec_responder *r, struct pci_dev *pdev,
 	}
 	wake_up_interruptible(&r->req_wq);
 
-	waited = wait_event_interruptible_timeout(r->resp_wq, responder_done(r),
+	/* a removal of @pdev ends the wait (devsec_refresh_cancel()) */
+	waited = wait_event_interruptible_timeout(r->resp_wq,
+						  responder_done(r) ||
+						  ptsm_pci_refresh_cancelled(pdev),
 						  msecs_to_jiffies(responder_timeout_ms));
+	cancelled = ptsm_pci_refresh_cancelled(pdev);
 	guard(mutex)(&r->lock);
-	return responder_collect(r, waited, data, len);
+	return responder_collect(r, waited, cancelled, data, len);
 }
 
 /* The answer must be a GET_MEASUREMENTS exchange over exactly @nonce */
@@ -487,7 +494,8 @@ static int publish_refreshed(struct devsec_common *c, struct pci_dev *pdev,
  * CERT0/VCA/REPORT. Never publishes evidence over another nonce.
  * Return: 0, -EINVAL (bad nonce length), -ENXIO (@pdev not connected or
  * locked through this TSM), -EOPNOTSUPP (no responder), -ETIMEDOUT,
- * -EPROTO (answer not over @nonce), -EINTR, or the responder's -errno.
+ * -EPROTO (answer not over @nonce), -ENODEV (@pdev is being removed),
+ * -EINTR, or the responder's -errno.
  */
 int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 		   const u8 *nonce, size_t nonce_len)
@@ -515,6 +523,18 @@ int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 		rc = -EPROTO;
 	kfree(meas);
 	return rc;
+}
+
+/**
+ * devsec_refresh_cancel() - the ptsm_ops.refresh_cancel of both sample
+ *	TSMs: @pdev is being removed, wake its refresh waiting for the
+ *	responder (it then ends with -ENODEV)
+ * @c: the sample TSM
+ * @pdev: the device
+ */
+void devsec_refresh_cancel(struct devsec_common *c, struct pci_dev *pdev)
+{
+	wake_up_all(&c->responder.resp_wq);
 }
 
 static void responder_unregister(void *data)

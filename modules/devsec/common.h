@@ -102,5 +102,6 @@ int devsec_publish(struct devsec_common *c, struct pci_dev *pdev,
 		   const void *report, size_t report_len);
 int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 		   const u8 *nonce, size_t nonce_len);
+void devsec_refresh_cancel(struct devsec_common *c, struct pci_dev *pdev);
 
 #endif /* DEVSEC_COMMON_H */

@@ -249,6 +249,11 @@ static int devsec_link_refresh(struct ptsm_dev *tsm, struct pci_dev *pdev,
 	return devsec_refresh(tsm->drvdata, pdev, nonce, nonce_len);
 }
 
+static void devsec_link_refresh_cancel(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	devsec_refresh_cancel(tsm->drvdata, pdev);
+}
+
 static const struct ptsm_ops devsec_link_ops = {
 	.link = {
 		.connect = devsec_link_connect,
@@ -258,6 +263,7 @@ static const struct ptsm_ops devsec_link_ops = {
 		.guest_req = devsec_link_guest_req,
 	},
 	.refresh = devsec_link_refresh,
+	.refresh_cancel = devsec_link_refresh_cancel,
 };
 
 /* ---- tsm_bind / tsm_unbind / tsm_request (ABI 2.4) ---- */

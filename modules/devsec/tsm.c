@@ -157,6 +157,11 @@ static int devsec_tsm_refresh(struct ptsm_dev *tsm, struct pci_dev *pdev,
 	return devsec_refresh(tsm->drvdata, pdev, nonce, nonce_len);
 }
 
+static void devsec_tsm_refresh_cancel(struct ptsm_dev *tsm, struct pci_dev *pdev)
+{
+	devsec_refresh_cancel(tsm->drvdata, pdev);
+}
+
 /**
  * ptsm_devsec_tdisp_error() - devsec_bus saw @pdev enter TDISP ERROR
  * @pdev: an emulated function (referenced by the caller)
@@ -198,6 +203,7 @@ static const struct ptsm_ops devsec_tsm_ops = {
 		.accept = devsec_tsm_accept,
 	},
 	.refresh = devsec_tsm_refresh,
+	.refresh_cancel = devsec_tsm_refresh_cancel,
 };
 
 static void devsec_tsm_err_detach(void *unused)

@@ -580,7 +580,12 @@ err:
 static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 {
 	lockdep_assert_held(&ptsm_pdevs_lock);
-	/* ORDER: files first, so no verb runs or starts during teardown */
+	/*
+	 * ORDER: a refresh waiting under the slot lock gives up first (a
+	 * store of these files may wait for that lock), then the files, so
+	 * no verb runs or starts during teardown.
+	 */
+	ptsm_evidence_refresh_abort(pd);
 	ptsm_remove_files(pd);
 	scoped_guard(rwsem_read, &ptsm_tsm_rwsem)
 		__ptsm_teardown(pd, NULL);
@@ -652,6 +657,30 @@ static int ptsm_tsm_add(struct ptsm_dev *tsm)
 	return 0;
 }
 
+/*
+ * Unlock every function devsec TSM @tsm locked, one at a time and without
+ * ptsm_pdevs_lock: the driver of a function in RUN is unbound first
+ * (ptsm_devsec_release()), and its remove() may remove devices (VFs).
+ */
+static void ptsm_tsm_release_devsec(struct ptsm_dev *tsm)
+{
+	unsigned long idx = 0;
+	struct ptsm_pdev *pd;
+
+	for (;;) {
+		scoped_guard(mutex, &ptsm_pdevs_lock) {
+			pd = xa_find(&ptsm_pdevs, &idx, ULONG_MAX, XA_PRESENT);
+			if (pd)
+				kref_get(&pd->kref);
+		}
+		if (!pd)
+			return;
+		ptsm_devsec_release(pd, tsm);
+		ptsm_pdev_put(pd);
+		idx++;
+	}
+}
+
 static void ptsm_tsm_remove(struct ptsm_dev *tsm)
 {
 	struct ptsm_pdev *pd;
@@ -660,9 +689,18 @@ static void ptsm_tsm_remove(struct ptsm_dev *tsm)
 	if (tsm->mode == PTSM_PCI_MODE_NONE)
 		return;
 
+	/*
+	 * ORDER: first no verb can lock or accept through the TSM, then its
+	 * functions leave RUN drivers first, then whatever is left of its
+	 * state is torn down.
+	 */
+	scoped_guard(rwsem_write, &ptsm_tsm_rwsem)
+		xa_erase(&ptsm_live, tsm->id);
+	if (tsm->mode == PTSM_PCI_MODE_DEVSEC)
+		ptsm_tsm_release_devsec(tsm);
+
 	guard(mutex)(&ptsm_pdevs_lock);
 	scoped_guard(rwsem_write, &ptsm_tsm_rwsem) {
-		xa_erase(&ptsm_live, tsm->id);
 		xa_for_each(&ptsm_pdevs, idx, pd)
 			__ptsm_teardown(pd, tsm);
 	}

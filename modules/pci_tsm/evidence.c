@@ -337,6 +337,50 @@ static bool ptsm_set_has_nonce(const struct ptsm_evidence_set *set,
 }
 
 /**
+ * ptsm_evidence_refresh_abort() - @pd's device is being removed: no refresh
+ *	of it starts any more, and one waiting for its TSM is woken to end
+ * @pd: a context
+ *
+ * Without it the removal, which tears the device down under its slot
+ * lock, would wait for the refresh op to time out.
+ *
+ * Context: process context, ptsm_pdevs_lock held (the TSM of a running
+ * refresh cannot finish unregistering meanwhile), before the teardown.
+ */
+void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd)
+{
+	struct ptsm_dev *tsm;
+
+	spin_lock(&pd->ev_lock);
+	WRITE_ONCE(pd->going, true);
+	tsm = pd->refreshing;
+	spin_unlock(&pd->ev_lock);
+	if (tsm && tsm->ops->refresh_cancel)
+		tsm->ops->refresh_cancel(tsm, pd->pdev);
+}
+
+/**
+ * ptsm_pci_refresh_cancelled() - is a refresh of @pdev to end?
+ * @pdev: the device a TSM's refresh op runs for
+ *
+ * Context: any; lockless.
+ * Return: true once @pdev's removal began (or it has no TSM context).
+ */
+bool ptsm_pci_refresh_cancelled(struct pci_dev *pdev)
+{
+	struct ptsm_pdev *pd;
+	bool ret;
+
+	rcu_read_lock();
+	pd = ptsm_pdev_peek(pdev);
+	ret = !pd || READ_ONCE(pd->going);
+	rcu_read_unlock();
+	return ret;
+}
+
+PTSM_EXPORT(ptsm_pci_refresh_cancelled);
+
+/**
  * ptsm_evidence_refresh() - ask the owning TSM to refresh signed evidence
  * @pd: a referenced context
  * @nonce: PCI_TSM_NONCE_SIZE bytes
@@ -356,7 +400,8 @@ static bool ptsm_set_has_nonce(const struct ptsm_evidence_set *set,
  * Context: process context, may sleep (up to the TSM's bounded timeout).
  * Return: 0 (new evidence over @nonce published), -EINVAL (bad nonce
  * length), -EOPNOTSUPP (the TSM cannot), -ETIMEDOUT, -ENXIO (no owning
- * TSM), -EPROTO (what was published is not over @nonce), -EINTR.
+ * TSM), -EPROTO (what was published is not over @nonce), -ENODEV (the
+ * device is being removed), -EINTR.
  */
 int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len,
 			  struct ptsm_evidence_set **out, u32 *gen)
@@ -376,12 +421,24 @@ int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len,
 		return rc;
 	if (!pd->dead)
 		tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
-	if (!tsm)
+	if (!tsm) {
 		rc = -ENXIO;
-	else if (!tsm->ops->refresh)
+	} else if (!tsm->ops->refresh) {
 		rc = -EOPNOTSUPP;
-	else
-		rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
+	} else {
+		/* ORDER: a removal sets going, then cancels what it finds here */
+		spin_lock(&pd->ev_lock);
+		if (pd->going)
+			rc = -ENODEV;
+		else
+			pd->refreshing = tsm;
+		spin_unlock(&pd->ev_lock);
+		if (!rc)
+			rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
+		spin_lock(&pd->ev_lock);
+		pd->refreshing = NULL;
+		spin_unlock(&pd->ev_lock);
+	}
 	if (!rc) {
 		set = ptsm_evidence_get(pd, gen);
 		if (set && ptsm_set_has_nonce(set, nonce)) {

@@ -190,6 +190,45 @@ void ptsm_hold_release(struct pci_dev *pdev)
 }
 
 /**
+ * ptsm_hold_evict() - before @pdev leaves TDISP RUN: unbind its driver,
+ *	then hold it
+ * @pdev: a device in RUN
+ *
+ * Its driver relies on private DMA and encrypted MMIO; its remove() runs
+ * here, while that still holds, so that it frees and unmaps what it got
+ * as it got it. The override comes first, so that from then on only the
+ * hold can bind (not even an explicit bind of another driver): it replaces
+ * an override the administrator set to bind the driver of the accepted
+ * device, which must not bind again before the device is verified anew.
+ * The hold's probe clears it, as on first attach. Nothing is done for a
+ * device the hold already has.
+ *
+ * Context: process context; no pci_tsm lock and not the device lock held.
+ */
+void ptsm_hold_evict(struct pci_dev *pdev)
+{
+	struct device *dev = &pdev->dev;
+	int rc;
+
+	if (READ_ONCE(dev->driver) == &ptsm_hold_driver.driver)
+		return;
+	rc = ptsm_set_hold_override(pdev);
+	if (rc)
+		pci_err(pdev, "cannot hold the device leaving RUN, a driver may bind it unverified: %d\n",
+			rc);
+	if (ptsm_driver_bound(pdev)) {
+		pci_info(pdev, "leaving TDISP RUN: unbinding its driver first\n");
+		device_release_driver(dev);
+	}
+	if (rc)
+		return;
+	rc = device_driver_attach(&ptsm_hold_driver.driver, dev);
+	/* EBUSY: a driver won the race (the caller checks); ENODEV: going away */
+	if (rc && rc != -EBUSY && rc != -ENODEV)
+		pci_err(pdev, "cannot hold the device leaving RUN: %d\n", rc);
+}
+
+/**
  * ptsm_hold_forget() - drop an override that never steered a probe
  * @pd: a context being destroyed
  *

@@ -16,6 +16,10 @@
  * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
  * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
  * waits for the stores that still hold theirs.
+ * The device lock of a PCI device is taken outside all of these (the
+ * TDISP verbs; ptsm_leave_run(), which takes a device out of RUN under the
+ * device lock and the slot lock after it unbound the driver with no lock
+ * held: the driver's remove() may remove devices).
  * An evidence refresh runs the TSM's refresh op under the slot lock and
  * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
  * wait for it; other devices only while a TSM removal, which tears the
@@ -83,10 +87,14 @@ struct ptsm_mmio_set;
  * @report_offset: MMIO reporting offset of the TDI report, set by the lock op
  * @has_report_offset: @report_offset is valid (while locked)
  * @error_work: leaves RUN after ptsm_pci_tdisp_error()
- * @ev_lock: protects @evidence, @generation and @validated
+ * @ev_lock: protects @evidence, @generation, @validated, @going and
+ *	@refreshing
  * @evidence: the published evidence set, or NULL
  * @generation: bumped by every publish, clear, lock, unlock, refresh
  * @validated: generation userspace validated last, 0 for none
+ * @going: the device is being removed: no refresh starts, one running
+ *	is cancelled (read locklessly by ptsm_pci_refresh_cancelled())
+ * @refreshing: the TSM whose refresh op runs for this device, or NULL
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -124,6 +132,8 @@ struct ptsm_pdev {
 	struct ptsm_evidence_set *evidence;
 	u32 generation;
 	u32 validated;
+	bool going;
+	struct ptsm_dev *refreshing;
 };
 
 /* core.c */
@@ -149,6 +159,7 @@ int ptsm_unlock(struct ptsm_pdev *pd, const char *name);
 int ptsm_accept(struct ptsm_pdev *pd);
 void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 void ptsm_error_work(struct work_struct *work);
+void ptsm_devsec_release(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 extern bool ptsm_require_validate;
 
 /* sysfs.c */
@@ -158,6 +169,7 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 
 /* evidence.c */
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
+void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
 int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);
@@ -179,6 +191,7 @@ void ptsm_hold_new_device(struct ptsm_pdev *pd);
 void ptsm_hold_new_untracked(struct pci_dev *pdev);
 int ptsm_hold_existing(struct ptsm_pdev *pd);
 void ptsm_hold_release(struct pci_dev *pdev);
+void ptsm_hold_evict(struct pci_dev *pdev);
 void ptsm_hold_forget(struct ptsm_pdev *pd);
 
 #endif /* PTSM_PCI_TSM_PDEV_H */

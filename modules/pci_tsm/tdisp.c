@@ -330,6 +330,9 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 	ptsm_assert_slot_held(pd);
 	if (!tsm || pd->dead)
 		return -EINVAL;
+	/* being unregistered: its functions are leaving RUN (ptsm_tsm_remove()) */
+	if (!ptsm_tsm_is_live(tsm))
+		return -ENXIO;
 	if (pd->state == PCI_TSM_TDISP_RUN)
 		return -EBUSY;
 	if (pd->state != PCI_TSM_TDISP_LOCKED || atomic_read(&pd->error))
@@ -419,20 +422,105 @@ void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 	ptsm_slot_unlock(owner);
 }
 
+/*
+ * ptsm_leave_run() - make the transition @leave, which may take @pd out of
+ *	TDISP RUN, with its driver unbound first
+ * @pd: a referenced context
+ * @tsm: passed to @wants and @leave
+ * @wants: does @leave still have to run? (slot lock held)
+ * @leave: the transition; runs with the device lock and the slot lock held
+ *	and, for a device in RUN, no driver but the hold bound
+ *
+ * A driver of a device in RUN got private coherent memory and encrypted
+ * MMIO mappings: its remove() must run while the shims still treat the
+ * device so, or it frees and unmaps what it holds under the wrong
+ * assumptions. So the driver goes first and the device is held
+ * (ptsm_hold_evict()); the device lock taken around @leave keeps any
+ * driver from binding until the state changed. A driver that bound anyway
+ * (the hold released by hand meanwhile) is unbound again.
+ *
+ * Context: process context; no pci_tsm lock and not the device lock held.
+ */
+static void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+			   bool (*wants)(struct ptsm_pdev *pd, struct ptsm_dev *tsm),
+			   void (*leave)(struct ptsm_pdev *pd, struct ptsm_dev *tsm))
+{
+	struct device *dev = &pd->pdev->dev;
+	struct ptsm_pdev *owner;
+	bool evicted = false, done, want;
+
+	/* nothing to do: no device lock (cheap, and safe at unload) */
+	owner = ptsm_slot_lock(pd);
+	want = wants(pd, tsm);
+	ptsm_slot_unlock(owner);
+	if (!want)
+		return;
+	for (;;) {
+		device_lock(dev);
+		owner = ptsm_slot_lock(pd);
+		want = wants(pd, tsm);
+		done = !want || pd->state != PCI_TSM_TDISP_RUN ||
+		       (evicted && !ptsm_driver_bound(pd->pdev));
+		if (want && done)
+			leave(pd, tsm);
+		ptsm_slot_unlock(owner);
+		device_unlock(dev);
+		if (done)
+			return;
+		/* ORDER: the driver's remove() runs while the device is in RUN */
+		ptsm_hold_evict(pd->pdev);
+		evicted = true;
+	}
+}
+
+static bool ptsm_error_wants(struct ptsm_pdev *pd, struct ptsm_dev *unused)
+{
+	return !pd->dead && pd->devsec_tsm && atomic_read(&pd->error) &&
+	       pd->state != PCI_TSM_TDISP_ERROR;
+}
+
+static void ptsm_error_leave(struct ptsm_pdev *pd, struct ptsm_dev *unused)
+{
+	__ptsm_enter_error(pd);
+}
+
 /**
- * ptsm_error_work() - leave RUN after the TSM reported TDISP ERROR
+ * ptsm_error_work() - leave RUN after the TSM reported TDISP ERROR: the
+ *	driver of a device in RUN is unbound and the device held, then it
+ *	enters ERROR
  * @work: &ptsm_pdev.error_work; the queuer took a context reference
  */
 void ptsm_error_work(struct work_struct *work)
 {
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev, error_work);
-	struct ptsm_pdev *owner = ptsm_slot_lock(pd);
 
-	if (!pd->dead && pd->devsec_tsm && atomic_read(&pd->error) &&
-	    pd->state != PCI_TSM_TDISP_ERROR)
-		__ptsm_enter_error(pd);
-	ptsm_slot_unlock(owner);
+	ptsm_leave_run(pd, NULL, ptsm_error_wants, ptsm_error_leave);
 	ptsm_pdev_put(pd);
+}
+
+static bool ptsm_release_wants(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	return !pd->dead && pd->devsec_tsm == tsm;
+}
+
+static void ptsm_release_leave(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	__ptsm_unlock(pd);
+}
+
+/**
+ * ptsm_devsec_release() - unlock @pd if devsec TSM @tsm locked it; the
+ *	driver of a device in RUN is unbound and the device held first
+ * @pd: a referenced context
+ * @tsm: a devsec TSM being unregistered, no longer live (verbs cannot
+ *	lock or accept through it any more)
+ *
+ * Context: process context, from the TSM's unregistration; no pci_tsm
+ * lock and not the device lock held.
+ */
+void ptsm_devsec_release(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	ptsm_leave_run(pd, tsm, ptsm_release_wants, ptsm_release_leave);
 }
 
 /**
@@ -462,19 +550,7 @@ int ptsm_pci_set_report_offset(struct pci_dev *pdev, u64 offset)
 
 PTSM_EXPORT(ptsm_pci_set_report_offset);
 
-/**
- * ptsm_pci_tdisp_error() - a devsec TSM reports that @pdev entered TDISP
- *	ERROR (a security-relevant change while LOCKED or RUN)
- * @pdev: the device
- *
- * The device stops counting as accepted at once (ptsm_dev_accepted() and
- * ptsm_mmio_classify() see it); its TEE MMIO is withdrawn shortly after
- * from a work item. Only unlock leaves ERROR. Ignored for a device that is
- * not locked.
- *
- * Context: any, including atomic (config-space accessors).
- */
-void ptsm_pci_tdisp_error(struct pci_dev *pdev)
+static void ptsm_report_error(struct pci_dev *pdev, bool now)
 {
 	struct ptsm_pdev *pd;
 
@@ -486,12 +562,52 @@ void ptsm_pci_tdisp_error(struct pci_dev *pdev)
 	if (!pd)
 		return;
 	atomic_set(&pd->error, 1);
-	WRITE_ONCE(pd->accepted, false);
+	if (now)
+		WRITE_ONCE(pd->accepted, false);
 	if (!queue_work(ptsm_wq, &pd->error_work))
 		ptsm_pdev_put(pd);
 }
 
+/**
+ * ptsm_pci_tdisp_error() - a devsec TSM reports that @pdev entered TDISP
+ *	ERROR (a security-relevant change while LOCKED or RUN)
+ * @pdev: the device
+ *
+ * A work item takes the device out of RUN: the driver bound to it is
+ * unbound first, while the device still counts as accepted (its remove()
+ * frees private memory and unmaps encrypted MMIO as it got them; in ERROR
+ * the device cannot reach private memory, where shared memory would
+ * expose what the driver still writes), the device is held, then it
+ * enters ERROR and its TEE MMIO is withdrawn. A new accept is refused
+ * from now on; only unlock leaves ERROR. Ignored for a device that is not
+ * locked.
+ *
+ * Context: any, including atomic (config-space accessors).
+ */
+void ptsm_pci_tdisp_error(struct pci_dev *pdev)
+{
+	ptsm_report_error(pdev, false);
+}
+
 PTSM_EXPORT(ptsm_pci_tdisp_error);
+
+/**
+ * ptsm_pci_shim_lost() - tsm_shim found a redirect @pdev relies on no
+ *	longer in force
+ * @pdev: an accepted device
+ *
+ * As ptsm_pci_tdisp_error(), except that the device stops counting as
+ * accepted at once: its DMA and MMIO are no longer private whatever
+ * pci_tsm says, so nothing may claim they are.
+ *
+ * Context: any, including atomic.
+ */
+void ptsm_pci_shim_lost(struct pci_dev *pdev)
+{
+	ptsm_report_error(pdev, true);
+}
+
+PTSM_EXPORT(ptsm_pci_shim_lost);
 
 /* ---- TDI bind, entered from a link TSM's own attributes ---- */
 

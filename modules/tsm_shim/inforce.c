@@ -195,7 +195,7 @@ static int shim_report_lost(struct device *dev, void *why)
 	envp[0] = "TSM_SHIM=lost";
 	envp[1] = NULL;
 	/* ORDER: not accepted (nothing private) before anyone hears of it */
-	ptsm_pci_tdisp_error(pdev);
+	ptsm_pci_shim_lost(pdev);
 	pci_err(pdev, "redirect not in force: %s; DMA and MMIO of this device are not private, it leaves RUN (TDISP ERROR)\n",
 		(const char *)why);
 	kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);

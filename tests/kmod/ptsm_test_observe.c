@@ -43,9 +43,14 @@
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 
+/* pci_tsm's query for the shims (ptsm/pci_tsm.h), taken with symbol_get() */
+bool ptsm_dev_accepted(struct device *dev);
+
 static DEFINE_MUTEX(obs_lock);
 static struct dentry *obs_dir;
 static char obs_out[1024];
+/* one line per remove() of the test driver (obs_lock) */
+static char obs_removed[2048];
 static bool (*obs_fdu)(struct device *dev);
 
 /* what the observing task saw the kernel do (written from kprobe handlers) */
@@ -203,6 +208,152 @@ static void obs_run(struct pci_dev *pdev)
 	obs_ioremap(&s, "msix", start, len);
 }
 
+/* ---- the test driver: holds coherent DMA and an iomap for its whole bind ---- */
+
+struct obs_drv {
+	void __iomem *bar0;
+	void *cpu;
+	dma_addr_t dma;
+	bool bar0_enc;		/* the probe's pci_iomap() was built encrypted */
+	bool cpu_shared;	/* dma-direct decrypted the held buffer */
+};
+
+/* what pci_tsm tells the shims; "-" without pci_tsm */
+static const char *obs_accepted(struct device *dev)
+{
+	bool (*acc)(struct device *dev) = symbol_get(ptsm_dev_accepted);
+	bool ret;
+
+	if (!acc)
+		return "-";
+	ret = acc(dev);
+	symbol_put(ptsm_dev_accepted);
+	return ret ? "1" : "0";
+}
+
+static int obs_drv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct obs_drv *d;
+	int ret;
+
+	d = devm_kzalloc(dev, sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_mem_regions(pdev, KBUILD_MODNAME);
+	if (ret)
+		goto err_disable;
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_release;
+
+	mutex_lock(&obs_lock);
+	atomic_set(&obs_enc, 0);
+	atomic_set(&obs_dec, 0);
+	WRITE_ONCE(obs_decrypted_addr, 0);
+	WRITE_ONCE(obs_task, current);
+	d->bar0 = pci_iomap(pdev, 0, 0);
+	d->cpu = dma_alloc_coherent(dev, SZ_4K, &d->dma, GFP_KERNEL);
+	WRITE_ONCE(obs_task, NULL);
+	d->bar0_enc = atomic_read(&obs_enc) && !atomic_read(&obs_dec);
+	d->cpu_shared = d->cpu && READ_ONCE(obs_decrypted_addr) == (unsigned long)d->cpu;
+	mutex_unlock(&obs_lock);
+	if (!d->bar0 || !d->cpu) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	pci_set_drvdata(pdev, d);
+	pci_info(pdev, "bound: held_bar0=%s held_coherent=%s accept=%s\n",
+		 d->bar0_enc ? "encrypted" : "plain",
+		 d->cpu_shared ? "shared" : "private", obs_accepted(dev));
+	return 0;
+
+err_free:
+	if (d->cpu)
+		dma_free_coherent(dev, SZ_4K, d->cpu, d->dma);
+	if (d->bar0)
+		pci_iounmap(pdev, d->bar0);
+err_release:
+	pci_release_mem_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/* Observe @pdev as obs_run() does, as one line appended to obs_removed. */
+static void obs_drv_record(struct pci_dev *pdev)
+{
+	static char line[sizeof(obs_out)];	/* obs_lock */
+	size_t len = strlen(obs_removed);
+	char *p;
+
+	lockdep_assert_held(&obs_lock);
+	obs_run(pdev);
+	/* "dev=DEV\\nk=v\\n..." -> "DEV accept=A k=v ..." */
+	scnprintf(line, sizeof(line), "%s accept=%s %s", pci_name(pdev),
+		  obs_accepted(&pdev->dev), obs_out + strcspn(obs_out, "\n") + 1);
+	for (p = line; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	strim(line);
+	pci_info(pdev, "remove: %s\n", line);
+	if (len + strlen(line) + 2 > sizeof(obs_removed))
+		len = 0;	/* full: start over, the tests clear it anyway */
+	scnprintf(obs_removed + len, sizeof(obs_removed) - len, "%s\n", line);
+}
+
+static void obs_drv_remove(struct pci_dev *pdev)
+{
+	struct obs_drv *d = pci_get_drvdata(pdev);
+
+	/* ORDER: observe first, while the mapping and the buffer are held */
+	scoped_guard(mutex, &obs_lock)
+		obs_drv_record(pdev);
+	dma_free_coherent(&pdev->dev, SZ_4K, d->cpu, d->dma);
+	pci_iounmap(pdev, d->bar0);
+	pci_release_mem_regions(pdev);
+	pci_disable_device(pdev);
+}
+
+/* the devsec sample functions (modules/devsec/devsec.h), by override only */
+static const struct pci_device_id obs_drv_ids[] = {
+	{ PCI_DEVICE_DRIVER_OVERRIDE(0x8086, 0xffff, PCI_ID_F_VFIO_DRIVER_OVERRIDE) },
+	{ }
+};
+
+static struct pci_driver obs_drv = {
+	.name = KBUILD_MODNAME,
+	.id_table = obs_drv_ids,
+	.probe = obs_drv_probe,
+	.remove = obs_drv_remove,
+};
+
+static ssize_t obs_removed_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	guard(mutex)(&obs_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, obs_removed,
+				       strlen(obs_removed));
+}
+
+static ssize_t obs_removed_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	guard(mutex)(&obs_lock);
+	obs_removed[0] = '\0';
+	return count;
+}
+
+static const struct file_operations obs_removed_fops = {
+	.owner = THIS_MODULE,
+	.read = obs_removed_read,
+	.write = obs_removed_write,
+	.llseek = default_llseek,
+};
+
 static ssize_t obs_write(struct file *file, const char __user *ubuf,
 			 size_t count, loff_t *ppos)
 {
@@ -257,12 +408,19 @@ static int __init obs_init(void)
 	}
 	obs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("run", 0600, obs_dir, NULL, &obs_fops);
-	return 0;
+	debugfs_create_file("removed", 0600, obs_dir, NULL, &obs_removed_fops);
+	ret = pci_register_driver(&obs_drv);
+	if (ret) {
+		debugfs_remove_recursive(obs_dir);
+		unregister_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
+	}
+	return ret;
 }
 module_init(obs_init);
 
 static void __exit obs_exit(void)
 {
+	pci_unregister_driver(&obs_drv);
 	debugfs_remove_recursive(obs_dir);
 	unregister_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
 }

@@ -42,6 +42,13 @@ struct ptsm_evidence_obj {
 int ptsm_evidence_publish(struct pci_dev *pdev,
 			  const struct ptsm_evidence_obj objs[PCI_TSM_EVIDENCE_TYPE_NR]);
 
+/*
+ * ptsm_pci_refresh_cancelled() - for a TSM's refresh op: is @pdev being
+ * removed? Then the refresh should end with -ENODEV rather than wait out
+ * its timeout (see ptsm_ops.refresh_cancel). Context: any.
+ */
+bool ptsm_pci_refresh_cancelled(struct pci_dev *pdev);
+
 /* ---- TEE MMIO, registered by devsec TSMs from their accept op ---- */
 
 /**
@@ -82,12 +89,21 @@ int ptsm_pci_set_report_offset(struct pci_dev *pdev, u64 offset);
  * ptsm_pci_tdisp_error() - report that @pdev entered TDISP ERROR
  * @pdev: a device locked through a devsec TSM
  *
- * For devsec TSMs (optional): the device stops counting as accepted at once
- * and its TEE MMIO is withdrawn shortly after; only unlock leaves ERROR.
+ * For devsec TSMs (optional): shortly after, from a work item, the driver
+ * of a device in RUN is unbound (while the device still counts as
+ * accepted), the device is held, it leaves RUN and its TEE MMIO is
+ * withdrawn; only unlock leaves ERROR.
  *
  * Context: any, including atomic.
  */
 void ptsm_pci_tdisp_error(struct pci_dev *pdev);
+
+/*
+ * ptsm_pci_shim_lost() - for tsm_shim: a redirect @pdev relies on is no
+ * longer in force. As ptsm_pci_tdisp_error(), but the device stops
+ * counting as accepted at once. Context: any, including atomic.
+ */
+void ptsm_pci_shim_lost(struct pci_dev *pdev);
 
 /* ---- TDI bind and guest requests, entered from a link TSM's own sysfs ---- */
 

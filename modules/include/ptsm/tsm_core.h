@@ -63,14 +63,21 @@ struct ptsm_devsec_ops {
  * @refresh: optional, either mode; refresh the signed MEASUREMENTS of
  *	@pdev over @nonce and publish them (ptsm_evidence_publish()) before
  *	returning 0. -EOPNOTSUPP when it cannot, -ETIMEDOUT on timeout.
- *	Never publish evidence signed over another nonce.
- *	Context: may sleep; no pci_tsm lock held.
+ *	Never publish evidence signed over another nonce. A refresh that
+ *	waits should also end (-ENODEV) once ptsm_pci_refresh_cancelled()
+ *	is true for @pdev, checked when woken by @refresh_cancel.
+ *	Context: may sleep; pci_tsm holds the slot lock of @pdev.
+ * @refresh_cancel: optional, with @refresh: @pdev is being removed, wake a
+ *	@refresh of it that waits (it then sees ptsm_pci_refresh_cancelled()).
+ *	Context: may sleep; no lock of @pdev's slot held; the TSM stays
+ *	registered until it returns.
  */
 struct ptsm_ops {
 	struct ptsm_link_ops link;
 	struct ptsm_devsec_ops devsec;
 	int (*refresh)(struct ptsm_dev *tsm, struct pci_dev *pdev,
 		       const u8 *nonce, size_t nonce_len);
+	void (*refresh_cancel)(struct ptsm_dev *tsm, struct pci_dev *pdev);
 };
 
 enum ptsm_pci_mode {

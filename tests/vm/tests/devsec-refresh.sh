@@ -5,7 +5,8 @@
 # -> its errno, an answer over another nonce or garbage -> EPROTO, an
 # answer with a wrong id -> ETIMEDOUT (nothing published in either case),
 # a good answer -> a new generation whose MEASUREMENTS carries the nonce
-# while CERT0/VCA (and REPORT for a locked function) stay the same.
+# while CERT0/VCA (and REPORT for a locked function) stay the same. A
+# removal of the device ends its refresh (ENODEV) instead of waiting.
 # Needs the fixtures and tools of tests/tools (ptsm-nl, devsec-responder).
 # vm: timeout=180
 . /ptsm/tests/devsec-lib.sh
@@ -15,7 +16,7 @@ F=/ptsm/fixtures/p384/good
 command -v ptsm-nl >/dev/null || fail "ptsm-nl not in the VM"
 command -v devsec-responder >/dev/null || fail "devsec-responder not in the VM"
 
-EOPNOTSUPP=95 ETIMEDOUT=110 EPROTO=71 EPERM=1 ENXIO=6
+EOPNOTSUPP=95 ETIMEDOUT=110 EPROTO=71 EPERM=1 ENXIO=6 ENODEV=19
 
 nonce() {
 	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
@@ -139,5 +140,34 @@ expect_errno EINVAL $TMO 0
 expect_eq 2000 "$(cat $TMO)" "responder_timeout_ms after refused writes"
 expect_ok $TMO 60000
 expect_ok $TMO 2000
+
+# a hot-remove does not wait out a refresh of the device being removed:
+# the refresh ends with ENODEV, the removal returns well before the
+# responder's timeout
+expect_ok $TMO 30000
+rm -f /tmp/ready /tmp/resp.log
+devsec-responder --tsm "${DEVSEC#tsm}" --ready-file /tmp/ready --verbose \
+	--fixture $F --delay-ms 60000 2> /tmp/resp.log &
+RESP=$!
+wait_for /tmp/ready
+(refresh $EP1F1 "$(nonce)" /tmp/e2 > /tmp/rc2) &
+RPID=$!
+i=0
+until grep -q "request .* for $EP1F1" /tmp/resp.log; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the refresh of $EP1F1 never reached the responder"
+	usleep 100000
+done
+t0=$(date +%s)
+echo 1 > $PCI/$EP1F1/remove
+t1=$(date +%s)
+wait $RPID
+log "removal during a refresh took $((t1 - t0)) s (responder timeout 30 s)"
+[ $((t1 - t0)) -le 5 ] || fail "the removal waited $((t1 - t0)) s for the refresh"
+expect_eq $ENODEV "$(cat /tmp/rc2)" "refresh of a device being removed ($(cat /tmp/nlerr))"
+stop_responder
+expect_ok $TMO 2000
+echo 1 > /sys/bus/pci/rescan
+wait_for $PCI/$EP1F1/tsm/lock
 ptsm_unload_all
 exit 0
