@@ -6,8 +6,10 @@
 #ifndef VD_TESTS_MOCKTREE_H
 #define VD_TESTS_MOCKTREE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,6 +33,31 @@ static inline void mock_put(const char *root, const char *rel, const void *data,
 static inline void mock_puts(const char *root, const char *rel, const char *text)
 {
 	mock_put(root, rel, text, strlen(text));
+}
+
+/*
+ * The daemon under test reads sysfs below @root and kernel uevents (no
+ * udevd); SIGTERM stays blocked as manager_new() blocks it, so that one
+ * sent before the daemon's loop runs stays pending.
+ */
+static inline void mock_daemon_env(const char *root)
+{
+	sigset_t ss;
+
+	setenv("TSM_SYSFS_ROOT", root, 1);
+	setenv("TSM_UDEV_SOURCE", "kernel", 1);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+}
+
+/* Removes the temporary tree; 0 or -1 (a cmocka group teardown's result) */
+static inline int mock_tree_remove(const char *root)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 /*

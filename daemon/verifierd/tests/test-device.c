@@ -69,7 +69,6 @@ static void attr(int i, const char *name, char *buf, size_t len)
 static int setup_tree(void **state)
 {
 	char p[1024], bdf[32];
-	sigset_t ss;
 	int i;
 
 	(void)state;
@@ -89,21 +88,14 @@ static int setup_tree(void **state)
 	puts_file("etc/tsm-verifierd.conf", p);
 	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", root);
-	setenv("TSM_SYSFS_ROOT", root, 1);
-	setenv("TSM_UDEV_SOURCE", "kernel", 1);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
+	mock_daemon_env(root);
 	return 0;
 }
 
 static int teardown_tree(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return mock_tree_remove(root);
 }
 
 static struct manager *new_manager(void)

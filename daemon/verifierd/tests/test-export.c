@@ -73,7 +73,6 @@ static void reset_devices(void)
 static int setup_tree(void **state)
 {
 	char bdf[32];
-	sigset_t ss;
 	int i;
 
 	(void)state;
@@ -90,21 +89,14 @@ static int setup_tree(void **state)
 	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", root);
 	snprintf(outdir, sizeof(outdir), "%s/export", root);
-	setenv("TSM_SYSFS_ROOT", root, 1);
-	setenv("TSM_UDEV_SOURCE", "kernel", 1);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
+	mock_daemon_env(root);
 	return 0;
 }
 
 static int teardown_tree(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return mock_tree_remove(root);
 }
 
 static void clear_outdir(void)

@@ -96,11 +96,8 @@ static int setup_tree(void **state)
 
 static int teardown_tree(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return mock_tree_remove(root);
 }
 
 static void test_valid_bdf(void **state)

@@ -68,7 +68,6 @@ static void reset_devices(void)
 static int setup_tree(void **state)
 {
 	char p[1024];
-	sigset_t ss;
 	int i;
 
 	(void)state;
@@ -87,22 +86,14 @@ static int setup_tree(void **state)
 	snprintf(conf, sizeof(conf), "%s/etc/tsm-verifierd.conf", root);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", root);
 	snprintf(statefile, sizeof(statefile), "%s/state/state.json", root);
-	setenv("TSM_SYSFS_ROOT", root, 1);
-	setenv("TSM_UDEV_SOURCE", "kernel", 1);
-	/* as manager_new() does; a SIGTERM sent before it must stay pending */
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
+	mock_daemon_env(root);
 	return 0;
 }
 
 static int teardown_tree(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return mock_tree_remove(root);
 }
 
 static struct manager *new_manager(bool once)
