@@ -99,6 +99,19 @@ kb() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$1/status
 }
 
+# maps PID WHAT: where the daemon's resident memory is, one "BENCH
+# footprint_map" line per file (or [heap], [stack], anonymous) of 32 KiB
+# or more: RSS and the anonymous (private, written) part of it
+maps() {
+	awk -v what="$2" '
+		/^[0-9a-f]+-[0-9a-f]+ / { n = $6; sub(/.*\//, "", n); if (n == "") n = "anon" }
+		/^Rss:/ { rss[n] += $2 }
+		/^Anonymous:/ { an[n] += $2 }
+		END { for (n in rss) if (rss[n] >= 32)
+			printf "BENCH footprint_map at=%s map=%s rss_kb=%d anon_kb=%d\n", what, n, rss[n], an[n] }
+	' /proc/$1/smaps | sort -t= -k4 -n -r
+}
+
 old_printk=$(cut -f1 /proc/sys/kernel/printk)
 cleanup() {
 	echo "$old_printk" > /proc/sys/kernel/printk
@@ -221,6 +234,7 @@ rm -f $DSOCK $TSMETC/state/state.json
 daemon_start
 sleep 2
 echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l)"
+maps $DPID floor
 daemon_stop
 
 # Repetition r of every size runs before repetition r + 1 of any: the
@@ -255,6 +269,7 @@ if [ "$FOOT" != 0 ]; then
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
 	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (')"
+	maps $DPID decided
 	w=1 win=$((IDLE / 6))
 	while [ $w -le 6 ]; do
 		c0=$(cpu_ns $DPID) v0=$(ctxsw $DPID)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,6 +485,13 @@ static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
 		job_unref(job);
 	}
 	jobs_dispatch(m);
+	/*
+	 * A burst is over (nothing running or queued): give the pages its
+	 * evidence buffers and parsed chains left free back to the kernel,
+	 * so that the idle daemon does not keep the burst's footprint.
+	 */
+	if (!m->running && !m->queue_head)
+		malloc_trim(0);
 	return 0;
 }
 
