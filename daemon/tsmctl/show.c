@@ -10,9 +10,12 @@ static const char show_usage[] =
 	"Usage: tsmctl show [--json] DEVICE\n"
 	"Show a device's decision and a summary of its evidence: objects and their\n"
 	"SHA-256, certificate subjects and fingerprints, measurement values, TDISP\n"
-	"report ranges. With the daemon running this is the evidence it judged;\n"
-	"without it tsmctl reads the published evidence itself over netlink.\n\n"
-	"  --json   print the device object, evidence summary under \"evidence\"\n";
+	"report ranges, then the device's history: its last 16 decisions and\n"
+	"recovery events (time, event and cause, generation, decision, reason).\n"
+	"With the daemon running this is the evidence it judged; without it tsmctl\n"
+	"reads the published evidence itself over netlink (and has no history).\n\n"
+	"  --json   print the device object, evidence summary under \"evidence\",\n"
+	"           history under \"history\"\n";
 
 int cmd_show(int argc, char **argv)
 {

@@ -71,6 +71,8 @@ const char *ctl_state_dir(void);
 void print_device_line_header(void);
 void print_device_line(struct json_object *d);
 void print_device_full(struct json_object *d);
+/* watch: a recovery uevent the daemon heard ({"event":"recovery",...}) */
+void print_recovery_line(struct json_object *ev);
 void print_json(struct json_object *o);
 
 #endif /* TSMCTL_H */
