@@ -15,6 +15,7 @@
  *   {"cmd":"revoke","device":DEV} -> {"ok":true,"device":{...}}
  *   {"cmd":"reload"}              -> {"ok":true} or {"ok":false,"error":...}
  *   {"cmd":"watch"}               -> {"ok":true}, then {"event":"decision",...}
+ *                                    and {"event":"recovery",...}
  * Errors: {"ok":false,"error":TEXT,"errno":N}. A client that does not read
  * its events is dropped rather than allowed to block the loop.
  */

@@ -8,6 +8,11 @@
  *   accept -> drivers_probe; deny -> unlock, stay held and unbound.
  * Host role (a link TSM and tsm/connect on PF0): connect -> job -> keep
  *   the connection, or disconnect on deny.
+ * Recovery (pci_tsm's PCI_TSM_EVENT uevents, device_recovery): left-run
+ *   -> held; reaccepted -> the published evidence must match the record
+ *   of what was accepted, else revoke; needs-decision -> the guest
+ *   pipeline again, then recovery_judge() against that record (same
+ *   evidence, an SVN update a rule allows, never a downgrade).
  *
  * Every run carries the device's sequence number. Removal, a new add at
  * the same address, a timeout, an administrator's decision or a reload

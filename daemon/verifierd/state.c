@@ -11,6 +11,10 @@
  * the same identity, judged under the same configuration, policy and
  * trust anchors (policy digest). Everything else is re-derived from sysfs.
  * It is never used to accept anything: RUN is the kernel's.
+ * It also carries what outlives a decision: each device's history, the
+ * record of the evidence last accepted and a recovery being decided
+ * (state_restore_history, for a device of the same identity), so that a
+ * restart neither forgets a downgrade nor the history `tsmctl show` prints.
  *
  * Writes are batched. The file holds every device, so writing it on every
  * decision made a fan-out of n devices cost O(n^2) (2n rewrites of n
