@@ -416,24 +416,34 @@ static void start_recheck(struct manager *m, struct vd_device *d)
  */
 static void reaccept_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
 {
-	char why[TSM_REASON_MAX], cause[sizeof(d->recovery)];
+	char why[TSM_REASON_MAX - 64], cause[sizeof(d->recovery)];
+	bool policy_ok = v->ok && v->target != TSM_TARGET_DENY;
+	bool audit = v->ok && !policy_ok && m->cfg.mode == TSM_MODE_AUDIT;
 
 	snprintf(cause, sizeof(cause), "%s", d->recovery);
-	if (!v->ok || v->target == TSM_TARGET_DENY || !v->rec.valid) {
+	/* an administrator's accept is not the policy's to take back */
+	if (!v->ok || !v->rec.valid || (!policy_ok && !audit && !d->admin)) {
 		log_warning("%s: re-accepted by the kernel after %s, but the daemon does not accept it: revoking",
 			    d->bdf, cause);
-		revoke_device(m, d, v->rule, v->check, v->reason);
+		revoke_device(m, d, v->rule, v->check[0] ? v->check : "recovery", v->reason);
 		return;
 	}
-	if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
-		log_warning("%s: re-accepted by the kernel after %s, but not with the evidence the daemon accepted: %s",
-			    d->bdf, cause, why);
-		revoke_device(m, d, v->rule, "recovery.changed", why);
-		return;
+	if (d->accepted.valid) {
+		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
+			log_warning("%s: re-accepted by the kernel after %s, but not with the evidence the daemon accepted: %s",
+				    d->bdf, cause, why);
+			revoke_device(m, d, v->rule, "recovery.changed", why);
+			return;
+		}
+	} else {
+		/* nothing of its own to compare with (kept, or a lost record) */
+		snprintf(why, sizeof(why), "%.400s", d->admin ? "accepted by the administrator" :
+			 v->reason);
 	}
 	d->accepted = v->rec;
-	set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "kernel re-accepted after %s: same evidence",
-		     cause);
+	set_decision(m, d, VD_ACCEPTED, d->admin ? "admin" : v->rule, v->check,
+		     "kernel re-accepted after %s: %s%s", cause,
+		     audit && !d->admin ? "mode = audit, would have revoked: " : "", why);
 	d->recovery[0] = '\0';
 	if (d->state == TSM_TDISP_RUN && !sysfs_dev_driver_bound(d->bdf) &&
 	    sysfs_probe_driver(d->bdf) < 0)
@@ -444,7 +454,7 @@ static void recheck_done(struct manager *m, struct vd_device *d, const struct vd
 {
 	const struct vd_verdict *v = &job->v;
 
-	if (job->nonce_from_evidence && d->recovery[0] && d->accepted.valid) {
+	if (job->nonce_from_evidence && d->recovery[0]) {
 		reaccept_done(m, d, v);
 		return;
 	}

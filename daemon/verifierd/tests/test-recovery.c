@@ -484,6 +484,33 @@ static void test_kernel_reaccepted(void **state)
 	manager_free(m);
 }
 
+/* A re-accept on evidence other than what the daemon accepted is revoked. */
+static void test_kernel_reaccepted_other_evidence(void **state)
+{
+	static const uint8_t knonce[32] = { 0x77 };
+	struct manager *m = accepted_at_start(RULE_HEAD "target = accept\n");
+	struct vd_device *d = dev(m, DEV);
+
+	(void)state;
+	kernel_left_run(DEV);
+	uevent(m, DEV, "left-run", "suspend", "");
+	mock_firmware("fw", "cfg 2", 5);
+	pthread_mutex_lock(&mk.lock);
+	mock_sign(knonce);
+	mk.gen++;
+	put_gen(DEV, mk.gen);
+	pthread_mutex_unlock(&mk.lock);
+	mock_puts(root, A(DEV, "tsm/lock"), "tsm1\n");
+	mock_puts(root, A(DEV, "tsm/accept"), "1\n");
+	uevent(m, DEV, "reaccepted", "suspend", "");
+	settle(m);
+	assert_int_equal(d->decision, VD_DENIED);
+	assert_string_equal(d->check, "recovery.changed");
+	assert_string_equal(d->reason, "revoked: measurement 2 changed");
+	assert_string_equal(get(A(DEV, "tsm/unlock")), "tsm1");
+	manager_free(m);
+}
+
 /* An administrator's deny stands over a recovery. */
 static void test_admin_deny_stands(void **state)
 {
@@ -687,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_svn_up_without_rule_denied),
 		cmocka_unit_test(test_svn_down_denied),
 		cmocka_unit_test(test_kernel_reaccepted),
+		cmocka_unit_test(test_kernel_reaccepted_other_evidence),
 		cmocka_unit_test(test_admin_deny_stands),
 		cmocka_unit_test(test_history_bounded_and_persisted),
 		cmocka_unit_test(test_reload_judges_kept),
