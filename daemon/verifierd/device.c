@@ -768,7 +768,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	if (d) {
 		/* an add without the remove we should have seen: start over */
 		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
-			snprintf(d->recovery, sizeof(d->recovery), "unseen");
+			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
 		free(d->summary);
 		d->summary = NULL;
