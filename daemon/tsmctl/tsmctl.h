@@ -61,6 +61,8 @@ const char *jget_str(struct json_object *o, const char *key);
 long long jget_int(struct json_object *o, const char *key);
 
 /* offline.c: what tsmctl can do without the daemon */
+/* the history the state file recorded for |bdf| (a new reference), or NULL */
+struct json_object *offline_history(const char *bdf);
 struct json_object *offline_device(const char *bdf);	/* list-style object or NULL */
 struct json_object *offline_list(void);
 /* Evidence summary read directly over netlink (no nonce); NULL + message on error. */

@@ -46,7 +46,7 @@
 #define VD_HISTORY_MAX		16
 #define VD_HIST_REASON_MAX	200
 /* measurement blocks compared one by one across a recovery; the rest as one digest */
-#define VD_REC_MEAS_MAX		24
+#define VD_REC_MEAS_MAX		16
 
 enum vd_decision {
 	VD_NONE = 0,

@@ -534,6 +534,32 @@ static void test_admin_deny_stands(void **state)
 	manager_free(m);
 }
 
+/* `tsmctl show` without the daemon prints the history of the state file. */
+static void offline_show_has(const char *reason)
+{
+	const char *ctl = getenv("VD_TSMCTL");
+	char cmd[1024], line[512];
+	bool history = false, found = false;
+	FILE *p;
+
+	if (!ctl)
+		return;		/* run outside check-verifierd */
+	snprintf(cmd, sizeof(cmd),
+		 "TSM_SYSFS_ROOT='%s' '%s' --socket '%s/none.sock' --config '%s' show " DEV
+		 " 2>/dev/null", root, ctl, root, conf);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		if (!strncmp(line, "History", 7))
+			history = true;
+		else if (history && strstr(line, reason) && strstr(line, "needs-decision aer"))
+			found = true;
+	}
+	pclose(p);
+	assert_true(history);
+	assert_true(found);
+}
+
 /*
  * The history is bounded (the oldest go) and survives a restart, with
  * the record of the accepted evidence: a downgrade after the restart is
@@ -560,6 +586,7 @@ static void test_history_bounded_and_persisted(void **state)
 	json_object_put(o);
 	assert_int_equal(state_flush(m), 0);
 	manager_free(m);
+	offline_show_has(last);
 
 	/* restart: the device is still in RUN with the same generation */
 	m = start();
