@@ -1435,6 +1435,14 @@ void device_recovery(struct manager *m, const char *bdf, const struct vd_recover
 	if (ev->cause[0] || !d->recovery[0])
 		snprintf(d->recovery, sizeof(d->recovery), "%s", ev->cause[0] ? ev->cause : "unknown");
 	device_abort(d);
+	/*
+	 * As a new device: from UNLOCKED. pci_tsm leaves the function in
+	 * TDISP ERROR (never), LOCKED with evidence of its own
+	 * (evidence-changed) or unlocked; neither ERROR nor the kernel's
+	 * evidence is a start for the daemon's own run.
+	 */
+	if (!d->host_role && d->state != TSM_TDISP_UNLOCKED && d->state != TSM_TDISP_NONE)
+		release_tdi(m, d);
 	if (d->admin && d->accepted.valid) {
 		/* accepted by the administrator: the same evidence is, nothing else */
 		if (admin_accept(m, d, err, sizeof(err)) < 0) {

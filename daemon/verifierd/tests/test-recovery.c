@@ -359,6 +359,25 @@ static void test_same_evidence_after_reset(void **state)
 	manager_free(m);
 }
 
+/* pci_tsm leaves the function in TDISP ERROR (never): the daemon unlocks it first. */
+static void test_from_error(void **state)
+{
+	struct manager *m = accepted_at_start(RULE_HEAD "target = accept\n");
+	struct vd_device *d = dev(m, DEV);
+
+	(void)state;
+	mock_puts(root, A(DEV, "tsm/accept"), "0\n");	/* ERROR: locked, not accepted */
+	mock_puts(root, A(DEV, "tsm/unlock"), "");
+	uevent(m, DEV, "left-run", "error", "");
+	uevent(m, DEV, "needs-decision", "error", "never");
+	assert_string_equal(get(A(DEV, "tsm/unlock")), "tsm1");
+	settle(m);
+	assert_int_equal(d->decision, VD_ACCEPTED);
+	assert_string_equal(d->reason, "revalidated after error: same evidence");
+	assert_string_equal(get(A(DEV, "tsm/accept")), "1");
+	manager_free(m);
+}
+
 static void test_measurement_changed_denied(void **state)
 {
 	struct manager *m = accepted_at_start(RULE_HEAD "target = accept\n");
@@ -736,6 +755,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_evidence_after_reset),
+		cmocka_unit_test(test_from_error),
 		cmocka_unit_test(test_measurement_changed_denied),
 		cmocka_unit_test(test_svn_up_accepted_by_rule),
 		cmocka_unit_test(test_svn_up_without_rule_denied),
