@@ -7,7 +7,7 @@
 # (echo 1 > reset: the PCI core's own reset path) ends with pci_tsm's
 # left-run and needs-decision uevents and the daemon decides:
 #  1. same evidence: accepted again ("revalidated after reset: same
-#     evidence"), back in RUN (trust_level 3) with devsec_pci bound;
+#     evidence"), back in RUN (trust_level 3), devsec_pci binds again;
 #     `tsmctl watch` printed the recovery events, `tsmctl show` lists them
 #     in the history;
 #  2. a firmware update (measurement 1 changed, SVN + 1) under the
@@ -55,10 +55,19 @@ reset_ep0() {
 	done
 }
 
+# expect_in_run WHEN: accepted, in RUN, and devsec_pci binds it. pci_tsm's
+# hold replaced the driver_override that chose devsec_pci when the device
+# left RUN (so that it cannot bind before the device is verified anew); an
+# administrator sets it again, and the PCI core probes it (as the daemon's
+# drivers_probe does for a driver that matches by id).
 expect_in_run() {
 	expect_eq accepted "$(decision $EP0)" "$EP0 decision $1"
 	expect_eq 1 "$(cat $PCI/$EP0/tsm/accept)" "$EP0 tsm/accept $1"
 	expect_eq 3 "$(cat $PCI/$EP0/tsm/trust_level)" "$EP0 trust_level $1"
+	if [ "$(drv $EP0)" != devsec_pci ]; then
+		echo devsec_pci > "$PCI/$EP0/driver_override" || fail "driver_override of $EP0 $1"
+		echo $EP0 > /sys/bus/pci/drivers_probe 2>/dev/null
+	fi
 	wait_for $PCI/$EP0/driver 10
 	expect_eq devsec_pci "$(drv $EP0)" "$EP0 driver $1"
 }
