@@ -9,7 +9,9 @@
 #  1. same evidence: accepted again ("revalidated after reset: same
 #     evidence"), back in RUN (trust_level 3), devsec_pci binds again;
 #     `tsmctl watch` printed the recovery events, `tsmctl show` lists them
-#     in the history;
+#     in the history; then with tsm/reaccept = same-evidence pci_tsm
+#     re-accepts in the kernel and the daemon confirms it ("kernel
+#     re-accepted after reset: same evidence");
 #  2. a firmware update (measurement 1 changed, SVN + 1) under the
 #     fixture's rule, which has measurement.svn-min: accepted;
 #  3. back to the old SVN (a downgrade, still above svn-min): denied,
@@ -129,6 +131,17 @@ grep -q "needs-decision reset .*accepted .*revalidated after reset: same evidenc
 n=$(tsmctl show --json $EP0 | grep -c '"event"')
 [ "$n" -ge 3 ] || fail "tsmctl show --json has $n history entries, not 3 or more"
 log "same evidence after a reset: accepted again, history and watch show it"
+
+# 1b. same-evidence: pci_tsm re-accepts in the kernel, the daemon agrees
+echo same-evidence > $PCI/$EP0/tsm/reaccept || fail "tsm/reaccept = same-evidence"
+before=$(grep -c "$EP0: reaccepted (cause reset" $DLOG)
+echo 1 > $PCI/$EP0/reset || fail "function reset of $EP0 (same-evidence)"
+wait_reason $EP0 "^kernel re-accepted after reset: same evidence\$"
+[ "$(grep -c "$EP0: reaccepted (cause reset" $DLOG)" -gt "$before" ] ||
+	fail "no reaccepted uevent reached the daemon"
+expect_in_run "after a reset re-accepted by the kernel"
+echo never > $PCI/$EP0/tsm/reaccept || fail "tsm/reaccept = never"
+log "same-evidence: re-accepted by the kernel, confirmed by the daemon"
 
 # 2. a firmware update: measurement 1 changed, SVN up; the rule has svn-min
 responder_start good --svn $((S + 1)) --measurement "1=@pci-tsm fixture firmware 2.0"
