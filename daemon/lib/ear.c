@@ -80,6 +80,10 @@ static const struct {
 	{ "vca", TSM_EAR_INSTANCE_IDENTITY, TSM_AR_UNEXPECTED_EVIDENCE, false },
 	{ "measurement.value", TSM_EAR_EXECUTABLES, TSM_AR_UNRECOGNIZED_RUNTIME, false },
 	{ "measurement.svn", TSM_EAR_EXECUTABLES, TSM_AR_UNSAFE, false },
+	/* after an exit from RUN (tsm-verifierd(8) RECOVERY) */
+	{ "recovery.downgrade", TSM_EAR_EXECUTABLES, TSM_AR_UNSAFE, false },
+	{ "recovery.changed", TSM_EAR_EXECUTABLES, TSM_AR_UNRECOGNIZED_RUNTIME, false },
+	{ "recovery", TSM_EAR_INSTANCE_IDENTITY, TSM_AR_UNEXPECTED_EVIDENCE, false },
 	{ "report.require", TSM_EAR_CONFIGURATION, TSM_AR_UNSAFE, false },
 	{ "report.forbid", TSM_EAR_CONFIGURATION, TSM_AR_UNSAFE, false },
 	{ "report", TSM_EAR_CONFIGURATION, TSM_AR_CONTRAINDICATED, false },

@@ -95,6 +95,16 @@ struct json_object *offline_device(const char *bdf)
 	return o;
 }
 
+struct json_object *offline_history(const char *bdf)
+{
+	struct json_object *rec = state_record(bdf), *h;
+
+	if (!rec || !json_object_object_get_ex(rec, "history", &h) ||
+	    !json_object_is_type(h, json_type_array))
+		return NULL;
+	return json_object_get(h);
+}
+
 static int add_one(const char *bdf, void *data)
 {
 	struct json_object *o = offline_device(bdf);

@@ -2,6 +2,7 @@
 /* Human-readable output of tsmctl. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tsmctl.h"
 
@@ -94,6 +95,45 @@ static void print_evidence(struct json_object *ev)
 	}
 }
 
+/* "2026-12-07 01:02:03" (UTC) of a CLOCK_REALTIME time in microseconds */
+static const char *usec_time(long long usec, char *buf, size_t len)
+{
+	time_t t = usec / 1000000;
+	struct tm tm;
+
+	if (usec <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void print_history(struct json_object *h)
+{
+	size_t i, n = json_object_array_length(h);
+
+	if (!n)
+		return;
+	printf("History (oldest first, UTC):\n");
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(h, i);
+		char when[32], ev[48];
+
+		snprintf(ev, sizeof(ev), "%s%s%s", jget_str(e, "event"),
+			 jget_str(e, "cause")[0] ? " " : "", jget_str(e, "cause"));
+		printf("  %s  %-20s gen %-4lld %-9s %s\n",
+		       usec_time(jget_int(e, "time_usec"), when, sizeof(when)), ev,
+		       jget_int(e, "generation"), jget_str(e, "decision"), jget_str(e, "reason"));
+	}
+}
+
+void print_recovery_line(struct json_object *ev)
+{
+	printf("%-14s %-11s %-9s %-9s %-16s %s%s%s\n", jget_str(ev, "device"), "-", "-",
+	       jget_str(ev, "kind"), "-", jget_str(ev, "cause")[0] ? "cause " : "",
+	       jget_str(ev, "cause"), "");
+	if (jget_str(ev, "why")[0])
+		printf("%-14s %-11s %-9s %-9s %-16s why %s\n", "", "", "", "", "", jget_str(ev, "why"));
+}
+
 void print_device_full(struct json_object *d)
 {
 	struct json_object *v;
@@ -107,6 +147,14 @@ void print_device_full(struct json_object *d)
 	if (jget_str(d, "check")[0])
 		printf("Check:        %s\n", jget_str(d, "check"));
 	printf("Generation:   %lld\n", jget_int(d, "generation"));
+	if (jget_str(d, "recovery")[0])
+		printf("Recovery:     deciding after %s (compared with the evidence last accepted)\n",
+		       jget_str(d, "recovery"));
+	if (json_object_object_get_ex(d, "accepted_evidence", &v) && v &&
+	    json_object_object_get_ex(v, "svn", NULL))
+		printf("Accepted SVN: %lld\n", jget_int(v, "svn"));
 	if (json_object_object_get_ex(d, "evidence", &v) && v)
 		print_evidence(v);
+	if (json_object_object_get_ex(d, "history", &v) && v)
+		print_history(v);
 }

@@ -10,9 +10,13 @@ static const char show_usage[] =
 	"Usage: tsmctl show [--json] DEVICE\n"
 	"Show a device's decision and a summary of its evidence: objects and their\n"
 	"SHA-256, certificate subjects and fingerprints, measurement values, TDISP\n"
-	"report ranges. With the daemon running this is the evidence it judged;\n"
-	"without it tsmctl reads the published evidence itself over netlink.\n\n"
-	"  --json   print the device object, evidence summary under \"evidence\"\n";
+	"report ranges, then the device's history: its last 16 decisions and\n"
+	"recovery events (time, event and cause, generation, decision, reason).\n"
+	"With the daemon running this is the evidence it judged; without it tsmctl\n"
+	"reads the published evidence itself over netlink, and the history from\n"
+	"the daemon's state file.\n\n"
+	"  --json   print the device object, evidence summary under \"evidence\",\n"
+	"           history under \"history\"\n";
 
 int cmd_show(int argc, char **argv)
 {
@@ -33,7 +37,7 @@ int cmd_show(int argc, char **argv)
 		json_object_object_get_ex(reply, "device", &dev);
 		json_object_get(dev);
 	} else if (r < 0) {
-		struct json_object *ev;
+		struct json_object *ev, *hist;
 
 		fprintf(stderr, "tsmctl: daemon not reachable (%s): reading the evidence directly\n",
 			strerror(-r));
@@ -42,6 +46,9 @@ int cmd_show(int argc, char **argv)
 			fprintf(stderr, "tsmctl: %s: not a TEE-capable PCI device\n", argv[i]);
 			return EXIT_REFUSED;
 		}
+		hist = offline_history(argv[i]);
+		if (hist)
+			json_object_object_add(dev, "history", hist);
 		ev = offline_evidence(argv[i], err, sizeof(err));
 		if (ev)
 			json_object_object_add(dev, "evidence", ev);

@@ -61,6 +61,8 @@ const char *jget_str(struct json_object *o, const char *key);
 long long jget_int(struct json_object *o, const char *key);
 
 /* offline.c: what tsmctl can do without the daemon */
+/* the history the state file recorded for |bdf| (a new reference), or NULL */
+struct json_object *offline_history(const char *bdf);
 struct json_object *offline_device(const char *bdf);	/* list-style object or NULL */
 struct json_object *offline_list(void);
 /* Evidence summary read directly over netlink (no nonce); NULL + message on error. */
@@ -71,6 +73,8 @@ const char *ctl_state_dir(void);
 void print_device_line_header(void);
 void print_device_line(struct json_object *d);
 void print_device_full(struct json_object *d);
+/* watch: a recovery uevent the daemon heard ({"event":"recovery",...}) */
+void print_recovery_line(struct json_object *ev);
 void print_json(struct json_object *o);
 
 #endif /* TSMCTL_H */

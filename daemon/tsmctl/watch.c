@@ -8,9 +8,13 @@
 
 static const char watch_usage[] =
 	"Usage: tsmctl watch [--json]\n"
-	"Print every decision of the daemon as it is made, one per line, until\n"
-	"interrupted or the daemon stops (exit status 1 then).\n\n"
-	"  --json   one JSON object per line (the keys of `list --json` plus \"event\")\n";
+	"Print every decision of the daemon as it is made, one per line, and the\n"
+	"recovery events of the kernel it hears (left-run, reaccepted,\n"
+	"needs-decision, with their cause), until interrupted or the daemon stops\n"
+	"(exit status 1 then).\n\n"
+	"  --json   one JSON object per line: a decision has the keys of `list --json`\n"
+	"           and \"event\":\"decision\"; a recovery event \"event\":\"recovery\",\n"
+	"           \"device\", \"kind\", \"cause\", \"why\" (needs-decision), \"generation\"\n";
 
 int cmd_watch(int argc, char **argv)
 {
@@ -50,6 +54,8 @@ int cmd_watch(int argc, char **argv)
 	while ((r = ctl_recv(fd, &ans)) == 0) {
 		if (json)
 			printf("%s\n", json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PLAIN));
+		else if (!strcmp(jget_str(ans, "event"), "recovery"))
+			print_recovery_line(ans);
 		else
 			print_device_line(ans);
 		json_object_put(ans);

@@ -2,7 +2,8 @@
 /*
  * One structured journal record per decision. Fields: TSM_DEVICE,
  * TSM_VENDOR, TSM_DEVICE_ID, TSM_STATE, TSM_DECISION, TSM_RULE, TSM_CHECK,
- * TSM_REASON, TSM_GENERATION, TSM_POLICY_DIGEST, TSM_EVIDENCE_SHA256_<TYPE>
+ * TSM_REASON, TSM_GENERATION, TSM_POLICY_DIGEST, TSM_EVENT, TSM_RECOVERY_CAUSE
+ * (after an exit from RUN), TSM_EVIDENCE_SHA256_<TYPE>
  * per judged object, and a human-readable MESSAGE. Without a journal (initramfs, VM tests)
  * or in the foreground the same line goes to stderr.
  */
@@ -19,7 +20,7 @@
 #include "log.h"
 #include "manager.h"
 
-#define AUDIT_FIELDS	(13 + PCI_TSM_EVIDENCE_TYPE_NR)
+#define AUDIT_FIELDS	(15 + PCI_TSM_EVIDENCE_TYPE_NR)
 
 /* Message id of decision records, for `journalctl MESSAGE_ID=...`. */
 #define TSM_DECISION_MESSAGE_ID "7b1c43e2f0a94e4f9d2d5c1a0e6b8f31"
@@ -49,6 +50,10 @@ void audit_decision(const struct manager *m, const struct vd_device *d)
 	snprintf(f[n++], sizeof(f[0]), "TSM_GENERATION=%u", d->generation);
 	/* the configuration, policy and anchors it was decided under (ABI 7.3) */
 	snprintf(f[n++], sizeof(f[0]), "TSM_POLICY_DIGEST=%s", d->policy_digest);
+	/* what the decision answers (history), and the exit from RUN being decided */
+	snprintf(f[n++], sizeof(f[0]), "TSM_EVENT=%s", d->event[0] ? d->event : "decision");
+	if (d->recovery[0])
+		snprintf(f[n++], sizeof(f[0]), "TSM_RECOVERY_CAUSE=%s", d->recovery);
 	for (t = 0; t < PCI_TSM_EVIDENCE_TYPE_NR; t++) {
 		char type[16], hex[65];
 		size_t k;

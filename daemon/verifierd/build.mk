@@ -10,7 +10,7 @@ VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) 
 	      -DTSM_VERSION='"$(shell cat ../VERSION 2>/dev/null || echo unknown)"'
 VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -pthread
 VD_SHARED  := log sysfs genl evsummary evbundle
-VD_MODULES := main manager device worker udev audit state control policy_digest record exporter
+VD_MODULES := main manager device worker udev audit state control policy_digest record history exporter
 VD_HDRS    := $(wildcard verifierd/*.h) $(LIB_HDRS)
 VD_OBJS    := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_MODULES) $(VD_SHARED))
 VD_SHARED_OBJS := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_SHARED))
@@ -50,6 +50,12 @@ $(VD_BUILD)/test-%: verifierd/tests/test-%.c $(VD_TEST_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(VD_CFLAGS) -O1 -g $(VD_SAN) -o $@ $^ $(TSM_LIBS) $(VD_LIBS) \
 		$(shell $(PKGCONF) --libs cmocka)
+
+# test-recovery signs its own evidence with tests/testlib.c
+$(VD_BUILD)/test-recovery: verifierd/tests/test-recovery.c tests/testlib.c tests/testlib.h $(VD_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(VD_CFLAGS) -Itests -O1 -g $(VD_SAN) -o $@ $(filter %.c %.o,$^) $(TSM_LIBS) \
+		$(VD_LIBS) $(shell $(PKGCONF) --libs cmocka)
 
 VD_TEST_BINS := $(patsubst verifierd/tests/%.c,$(VD_BUILD)/%,$(wildcard verifierd/tests/test-*.c))
 

@@ -15,6 +15,7 @@
  *   {"cmd":"revoke","device":DEV} -> {"ok":true,"device":{...}}
  *   {"cmd":"reload"}              -> {"ok":true} or {"ok":false,"error":...}
  *   {"cmd":"watch"}               -> {"ok":true}, then {"event":"decision",...}
+ *                                    and {"event":"recovery",...}
  * Errors: {"ok":false,"error":TEXT,"errno":N}. A client that does not read
  * its events is dropped rather than allowed to block the loop.
  */
@@ -430,8 +431,41 @@ void control_broadcast(struct manager *m, const struct vd_device *d)
 	json_object_put(ev);
 }
 
+/* A recovery uevent, to watchers: {"event":"recovery","device",...,"kind","cause",...} */
+static void broadcast_recovery(struct manager *m, const struct vd_device *d)
+{
+	const struct vd_recovery *r = &d->last_recovery;
+	struct json_object *ev = NULL;
+	struct vd_client *c, *next;
+
+	for (c = m->clients; c; c = next) {
+		next = c->next;
+		if (!c->watch || c->dead)
+			continue;
+		if (!ev) {
+			ev = json_object_new_object();
+			json_object_object_add(ev, "event", json_object_new_string("recovery"));
+			json_object_object_add(ev, "device", json_object_new_string(d->bdf));
+			json_object_object_add(ev, "kind", json_object_new_string(r->event));
+			json_object_object_add(ev, "cause", json_object_new_string(r->cause));
+			if (r->why[0])
+				json_object_object_add(ev, "why", json_object_new_string(r->why));
+			if (r->has_generation)
+				json_object_object_add(ev, "generation",
+						       json_object_new_int64(r->generation));
+		}
+		if (!client_send(c, ev))
+			c->dead = true;
+		if (c->dead && c != m->current_client)
+			client_free(c);
+	}
+	json_object_put(ev);
+}
+
 void control_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
 {
 	if (ev == VD_EVENT_DECISION)
 		control_broadcast(m, d);
+	else if (ev == VD_EVENT_RECOVERY)
+		broadcast_recovery(m, d);
 }

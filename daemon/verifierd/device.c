@@ -8,6 +8,11 @@
  *   accept -> drivers_probe; deny -> unlock, stay held and unbound.
  * Host role (a link TSM and tsm/connect on PF0): connect -> job -> keep
  *   the connection, or disconnect on deny.
+ * Recovery (pci_tsm's PCI_TSM_EVENT uevents, device_recovery): left-run
+ *   -> held; reaccepted -> the published evidence must match the record
+ *   of what was accepted, else revoke; needs-decision -> the guest
+ *   pipeline again, then recovery_judge() against that record (same
+ *   evidence, an SVN update a rule allows, never a downgrade).
  *
  * Every run carries the device's sequence number. Removal, a new add at
  * the same address, a timeout, an administrator's decision or a reload
@@ -91,7 +96,14 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 	device_abort(d);
 	free(d->summary);
 	free(d->bundle);
+	free(d->hist);
 	free(d);
+}
+
+/* What the decision in the making answers, for its history entry. */
+static void device_event(struct vd_device *d, const char *ev)
+{
+	snprintf(d->event, sizeof(d->event), "%s", ev);
 }
 
 void devices_free(struct manager *m)
@@ -121,6 +133,18 @@ void devices_announce(struct manager *m, const struct vd_device *d, enum vd_even
 		m->listeners[i](m, d, ev);
 }
 
+static void history_add(struct vd_device *d)
+{
+	struct vd_hist h = {
+		.usec = d->decided_usec, .generation = d->generation, .decision = d->decision,
+	};
+
+	snprintf(h.event, sizeof(h.event), "%s", d->event[0] ? d->event : "decision");
+	snprintf(h.cause, sizeof(h.cause), "%s", d->recovery);
+	snprintf(h.reason, sizeof(h.reason), "%.*s", (int)sizeof(h.reason) - 1, d->reason);
+	device_history_add(d, &h);
+}
+
 static void set_decision(struct manager *m, struct vd_device *d, enum vd_decision dec,
 			 const char *rule, const char *check, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -146,6 +170,7 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 		d->retries = 0;
 		if (strcmp(d->check, "timeout"))
 			d->timeouts = 0;
+		history_add(d);
 	}
 	devices_announce(m, d, VD_EVENT_DECISION);
 }
@@ -200,6 +225,21 @@ static void deny(struct manager *m, struct vd_device *d, const char *rule, const
 {
 	release_tdi(m, d);
 	set_decision(m, d, VD_DENIED, rule, check, "%s", reason);
+}
+
+static void denyf(struct manager *m, struct vd_device *d, const char *rule, const char *check,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void denyf(struct manager *m, struct vd_device *d, const char *rule, const char *check,
+		  const char *fmt, ...)
+{
+	char why[TSM_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	deny(m, d, rule, check, why);
 }
 
 /*
@@ -292,7 +332,8 @@ static bool read_layout(struct manager *m, struct vd_device *d, struct tsm_devic
 	return false;
 }
 
-static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind kind)
+static void submit_job_ex(struct manager *m, struct vd_device *d, enum vd_job_kind kind,
+			  bool nonce_from_evidence)
 {
 	struct vd_job *job = job_new(kind);
 	uint64_t now, left;
@@ -305,6 +346,8 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	snprintf(job->bdf, sizeof(job->bdf), "%s", d->bdf);
 	job->policy = vd_policy_ref(m->policy);
 	job->cache = m->chain_cache;
+	job->src = m->evsrc;
+	job->nonce_from_evidence = nonce_from_evidence;
 	job->id.vendor = d->vendor;
 	job->id.device = d->device;
 	job->id.class_code = d->class_code;
@@ -338,6 +381,11 @@ static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind 
 	job_submit(m, job);
 }
 
+static void submit_job(struct manager *m, struct vd_device *d, enum vd_job_kind kind)
+{
+	submit_job_ex(m, d, kind, false);
+}
+
 static void maybe_start_job(struct manager *m, struct vd_device *d);
 
 /*
@@ -347,18 +395,73 @@ static void maybe_start_job(struct manager *m, struct vd_device *d);
  * accept. The device stays in RUN with its driver meanwhile and the
  * decision "accepted" until the verdict says otherwise.
  */
-static void start_recheck(struct manager *m, struct vd_device *d)
+static void start_recheck_ex(struct manager *m, struct vd_device *d, bool nonce_from_evidence)
 {
 	device_abort(d);
 	d->seq = ++m->next_seq;
 	d->attempts = 0;
 	arm_deadline(m, d);
-	submit_job(m, d, VD_JOB_RECHECK);
+	submit_job_ex(m, d, VD_JOB_RECHECK, nonce_from_evidence);
 }
 
-static void recheck_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
+static void start_recheck(struct manager *m, struct vd_device *d)
 {
+	start_recheck_ex(m, d, false);
+}
+
+/*
+ * pci_tsm re-accepted the device in the kernel after |d->recovery| with
+ * the digests it recorded (docs/ABI.md 5.1): the daemon's own record of
+ * what it accepted must agree, else the device is revoked.
+ */
+static void reaccept_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
+{
+	char why[TSM_REASON_MAX - 64], cause[sizeof(d->recovery)];
+	bool policy_ok = v->ok && v->target != TSM_TARGET_DENY;
+	bool audit = v->ok && !policy_ok && m->cfg.mode == TSM_MODE_AUDIT;
+
+	snprintf(cause, sizeof(cause), "%s", d->recovery);
+	/* an administrator's accept is not the policy's to take back */
+	if (!v->ok || !v->rec.valid || (!policy_ok && !audit && !d->admin)) {
+		log_warning("%s: re-accepted by the kernel after %s, but the daemon does not accept it: revoking",
+			    d->bdf, cause);
+		revoke_device(m, d, v->rule, v->check[0] ? v->check : "recovery", v->reason);
+		return;
+	}
+	if (d->accepted.valid) {
+		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
+			log_warning("%s: re-accepted by the kernel after %s, but not with the evidence the daemon accepted: %s",
+				    d->bdf, cause, why);
+			revoke_device(m, d, v->rule, "recovery.changed", why);
+			return;
+		}
+	} else {
+		/* nothing of its own to compare with (kept, or a lost record) */
+		snprintf(why, sizeof(why), "%.400s", d->admin ? "accepted by the administrator" :
+			 v->reason);
+	}
+	d->accepted = v->rec;
+	set_decision(m, d, VD_ACCEPTED, d->admin ? "admin" : v->rule, v->check,
+		     "kernel re-accepted after %s: %s%s", cause,
+		     audit && !d->admin ? "mode = audit, would have revoked: " : "", why);
+	d->recovery[0] = '\0';
+	if (d->state == TSM_TDISP_RUN && !sysfs_dev_driver_bound(d->bdf) &&
+	    sysfs_probe_driver(d->bdf) < 0)
+		log_warning("%s: driver probe failed", d->bdf);
+}
+
+static void recheck_done(struct manager *m, struct vd_device *d, const struct vd_job *job)
+{
+	const struct vd_verdict *v = &job->v;
+
+	if (job->nonce_from_evidence && d->recovery[0]) {
+		reaccept_done(m, d, v);
+		return;
+	}
 	if (v->ok && v->target != TSM_TARGET_DENY) {
+		if (v->rec.valid)
+			d->accepted = v->rec;
+		d->recovery[0] = '\0';
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "still accepted: %s%s",
 			     v->target == TSM_TARGET_AUDIT ? "audit rule: " : "", v->reason);
 		if (!d->host_role && d->state == TSM_TDISP_RUN && !sysfs_dev_driver_bound(d->bdf) &&
@@ -664,6 +767,8 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	}
 	if (d) {
 		/* an add without the remove we should have seen: start over */
+		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
+			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
 		free(d->summary);
 		d->summary = NULL;
@@ -677,6 +782,12 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	}
 	if (sysfs_dev_ids(bdf, &d->vendor, &d->device, &d->class_code) < 0)
 		log_warning("%s: cannot read vendor/device/class", bdf);
+	if (coldplug && state_restore_history(m, d) == VD_ACCEPTED && !d->recovery[0] &&
+	    d->accepted.valid && sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
+		/* it left RUN while the daemon was not running: a recovery unseen */
+		snprintf(d->recovery, sizeof(d->recovery), "restart");
+	}
+	device_event(d, coldplug ? "start" : "add");
 	memset(d->has_sha, 0, sizeof(d->has_sha));
 	free(d->bundle);
 	d->bundle = NULL;
@@ -746,6 +857,7 @@ static int on_timeout_retry(sd_event_source *s, uint64_t usec, void *data)
 	if (d->admin || d->decision != VD_DENIED || strcmp(d->check, "timeout"))
 		return 0;
 	log_info("%s: verifying again after a timeout (attempt %u)", d->bdf, d->timeouts + 1);
+	device_event(d, "retry");
 	device_start(d->mgr, d, false);
 	return 0;
 }
@@ -866,10 +978,73 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 		return;
 	}
 	set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
+	/* what a later recovery is compared with (recovery_judge) */
+	if (v->rec.valid)
+		d->accepted = v->rec;
+	d->recovery[0] = '\0';
 	r = sysfs_probe_driver(d->bdf);
 	if (r < 0)
 		log_warning("%s: accepted, but the driver probe failed: %s", d->bdf, errname(r));
 	d->state = sysfs_dev_state(d->bdf);
+}
+
+/*
+ * After an exit from RUN that pci_tsm left to userspace (needs-decision):
+ * the evidence the device presents now against the evidence last
+ * accepted for it. The same evidence is accepted again; a higher SVN
+ * (firmware update) only under a rule with measurement.svn-min (it says
+ * which versions it accepts); a lower SVN never, whatever the rule or the
+ * mode; anything else that changed is denied, naming what changed.
+ * Returns false after denying, else true with the accept's reason in
+ * |v->reason|.
+ */
+static bool recovery_judge(struct manager *m, struct vd_device *d, const struct vd_job *job,
+			   struct vd_verdict *v)
+{
+	bool admin = job->kind == VD_JOB_ADMIN_ACCEPT;
+	char why[300];
+	enum vd_rec_cmp c;
+
+	if (!v->rec.valid) {
+		denyf(m, d, v->rule, "recovery.evidence",
+		      "after %s: the evidence cannot be compared with what was accepted before",
+		      d->recovery);
+		return false;
+	}
+	c = vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why));
+	if (c == VD_REC_SAME) {
+		snprintf(v->reason, sizeof(v->reason), "revalidated after %s: same evidence%s",
+			 d->recovery, admin ? " (accepted by the administrator)" : "");
+		return true;
+	}
+	if (c == VD_REC_DOWNGRADE) {
+		deny(m, d, v->rule, "recovery.downgrade", why);
+		return false;
+	}
+	if (c == VD_REC_UPDATE && !admin && v->rule_svn_min) {
+		snprintf(v->reason, sizeof(v->reason),
+			 "firmware update after %s: %.300s (rule %.100s accepts it by measurement.svn-min)",
+			 d->recovery, why, v->rule);
+		return true;
+	}
+	if (admin) {
+		/* the administrator accepted other evidence: the policy decides from now on */
+		d->admin = false;
+		denyf(m, d, "admin", "recovery.changed", "%s: not the evidence the administrator accepted",
+		      why);
+		return false;
+	}
+	if (m->cfg.mode == TSM_MODE_AUDIT) {
+		snprintf(v->reason, sizeof(v->reason), "mode = audit, would have denied: %s", why);
+		return true;
+	}
+	if (c == VD_REC_UPDATE)
+		denyf(m, d, v->rule, "recovery.changed",
+		      "%s: rule %s sets no measurement.svn-min, so it accepts no firmware update", why,
+		      v->rule);
+	else
+		deny(m, d, v->rule, "recovery.changed", why);
+	return false;
 }
 
 void device_job_done(struct manager *m, struct vd_job *job)
@@ -897,12 +1072,12 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	job->v.bundle = NULL;
 	if (v->has_generation)
 		d->generation = v->generation;
-	if (job->kind != VD_JOB_RECHECK) {
+	if (job->kind != VD_JOB_RECHECK || job->nonce_from_evidence) {
 		d->has_nonce = v->nonce_used;
 		memcpy(d->nonce, v->nonce, sizeof(d->nonce));
 	}
 	if (job->kind == VD_JOB_RECHECK) {
-		recheck_done(m, d, v);
+		recheck_done(m, d, job);
 		return;
 	}
 	if (!v->ok) {
@@ -919,6 +1094,15 @@ void device_job_done(struct manager *m, struct vd_job *job)
 		deny(m, d, v->rule, "evidence.stale", "the evidence kept changing during verification");
 		return;
 	}
+	/* a downgrade is never accepted, not even in mode = audit */
+	if (d->recovery[0] && d->accepted.valid && !d->host_role && v->rec.valid) {
+		char why[TSM_REASON_MAX];
+
+		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) == VD_REC_DOWNGRADE) {
+			deny(m, d, v->rule, "recovery.downgrade", why);
+			return;
+		}
+	}
 	if (v->target == TSM_TARGET_DENY) {
 		if (m->cfg.mode != TSM_MODE_AUDIT || job->kind == VD_JOB_ADMIN_ACCEPT) {
 			deny(m, d, v->rule, v->check, v->reason);
@@ -930,6 +1114,14 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	}
 	if (d->host_role) {
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
+		return;
+	}
+	if (d->recovery[0] && d->accepted.valid) {
+		struct vd_verdict rv = *v;
+
+		if (!recovery_judge(m, d, job, &rv))
+			return;
+		accept_guest(m, d, &rv, note);
 		return;
 	}
 	accept_guest(m, d, v, note);
@@ -971,6 +1163,7 @@ static int rescan_one(const char *bdf, void *data)
 	if (d->admin) {
 		admin_decision_stands(m, d, "rescan");
 	} else if (d->decision == VD_HELD) {
+		device_event(d, "rescan");
 		device_start(m, d, false);
 	} else if (d->decision == VD_PENDING && !strcmp(d->check, WAIT_ATTACH)) {
 		if (!attach_pending(bdf))
@@ -1014,6 +1207,19 @@ void devices_reevaluate(struct manager *m)
 	for (d = m->devices; d; d = d->next) {
 		if (d->admin)
 			continue;	/* stands until the administrator changes it */
+		device_event(d, "reload");
+		if (d->decision == VD_KEPT && !d->host_role && !d->job &&
+		    sysfs_dev_state(d->bdf) == TSM_TDISP_RUN) {
+			/*
+			 * Found in RUN at start and never judged: its published
+			 * evidence (pci_tsm's nonce, no refresh) under the policy
+			 * in force, revoked if that denies it.
+			 */
+			log_info("%s: kept in RUN; judging its evidence under the new policy", d->bdf);
+			d->decision = VD_ACCEPTED;
+			start_recheck_ex(m, d, true);
+			continue;
+		}
 		if (d->decision == VD_KEPT) {
 			/* judging it would lock or refresh a device in use (tsm-verifierd.8) */
 			kept++;
@@ -1035,7 +1241,7 @@ void devices_reevaluate(struct manager *m)
 		device_start(m, d, false);
 	}
 	if (kept)
-		log_info("%u device(s) kept as found at start (in use, never judged) are left as they are",
+		log_info("%u device(s) kept as found (bound to a driver, not in RUN) are left as they are",
 			 kept);
 }
 
@@ -1066,9 +1272,13 @@ int device_admin_accept(struct manager *m, const char *bdf, char *err, size_t er
 		device_abort(d);
 		d->seq = ++m->next_seq;
 		d->admin = true;
+		d->recovery[0] = '\0';
+		device_event(d, "admin");
 		set_decision(m, d, VD_ACCEPTED, "admin", "", "accepted by the administrator");
 		return 0;
 	}
+	d->recovery[0] = '\0';	/* the administrator accepts what the device presents now */
+	device_event(d, "admin");
 	return admin_accept(m, d, err, errlen);
 }
 
@@ -1131,6 +1341,7 @@ int device_admin_deny(struct manager *m, const char *bdf, char *err, size_t errl
 	device_abort(d);
 	d->seq = ++m->next_seq;
 	d->admin = true;
+	device_event(d, "admin");
 	deny(m, d, "admin", "admin", "denied by the administrator");
 	return 0;
 }
@@ -1152,6 +1363,7 @@ int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t er
 	device_abort(d);
 	d->seq = ++m->next_seq;
 	d->admin = true;
+	device_event(d, "admin");
 	revoke_device(m, d, "admin", "admin", "revoked by the administrator");
 	if (sysfs_dev_state(bdf) == TSM_TDISP_RUN) {
 		snprintf(err, errlen, "%s: still in TDISP RUN: the driver could not be detached or the unlock was refused (see the daemon's log)",
@@ -1159,4 +1371,86 @@ int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t er
 		return -EBUSY;
 	}
 	return 0;
+}
+
+/*
+ * pci_tsm's recovery uevents (docs/ABI.md 5.1). left-run: the device is
+ * out of RUN, its driver gone; held until pci_tsm says how it came back.
+ * reaccepted: pci_tsm accepted it again in the kernel on the digests it
+ * recorded; the daemon checks the published evidence against its own
+ * record (reaccept_done). needs-decision: verified again with a fresh
+ * nonce as a new device, then compared with what was accepted before
+ * (recovery_judge). An administrator's deny stands over all of them.
+ */
+void device_recovery(struct manager *m, const char *bdf, const struct vd_recovery *ev)
+{
+	struct vd_device *d = device_find(m, bdf);
+	char err[TSM_REASON_MAX];
+
+	if (!d) {
+		if (tee_capable(bdf))
+			device_added(m, bdf, false);
+		return;
+	}
+	log_info("%s: %s (cause %s%s%s)", bdf, ev->event, ev->cause[0] ? ev->cause : "unknown",
+		 ev->why[0] ? ", " : "", ev->why);
+	d->last_recovery = *ev;
+	devices_announce(m, d, VD_EVENT_RECOVERY);
+	d->state = sysfs_dev_state(bdf);
+	if (ev->has_generation)
+		d->generation = ev->generation;
+	device_event(d, ev->event);
+	if (d->admin && d->decision == VD_DENIED) {
+		if (d->state == TSM_TDISP_RUN) {
+			revoke_device(m, d, "admin", "admin", "denied by the administrator");
+			return;
+		}
+		if (!strcmp(ev->event, "needs-decision")) {
+			device_abort(d);
+			d->seq = ++m->next_seq;
+			deny(m, d, "admin", "admin", "denied by the administrator; the deny stands");
+		}
+		return;
+	}
+	if (!strcmp(ev->cause, "remove"))
+		return;		/* the remove uevent follows */
+	if (!strcmp(ev->event, "left-run")) {
+		device_abort(d);
+		d->seq = ++m->next_seq;
+		snprintf(d->recovery, sizeof(d->recovery), "%s", ev->cause[0] ? ev->cause : "unknown");
+		set_decision(m, d, VD_HELD, d->rule, "recovery", "left RUN: %s", d->recovery);
+		return;
+	}
+	if (!strcmp(ev->event, "reaccepted")) {
+		if (d->state != TSM_TDISP_RUN)
+			return;		/* gone again: its next event says why */
+		snprintf(d->recovery, sizeof(d->recovery), "%s", ev->cause[0] ? ev->cause : "unknown");
+		/* in RUN meanwhile: a timeout or a failure revokes (recheck_done) */
+		d->decision = VD_ACCEPTED;
+		start_recheck_ex(m, d, true);
+		return;
+	}
+	if (strcmp(ev->event, "needs-decision"))
+		return;
+	if (ev->cause[0] || !d->recovery[0])
+		snprintf(d->recovery, sizeof(d->recovery), "%s", ev->cause[0] ? ev->cause : "unknown");
+	device_abort(d);
+	/*
+	 * As a new device: from UNLOCKED. pci_tsm leaves the function in
+	 * TDISP ERROR (never), LOCKED with evidence of its own
+	 * (evidence-changed) or unlocked; neither ERROR nor the kernel's
+	 * evidence is a start for the daemon's own run.
+	 */
+	if (!d->host_role && d->state != TSM_TDISP_UNLOCKED && d->state != TSM_TDISP_NONE)
+		release_tdi(m, d);
+	if (d->admin && d->accepted.valid) {
+		/* accepted by the administrator: the same evidence is, nothing else */
+		if (admin_accept(m, d, err, sizeof(err)) < 0) {
+			d->admin = false;
+			denyf(m, d, "admin", "recovery", "after %s: %s", d->recovery, err);
+		}
+		return;
+	}
+	d->admin = false;
+	device_start(m, d, false);
 }

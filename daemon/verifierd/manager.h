@@ -39,6 +39,15 @@
 #define VD_CHAIN_CACHE_ENTRIES	32
 #define VD_CHAIN_CACHE_TTL_S	3600
 
+/*
+ * A device's decision history (tsmctl show): the newest VD_HISTORY_MAX
+ * decisions and recovery events, in state.json across restarts.
+ */
+#define VD_HISTORY_MAX		16
+#define VD_HIST_REASON_MAX	200
+/* measurement blocks compared one by one across a recovery; the rest as one digest */
+#define VD_REC_MEAS_MAX		16
+
 enum vd_decision {
 	VD_NONE = 0,
 	VD_PENDING,
@@ -67,6 +76,56 @@ enum vd_job_kind {
 	VD_JOB_RECHECK,		/* an accepted device: its published evidence, evaluate */
 };
 
+/*
+ * What the daemon keeps of the evidence it accepted, to compare with what
+ * a device presents after it left RUN (recovery): the certificate chain
+ * judged, each measurement block but the SVN, and the SVN.
+ */
+struct vd_evrec {
+	bool valid;
+	bool has_chain;
+	uint8_t chain[32];		/* SHA-256 of the certificate chain object */
+	bool has_svn;
+	uint64_t svn;
+	uint8_t nmeas;			/* blocks in meas_index/meas */
+	bool meas_more;			/* more blocks than VD_REC_MEAS_MAX: see meas_rest */
+	uint8_t meas_index[VD_REC_MEAS_MAX];
+	uint8_t meas[VD_REC_MEAS_MAX][32];	/* SHA-256 of type and value of each block */
+	uint8_t meas_rest[32];		/* SHA-256 over the blocks past VD_REC_MEAS_MAX */
+};
+
+enum vd_rec_cmp {
+	VD_REC_SAME,		/* same chain, measurements and SVN */
+	VD_REC_UPDATE,		/* the SVN went up (and anything else may have changed) */
+	VD_REC_CHANGED,		/* something changed, the SVN did not go up */
+	VD_REC_DOWNGRADE,	/* the SVN went down, or is gone */
+};
+
+/* The record of evidence |ev| as parsed into |p| (history.c). */
+void vd_evrec_build(struct vd_evrec *rec, const struct tsm_evidence *ev,
+		    const struct tsm_parsed *p);
+/* Compares |now| with |before|; |why| says what differs ("measurement 2 changed"). */
+enum vd_rec_cmp vd_evrec_compare(const struct vd_evrec *before, const struct vd_evrec *now,
+				 char *why, size_t len);
+
+struct vd_hist {
+	uint64_t usec;			/* CLOCK_REALTIME */
+	char event[24];			/* what led to it: add, reload, left-run, ... */
+	char cause[16];			/* recovery: reset, aer, error, suspend, ... */
+	uint32_t generation;
+	enum vd_decision decision;
+	char reason[VD_HIST_REASON_MAX];
+};
+
+/* A recovery uevent of pci_tsm (docs/ABI.md 5.1). */
+struct vd_recovery {
+	char event[24];			/* left-run, reaccepted, needs-decision */
+	char cause[16];
+	char why[24];
+	uint32_t generation;
+	bool has_generation;
+};
+
 /* What a job found: filled by the worker, read by the loop afterwards. */
 struct vd_verdict {
 	enum tsm_target target;
@@ -84,6 +143,20 @@ struct vd_verdict {
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
 	char *summary;		/* evidence summary (JSON text) or NULL */
 	char *bundle;		/* evidence bundle file text (export-dir) or NULL */
+	struct vd_evrec rec;	/* of the evidence read (valid when it parsed) */
+	bool rule_svn_min;	/* the deciding rule sets measurement.svn-min */
+};
+
+/*
+ * Where jobs read evidence and send VALIDATE: the kernel over generic
+ * netlink when NULL (the manager's |evsrc|); the unit tests put their own
+ * evidence here. Called on worker threads.
+ */
+struct vd_evidence_source {
+	/* |nonce| NULL: the published evidence. 0 or -errno; |raw| owns malloc'd objects */
+	int (*read)(void *ctx, const char *bdf, const uint8_t *nonce, struct tsm_nl_evidence *raw);
+	int (*validate)(void *ctx, const char *bdf, uint32_t generation);
+	void *ctx;
 };
 
 struct vd_job {
@@ -103,6 +176,12 @@ struct vd_job {
 	bool has_layout;
 	bool host_role;		/* link TSM: no report, no VALIDATE */
 	bool nonce_required;
+	const struct vd_evidence_source *src;	/* NULL: netlink */
+	/*
+	 * VD_JOB_RECHECK of evidence pci_tsm accepted itself (reaccepted, or
+	 * in RUN when found): judged with the nonce its request carries.
+	 */
+	bool nonce_from_evidence;
 	/* VD_JOB_RECHECK: the nonce the accepted evidence was signed over */
 	bool has_accepted_nonce;
 	uint8_t accepted_nonce[PCI_TSM_NONCE_SIZE];
@@ -149,6 +228,13 @@ struct vd_device {
 	sd_event_source *retry_start;	/* a fresh run after a timeout */
 	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
+	/* recovery (docs/ABI.md 5.1) */
+	struct vd_evrec accepted;	/* the evidence last accepted for this device */
+	char recovery[16];	/* cause of the exit from RUN being decided, or "" */
+	char event[24];		/* what the decision in the making answers (history) */
+	struct vd_recovery last_recovery;	/* the last recovery uevent (watchers) */
+	struct vd_hist *hist;	/* ring of nhist (<= VD_HISTORY_MAX) entries */
+	unsigned int nhist, hist_head;	/* hist_head: the oldest entry */
 	struct vd_device *next;
 };
 
@@ -175,6 +261,7 @@ enum vd_event {
 	VD_EVENT_DECISION,	/* a new decision, pending included */
 	VD_EVENT_RESTORED,	/* a decision kept from state.json after a restart */
 	VD_EVENT_FORGOTTEN,	/* the device leaves the table (freed after the call) */
+	VD_EVENT_RECOVERY,	/* a recovery uevent (d->last_recovery), before its decision */
 };
 
 typedef void (*vd_listener_fn)(struct manager *m, const struct vd_device *d, enum vd_event ev);
@@ -224,6 +311,8 @@ struct manager {
 	/* export-dir (exporter.c) and the export-key of the configuration in force */
 	struct vd_exporter *exporter;
 	struct evp_pkey_st *export_key;
+	/* where jobs read evidence: NULL for the kernel (tests set their own) */
+	const struct vd_evidence_source *evsrc;
 };
 
 int manager_new(struct manager **ret, const struct vd_options *opts);
@@ -237,6 +326,12 @@ struct vd_device *device_find(struct manager *m, const char *bdf);
 void device_added(struct manager *m, const char *bdf, bool coldplug);
 void device_changed(struct manager *m, const char *bdf);
 void device_removed(struct manager *m, const char *bdf);
+/* A recovery uevent (PCI_TSM_EVENT, docs/ABI.md 5.1) of |bdf|. */
+void device_recovery(struct manager *m, const char *bdf, const struct vd_recovery *ev);
+/* The history entry |i| (0 the oldest) of |d|, or NULL. */
+const struct vd_hist *device_history(const struct vd_device *d, unsigned int i);
+/* Appends to |d|'s history (the oldest entry goes when it is full). */
+void device_history_add(struct vd_device *d, const struct vd_hist *h);
 void device_job_done(struct manager *m, struct vd_job *job);
 /* A TSM came or went, or uevents were lost: reconcile the table with sysfs. */
 void devices_rescan(struct manager *m);
@@ -274,6 +369,9 @@ void audit_on_event(struct manager *m, const struct vd_device *d, enum vd_event 
 /* state.c */
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
+/* record.c: the parts of a full record (state.json, tsmctl show) */
+struct json_object *evrec_to_json(const struct vd_evrec *r);
+struct json_object *history_to_json(const struct vd_device *d);
 /* A decision changed: state.json is written soon, in a batch (state.c). */
 void state_changed(struct manager *m);
 /* listener: batched writes, an administrator's decision written through */
@@ -292,6 +390,12 @@ void state_snapshot_drop(struct manager *m);
  * the record says accepted but not under this policy or evidence.
  */
 int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want);
+/*
+ * The history, the record of the evidence last accepted and a recovery in
+ * progress of a device of the same identity, from the snapshot. Returns
+ * the decision recorded there (VD_NONE when none).
+ */
+enum vd_decision state_restore_history(struct manager *m, struct vd_device *d);
 
 /* exporter.c: export-dir, written by a thread of its own */
 int exporter_setup(struct manager *m);

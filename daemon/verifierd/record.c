@@ -31,6 +31,50 @@ const char *vd_decision_name(enum vd_decision d)
 	}
 }
 
+struct json_object *evrec_to_json(const struct vd_evrec *r)
+{
+	struct json_object *o = json_object_new_object(), *meas = json_object_new_object();
+	char hex[65], idx[8];
+	unsigned int i;
+
+	json_object_object_add(o, "chain_sha256",
+			       json_object_new_string(tsm_hex(r->chain, 32, hex, sizeof(hex))));
+	if (r->has_svn)
+		json_object_object_add(o, "svn", json_object_new_int64((int64_t)r->svn));
+	for (i = 0; i < r->nmeas; i++) {
+		snprintf(idx, sizeof(idx), "%u", r->meas_index[i]);
+		json_object_object_add(meas, idx, json_object_new_string(
+			tsm_hex(r->meas[i], 32, hex, sizeof(hex))));
+	}
+	json_object_object_add(o, "measurements_sha256", meas);
+	if (r->meas_more)
+		json_object_object_add(o, "measurements_rest_sha256", json_object_new_string(
+			tsm_hex(r->meas_rest, 32, hex, sizeof(hex))));
+	return o;
+}
+
+struct json_object *history_to_json(const struct vd_device *d)
+{
+	struct json_object *a = json_object_new_array();
+	const struct vd_hist *h;
+	unsigned int i;
+
+	for (i = 0; (h = device_history(d, i)); i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "time_usec", json_object_new_int64((int64_t)h->usec));
+		json_object_object_add(e, "event", json_object_new_string(h->event));
+		if (h->cause[0])
+			json_object_object_add(e, "cause", json_object_new_string(h->cause));
+		json_object_object_add(e, "generation", json_object_new_int64(h->generation));
+		json_object_object_add(e, "decision",
+				       json_object_new_string(vd_decision_name(h->decision)));
+		json_object_object_add(e, "reason", json_object_new_string(h->reason));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 struct json_object *device_to_json(const struct vd_device *d, bool full)
 {
 	struct json_object *o = json_object_new_object();
@@ -72,6 +116,11 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 								       sizeof(hex))));
 		json_object_object_add(o, "evidence_sha256", sha);
 	}
+	if (d->recovery[0])
+		json_object_object_add(o, "recovery", json_object_new_string(d->recovery));
+	if (d->accepted.valid)
+		json_object_object_add(o, "accepted_evidence", evrec_to_json(&d->accepted));
+	json_object_object_add(o, "history", history_to_json(d));
 	if (d->summary) {
 		struct json_object *s = json_tokener_parse(d->summary);
 

@@ -11,6 +11,10 @@
  * the same identity, judged under the same configuration, policy and
  * trust anchors (policy digest). Everything else is re-derived from sysfs.
  * It is never used to accept anything: RUN is the kernel's.
+ * It also carries what outlives a decision: each device's history, the
+ * record of the evidence last accepted and a recovery being decided
+ * (state_restore_history, for a device of the same identity), so that a
+ * restart neither forgets a downgrade nor the history `tsmctl show` prints.
  *
  * Writes are batched. The file holds every device, so writing it on every
  * decision made a fan-out of n devices cost O(n^2) (2n rewrites of n
@@ -363,4 +367,90 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
 	return stale ? -ESTALE : 1;
+}
+
+static bool unhex32(const char *hex, uint8_t out[32])
+{
+	return strlen(hex) == 64 && tsm_unhex(hex, out, 32) == 32;
+}
+
+static enum vd_decision decision_of(const char *name)
+{
+	enum vd_decision d;
+
+	for (d = VD_PENDING; d <= VD_KEPT; d++)
+		if (!strcmp(name, vd_decision_name(d)))
+			return d;
+	return VD_NONE;
+}
+
+static void restore_evrec(struct json_object *o, struct vd_evrec *r)
+{
+	struct json_object *v, *meas;
+
+	memset(r, 0, sizeof(*r));
+	if (!unhex32(jstr(o, "chain_sha256"), r->chain))
+		return;
+	r->has_chain = true;
+	if (json_object_object_get_ex(o, "svn", &v) && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) >= 0) {
+		r->has_svn = true;
+		r->svn = json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(o, "measurements_sha256", &meas) &&
+	    json_object_is_type(meas, json_type_object)) {
+		json_object_object_foreach(meas, key, val) {
+			char *end;
+			unsigned long idx = strtoul(key, &end, 10);
+
+			if (*end || idx < 1 || idx > 254 || r->nmeas >= VD_REC_MEAS_MAX ||
+			    !json_object_is_type(val, json_type_string) ||
+			    !unhex32(json_object_get_string(val), r->meas[r->nmeas]))
+				return;		/* not valid */
+			r->meas_index[r->nmeas++] = idx;
+		}
+	}
+	if (json_object_object_get_ex(o, "measurements_rest_sha256", &v)) {
+		if (!unhex32(jstr(o, "measurements_rest_sha256"), r->meas_rest))
+			return;
+		r->meas_more = true;
+	}
+	r->valid = true;
+}
+
+enum vd_decision state_restore_history(struct manager *m, struct vd_device *d)
+{
+	struct json_object *o = saved_device(m, d->bdf), *v, *hist;
+	size_t i;
+
+	if (!o || !same_identity(o, d))
+		return VD_NONE;
+	if (json_object_object_get_ex(o, "accepted_evidence", &v) &&
+	    json_object_is_type(v, json_type_object))
+		restore_evrec(v, &d->accepted);
+	snprintf(d->recovery, sizeof(d->recovery), "%s", jstr(o, "recovery"));
+	if (json_object_object_get_ex(o, "history", &hist) &&
+	    json_object_is_type(hist, json_type_array)) {
+		size_t n = json_object_array_length(hist);
+
+		/* the newest VD_HISTORY_MAX, should the file hold more */
+		for (i = n > VD_HISTORY_MAX ? n - VD_HISTORY_MAX : 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(hist, i);
+			struct vd_hist h = { 0 };
+
+			if (!json_object_is_type(e, json_type_object))
+				continue;
+			if (json_object_object_get_ex(e, "time_usec", &v))
+				h.usec = json_object_get_int64(v);
+			if (json_object_object_get_ex(e, "generation", &v) &&
+			    json_object_get_int64(v) >= 0 && json_object_get_int64(v) <= UINT32_MAX)
+				h.generation = json_object_get_int64(v);
+			h.decision = decision_of(jstr(e, "decision"));
+			snprintf(h.event, sizeof(h.event), "%s", jstr(e, "event"));
+			snprintf(h.cause, sizeof(h.cause), "%s", jstr(e, "cause"));
+			snprintf(h.reason, sizeof(h.reason), "%s", jstr(e, "reason"));
+			device_history_add(d, &h);
+		}
+	}
+	return decision_of(jstr(o, "decision"));
 }

@@ -12,6 +12,8 @@
 #endif
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,9 +21,38 @@
 #include "log.h"
 #include "manager.h"
 
+/* PCI_TSM_EVENT and its keys (docs/ABI.md 5.1); false for any other change */
+static bool recovery_event(struct udev_device *dev, struct vd_recovery *ev)
+{
+	const char *event = udev_device_get_property_value(dev, "PCI_TSM_EVENT");
+	const char *cause = udev_device_get_property_value(dev, "PCI_TSM_CAUSE");
+	const char *why = udev_device_get_property_value(dev, "PCI_TSM_WHY");
+	const char *gen = udev_device_get_property_value(dev, "PCI_TSM_GENERATION");
+	unsigned long long g;
+	char *end;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!event || (strcmp(event, "left-run") && strcmp(event, "reaccepted") &&
+		       strcmp(event, "needs-decision")))
+		return false;
+	snprintf(ev->event, sizeof(ev->event), "%s", event);
+	snprintf(ev->cause, sizeof(ev->cause), "%s", cause ? cause : "");
+	snprintf(ev->why, sizeof(ev->why), "%s", why ? why : "");
+	if (gen && *gen) {
+		errno = 0;
+		g = strtoull(gen, &end, 10);
+		if (!errno && !*end && g <= UINT32_MAX) {
+			ev->generation = g;
+			ev->has_generation = true;
+		}
+	}
+	return true;
+}
+
 static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	struct manager *m = data;
+	struct vd_recovery rev;
 	struct udev_device *dev;
 	const char *action, *subsys, *name;
 	bool lost = false;
@@ -51,6 +82,8 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
 				device_added(m, name, false);
 			else if (!strcmp(action, "remove"))
 				device_removed(m, name);
+			else if (!strcmp(action, "change") && recovery_event(dev, &rev))
+				device_recovery(m, name, &rev);
 			else
 				device_changed(m, name);	/* change, bind, unbind */
 		}

@@ -116,6 +116,19 @@ static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_e
 	bool use_nonce = true;
 	int r;
 
+	if (job->src) {
+		if (getrandom(nonce, PCI_TSM_NONCE_SIZE, 0) != PCI_TSM_NONCE_SIZE) {
+			verdict_fail(v, "evidence.nonce", "getrandom failed: %s", strerror(errno));
+			return false;
+		}
+		r = job->src->read(job->src->ctx, job->bdf, nonce, raw);
+		if (r < 0) {
+			verdict_fail(v, r == -ETIMEDOUT ? "timeout" : "evidence.read",
+				     "reading evidence failed: %s", read_error(r));
+			return false;
+		}
+		return true;
+	}
 	if (!tsm_nl_has_device_evidence(nl) && !tsm_nl_has_pci_tsm(nl)) {
 		verdict_fail(v, "evidence.netlink",
 			     "no evidence netlink family (is pci_tsm loaded?)");
@@ -172,6 +185,48 @@ static void hash_objects(const struct tsm_nl_evidence *raw, struct vd_verdict *v
 	}
 }
 
+static bool rule_has_svn_min(const struct tsm_policy *pol, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && pol && i < pol->nrules; i++)
+		if (!strcmp(pol->rules[i].name, name))
+			return pol->rules[i].has_svn_min;
+	return false;
+}
+
+/* The record of what an administrator accepts (no policy, so no job_judge) */
+static void record_only(const struct tsm_nl_evidence *raw, struct vd_evrec *rec)
+{
+	struct tsm_parse_opts po = {
+		.has_generation = raw->has_generation,
+		.generation = raw->generation,
+		.report_generation = raw->obj[PCI_TSM_EVIDENCE_TYPE_REPORT].generation,
+	};
+	struct tsm_evidence ev;
+	struct tsm_parsed parsed;
+	struct tsm_error err;
+
+	memset(rec, 0, sizeof(*rec));
+	tsm_error_clear(&err);
+	evidence_view(raw, &ev);
+	if (tsm_evidence_parse_ex(&ev, &po, &parsed, &err))
+		return;
+	vd_evrec_build(rec, &ev, &parsed);
+	tsm_parsed_free(&parsed);
+}
+
+/* GET_MEASUREMENTS request: version, code, param1, param2, nonce[32] */
+static bool request_nonce(const struct tsm_nl_evidence *raw, uint8_t nonce[PCI_TSM_NONCE_SIZE])
+{
+	const struct tsm_object *o = &raw->obj[PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS];
+
+	if (!o->present || o->len < 4 + PCI_TSM_NONCE_SIZE || !(o->data[2] & 1))
+		return false;
+	memcpy(nonce, o->data + 4, PCI_TSM_NONCE_SIZE);
+	return true;
+}
+
 void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
 {
 	struct vd_verdict *v = &job->v;
@@ -211,6 +266,9 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 	}
 	memset(&dec, 0, sizeof(dec));
 	tsm_policy_evaluate(job->policy->pol, &job->id, parsed_ok ? &parsed : NULL, &opts, &dec);
+	if (parsed_ok)
+		vd_evrec_build(&v->rec, &ev, &parsed);
+	v->rule_svn_min = rule_has_svn_min(job->policy->pol, dec.matched ? dec.rule : NULL);
 	v->ok = true;
 	v->target = dec.target;
 	snprintf(v->rule, sizeof(v->rule), "%s", dec.rule[0] ? dec.rule : "default");
@@ -251,7 +309,8 @@ static void run_job(struct vd_job *job)
 	int r;
 
 	memset(&raw, 0, sizeof(raw));
-	r = tsm_nl_open(&nl, job->timeout_ms, job->cancel_fd);
+	nl = NULL;
+	r = job->src ? 0 : tsm_nl_open(&nl, job->timeout_ms, job->cancel_fd);
 	if (r < 0) {
 		verdict_fail(v, "evidence.netlink", "cannot open a generic netlink socket: %s",
 			     strerror(-r));
@@ -264,15 +323,25 @@ static void run_job(struct vd_job *job)
 		 * generation stays, the device is not asked for anything). They
 		 * answer the nonce of the accepting run, which the check expects.
 		 */
-		r = tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, NULL, VD_NL_RETRIES,
-				&raw);
+		r = job->src ? job->src->read(job->src->ctx, job->bdf, NULL, &raw) :
+			tsm_nl_read(nl, job->bdf, PCI_TSM_EVIDENCE_TYPE_MASK_ALL, NULL,
+				    VD_NL_RETRIES, &raw);
 		if (r < 0) {
 			verdict_fail(v, r == -ECANCELED ? "cancelled" : "evidence.read",
 				     "reading the published evidence failed: %s", read_error(r));
 			goto out;
 		}
-		raw.nonce_used = job->has_accepted_nonce;
-		memcpy(nonce, job->accepted_nonce, sizeof(nonce));
+		if (job->nonce_from_evidence) {
+			/*
+			 * Evidence pci_tsm accepted itself answers a nonce of the
+			 * kernel's (get_random_bytes, docs/ABI.md 5.1): the one its
+			 * request carries. Its freshness is the kernel's word.
+			 */
+			raw.nonce_used = request_nonce(&raw, nonce);
+		} else {
+			raw.nonce_used = job->has_accepted_nonce;
+			memcpy(nonce, job->accepted_nonce, sizeof(nonce));
+		}
 	} else if (!read_evidence(job, nl, &raw, nonce)) {
 		goto out;
 	}
@@ -291,6 +360,7 @@ static void run_job(struct vd_job *job)
 		v->target = TSM_TARGET_ACCEPT;
 		snprintf(v->rule, sizeof(v->rule), "admin");
 		snprintf(v->reason, sizeof(v->reason), "accepted by the administrator");
+		record_only(&raw, &v->rec);
 	} else {
 		job_judge(job, &raw, nonce);
 	}
@@ -303,11 +373,12 @@ static void run_job(struct vd_job *job)
 	 */
 	if ((v->target != TSM_TARGET_DENY || (job->audit_mode && v->ok)) &&
 	    raw.device_evidence && !job->host_role && job->kind != VD_JOB_RECHECK) {
-		r = tsm_nl_validate(nl, job->bdf, raw.generation);
+		r = job->src ? job->src->validate(job->src->ctx, job->bdf, raw.generation) :
+			tsm_nl_validate(nl, job->bdf, raw.generation);
 		if (r == -ESTALE) {
 			v->stale = true;
 		} else if (r < 0) {
-			const char *km = tsm_nl_errmsg(nl);
+			const char *km = nl ? tsm_nl_errmsg(nl) : "";
 
 			verdict_fail(v, "evidence.validate", "VALIDATE of generation %u failed: %s%s%s%s",
 				     raw.generation, strerror(-r), km[0] ? " (kernel: " : "", km,
