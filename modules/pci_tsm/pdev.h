@@ -59,7 +59,7 @@ struct ptsm_mmio_set;
 
 /* recovery policies (tsm/reaccept) and causes of leaving RUN (recovery.c) */
 enum { PTSM_REACCEPT_NEVER, PTSM_REACCEPT_SAME };
-enum { PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET };
+enum { PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET, PTSM_CAUSE_SHIM_LOST };
 
 /**
  * struct ptsm_accepted - digests of the evidence accepted last (slot lock)
@@ -130,6 +130,8 @@ struct ptsm_accepted {
  * @recovering: a recovery is pending or running: the error work defers
  * @reaccept: 0 follows the module parameter, else PTSM_REACCEPT_* + 1
  * @acc: what was accepted (slot lock)
+ * @error_left_run: the error work took the function out of RUN
+ * @shim_lost: the ERROR was tsm_shim's (ptsm_pci_shim_lost())
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -175,6 +177,8 @@ struct ptsm_pdev {
 	atomic_t recovering;
 	int reaccept;
 	struct ptsm_accepted acc;
+	bool error_left_run;
+	bool shim_lost;
 };
 
 /* core.c */
@@ -217,6 +221,7 @@ int ptsm_recovery_ready(void);
 void __ptsm_recovery_record(struct ptsm_pdev *pd);
 void __ptsm_recovery_forget(struct ptsm_pdev *pd);
 bool ptsm_recovery_take_error(struct ptsm_pdev *pd);
+void ptsm_recovery_error_left(struct ptsm_pdev *pd);
 extern struct device_attribute dev_attr_trust_level;
 extern struct device_attribute dev_attr_reaccept;
 extern struct device_attribute dev_attr_accepted_digests;

@@ -75,6 +75,7 @@ static const char *const ptsm_cause_names[] = {
 	[PTSM_CAUSE_NONE] = "none",
 	[PTSM_CAUSE_ERROR] = "error",
 	[PTSM_CAUSE_RESET] = "reset",
+	[PTSM_CAUSE_SHIM_LOST] = "shim-lost",
 };
 
 /* ---- digests of what was accepted ---- */
@@ -156,6 +157,7 @@ void __ptsm_recovery_record(struct ptsm_pdev *pd)
 	u32 gen;
 
 	ptsm_assert_slot_held(pd);
+	WRITE_ONCE(pd->shim_lost, false);
 	set = ptsm_evidence_get(pd, &gen);
 	if (!set) {
 		memset(&pd->acc, 0, sizeof(pd->acc));
@@ -501,6 +503,21 @@ bool ptsm_recovery_take_error(struct ptsm_pdev *pd)
 		return false;
 	ptsm_recovery_left_run(pd->pdev, PTSM_CAUSE_ERROR);
 	return atomic_read(&pd->recovering);
+}
+
+/**
+ * ptsm_recovery_error_left() - the error work took @pd out of RUN, without
+ *	recovery (reaccept=never, or a lost shim redirect): tell userspace
+ * @pd: a referenced context
+ */
+void ptsm_recovery_error_left(struct ptsm_pdev *pd)
+{
+	int cause = READ_ONCE(pd->shim_lost) ? PTSM_CAUSE_SHIM_LOST :
+					       PTSM_CAUSE_ERROR;
+
+	ptsm_recovery_uevent(pd, "left-run", cause, NULL);
+	ptsm_recovery_uevent(pd, "needs-decision", cause,
+			     cause == PTSM_CAUSE_ERROR ? "never" : "shim-lost");
 }
 
 /* ---- sysfs ---- */

@@ -506,6 +506,8 @@ static bool ptsm_error_wants(struct ptsm_pdev *pd, struct ptsm_dev *unused)
 
 static void ptsm_error_leave(struct ptsm_pdev *pd, struct ptsm_dev *unused)
 {
+	if (pd->state == PCI_TSM_TDISP_RUN)
+		WRITE_ONCE(pd->error_left_run, true);
 	__ptsm_enter_error(pd);
 }
 
@@ -520,8 +522,11 @@ void ptsm_error_work(struct work_struct *work)
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev, error_work);
 
 	/* a recovery (reaccept=same-evidence, or a reset) owns it */
-	if (!ptsm_recovery_take_error(pd))
+	if (!ptsm_recovery_take_error(pd)) {
 		ptsm_leave_run(pd, NULL, ptsm_error_wants, ptsm_error_leave);
+		if (xchg(&pd->error_left_run, false))
+			ptsm_recovery_error_left(pd);
+	}
 	ptsm_pdev_put(pd);
 }
 
@@ -590,8 +595,10 @@ static void ptsm_report_error(struct pci_dev *pdev, bool now)
 	if (!pd)
 		return;
 	atomic_set(&pd->error, 1);
-	if (now)
+	if (now) {
+		WRITE_ONCE(pd->shim_lost, true);
 		WRITE_ONCE(pd->accepted, false);
+	}
 	if (!queue_work(ptsm_wq, &pd->error_work))
 		ptsm_pdev_put(pd);
 }
