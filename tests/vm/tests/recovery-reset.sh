@@ -13,7 +13,9 @@
 #  - reaccept=same-evidence: pci_tsm relocks it, refreshes its evidence
 #    over a nonce of its own, finds the accepted digests and accepts it
 #    again: back in RUN, the same driver still bound (its remove() never
-#    ran) and its device private again, "reaccepted" uevent;
+#    ran) and its device private again, "reaccepted" uevent; the same
+#    for devsec_pci (regions, BAR0 and coherent memory held, quiesces in
+#    reset_prepare()), whose DMA and MMIO work after the re-accept;
 #  - same-evidence after a firmware update (the responder now reports
 #    another SVN): it stays LOCKED with the fresh evidence, its driver is
 #    unbound, "needs-decision ... evidence-changed".
@@ -171,6 +173,25 @@ line=$(tr '\n' ' ' < $OBSD/run)
 has_kv "$line" fdu=private map=direct bar0=encrypted ||
 	fail "same-evidence: $D not private again: $line"
 pidof tsm-verifierd > /dev/null && fail "a relying party is running"
+
+# 2b. the same with devsec_pci, a driver that holds its regions, BAR0 and
+# coherent memory like nvme and quiesces in reset_prepare()
+SELF=/sys/kernel/debug/devsec_pci/$D/selftest
+expect_ok "$DRV/ptsm_test_observe/unbind" $D
+expect_ok "$PCI/$D/driver_override" devsec_pci
+expect_ok "$DRV/devsec_pci/bind" $D
+: > $EVLOG
+echo 1 > "$PCI/$D/reset" || fail "reset of $D under devsec_pci"
+wait_event $D reaccepted reset -
+expect_eq devsec_pci "$(driver_of $D)" "devsec_pci: driver after the reset"
+expect_ok $SELF 1
+res=$(tr '\n' ' ' < $SELF)
+log "devsec_pci after the reset: $res"
+has_kv "$res" resets=1 dma=ok bounced=0 in_swiotlb=0 coherent=ok bar0_ioremap=ok ||
+	fail "devsec_pci does not work after the re-accept: $res"
+expect_ok "$DRV/devsec_pci/unbind" $D
+expect_ok "$PCI/$D/driver_override" ptsm_test_observe
+expect_ok "$DRV/ptsm_test_observe/bind" $D
 
 # 3. same-evidence, but the device's firmware changed (another SVN)
 stop_responder
