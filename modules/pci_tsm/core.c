@@ -820,6 +820,7 @@ static void __exit ptsm_pci_exit(void)
 	ptsm_unsubscribe(&ptsm_pci_subscriber);
 	bus_unregister_notifier(&pci_bus_type, &ptsm_pci_nb);
 	ptsm_del_all();
+	ptsm_recovery_free();
 	pci_unregister_driver(&ptsm_hold_driver);
 	ptsm_evidence_exit();
 	destroy_workqueue(ptsm_wq);

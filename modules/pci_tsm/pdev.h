@@ -215,6 +215,7 @@ void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
 /* recovery.c */
 int ptsm_recovery_init(void);
 void ptsm_recovery_exit(void);
+void ptsm_recovery_free(void);
 void ptsm_recovery_init_pdev(struct ptsm_pdev *pd);
 void ptsm_recovery_flush(struct ptsm_pdev *pd);
 int ptsm_recovery_ready(void);

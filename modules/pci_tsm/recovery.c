@@ -685,11 +685,17 @@ refuse:
 	return 0;
 }
 
+/* Unload, first: no reset handler runs once this returns. */
 void ptsm_recovery_exit(void)
 {
 	if (ptsm_reset_kp_registered)
 		unregister_kprobe(&ptsm_reset_kp);
 	ptsm_reset_kp_registered = false;
+}
+
+/* Unload, last: no context is left to record or recover. */
+void ptsm_recovery_free(void)
+{
 	crypto_free_shash(ptsm_rec_tfm);
 	ptsm_rec_tfm = NULL;
 }
