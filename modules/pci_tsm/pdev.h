@@ -127,7 +127,8 @@ struct ptsm_accepted {
  * @recovery_work: takes the device back to RUN, or to a decision, after
  *	it left RUN behind pci_tsm's back (recovery.c)
  * @rcause: PTSM_CAUSE_* of the pending recovery
- * @recovering: a recovery is pending or running: the error work defers
+ * @recovering: non-zero while a recovery is pending or running: the error
+ *	work defers
  * @reaccept: 0 follows the module parameter, else PTSM_REACCEPT_* + 1
  * @acc: what was accepted (slot lock)
  * @error_left_run: the error work took the function out of RUN

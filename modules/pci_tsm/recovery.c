@@ -245,8 +245,11 @@ static void ptsm_recovery_left_run(struct pci_dev *pdev, int cause)
 	rcu_read_unlock();
 	if (!pd)
 		return;
-	/* ORDER: the error work defers to us before the device stops counting */
-	atomic_set(&pd->recovering, 1);
+	/*
+	 * ORDER: the error work defers to us before the device stops
+	 * counting; the work queued below runs after this increment
+	 */
+	atomic_inc(&pd->recovering);
 	atomic_cmpxchg(&pd->rcause, PTSM_CAUSE_NONE, cause);
 	WRITE_ONCE(pd->accepted, false);
 	ptsm_evidence_bump(pd);
@@ -436,6 +439,7 @@ static const char *ptsm_reaccept(struct ptsm_pdev *pd)
 	return why;
 }
 
+/* Runs from the recovery work, which clears @pd->recovering afterwards. */
 static void ptsm_recover(struct ptsm_pdev *pd, int cause)
 {
 	struct device *dev = &pd->pdev->dev;
@@ -452,7 +456,6 @@ static void ptsm_recover(struct ptsm_pdev *pd, int cause)
 		why = ptsm_reaccept(pd);
 		device_unlock(dev);
 	}
-	atomic_set(&pd->recovering, 0);
 	if (!why) {
 		ptsm_recovery_uevent(pd, "reaccepted", cause, NULL);
 		return;
@@ -475,12 +478,16 @@ static void ptsm_recovery_work(struct work_struct *work)
 {
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev,
 					    recovery_work);
+	int seen = atomic_read(&pd->recovering);
 	int cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
 
 	if (cause != PTSM_CAUSE_NONE && !READ_ONCE(pd->dead))
 		ptsm_recover(pd, cause);
-	else
-		atomic_set(&pd->recovering, 0);
+	/*
+	 * Done, unless the function left RUN again meanwhile: that queued
+	 * this work once more, and that run clears it.
+	 */
+	atomic_cmpxchg(&pd->recovering, seen, 0);
 	ptsm_pdev_put(pd);
 }
 
