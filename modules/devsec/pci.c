@@ -16,6 +16,7 @@
  *		  address in the swiotlb pool?), allocate
  *		  coherent memory, ioremap BAR0 and the MSI-X table range;
  *		  read: the outcome of the last run as key=value lines
+ *		  (resets=N: function resets the driver went through)
  *	hammer    write N: a kernel thread maps and unmaps a 4 KiB buffer N
  *		  times; "N coherent": also allocates and frees 4 KiB of
  *		  coherent memory each time; 0 stops it; read: running, done,
@@ -88,6 +89,8 @@ struct devsec_pci {
 	atomic_t hammer_done;
 	atomic_t hammer_errors;
 	bool hammer_running;
+
+	unsigned int resets;	/* function resets gone through (lock) */
 };
 
 static struct dentry *devsec_pci_root;
@@ -186,8 +189,8 @@ static void devsec_selftest(struct devsec_pci *dp)
 	struct devsec_out o = { .buf = dp->result };
 
 	lockdep_assert_held(&dp->lock);
-	out(&o, "device=%s\nmsix_enabled=%d\n", pci_name(dp->pdev),
-	    dp->msix_enabled);
+	out(&o, "device=%s\nmsix_enabled=%d\nresets=%u\n", pci_name(dp->pdev),
+	    dp->msix_enabled, dp->resets);
 	selftest_streaming(dp, &o);
 	selftest_coherent(dp, &o);
 	selftest_mmio(dp, &o);
@@ -649,6 +652,35 @@ err_disable:
 	return ret;
 }
 
+/*
+ * A function reset (sysfs reset, pci_reset_function()), as nvme takes it:
+ * quiesce (no DMA in flight, Bus Master off) before, resume after. What it
+ * holds (BAR0 mapping, coherent buffer) stays: on an accepted function
+ * pci_tsm either accepts it again on the same evidence before it is used,
+ * or unbinds the driver (docs/ABI.md 5.1).
+ */
+static void devsec_pci_reset_prepare(struct pci_dev *pdev)
+{
+	struct devsec_pci *dp = pci_get_drvdata(pdev);
+
+	scoped_guard(mutex, &dp->lock) {
+		__devsec_hammer_stop(dp);
+		dp->resets++;
+	}
+	pci_clear_master(pdev);
+}
+
+static void devsec_pci_reset_done(struct pci_dev *pdev)
+{
+	pci_set_master(pdev);
+	pci_info(pdev, "reset done\n");
+}
+
+static const struct pci_error_handlers devsec_pci_err = {
+	.reset_prepare = devsec_pci_reset_prepare,
+	.reset_done = devsec_pci_reset_done,
+};
+
 static void devsec_pci_remove(struct pci_dev *pdev)
 {
 	struct devsec_pci *dp = pci_get_drvdata(pdev);
@@ -674,6 +706,7 @@ static struct pci_driver devsec_pci_driver = {
 	.id_table = devsec_pci_ids,
 	.probe = devsec_pci_probe,
 	.remove = devsec_pci_remove,
+	.err_handler = &devsec_pci_err,
 };
 
 static int __init devsec_pci_init(void)

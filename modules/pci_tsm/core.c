@@ -356,7 +356,9 @@ static unsigned long ptsm_files_wanted(struct ptsm_pdev *pd, bool *group)
 	 */
 	if (devsec && pd->tee)
 		want |= BIT(PTSM_F_LOCK) | BIT(PTSM_F_UNLOCK) |
-			BIT(PTSM_F_ACCEPT) | BIT(PTSM_F_OFFSET);
+			BIT(PTSM_F_ACCEPT) | BIT(PTSM_F_OFFSET) |
+			BIT(PTSM_F_TRUST) | BIT(PTSM_F_REACCEPT) |
+			BIT(PTSM_F_DIGESTS);
 	if (want & (BIT(PTSM_F_NR_GROUP) - 1))
 		want |= BIT(PTSM_F_EVGEN);
 	/*
@@ -531,6 +533,7 @@ static struct ptsm_pdev *ptsm_pdev_alloc(struct pci_dev *pdev)
 	mutex_init(&pd->lock);
 	pd->state = PCI_TSM_TDISP_UNLOCKED;
 	INIT_WORK(&pd->error_work, ptsm_error_work);
+	ptsm_recovery_init_pdev(pd);
 	spin_lock_init(&pd->ev_lock);
 	return pd;
 }
@@ -590,6 +593,7 @@ static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 	scoped_guard(rwsem_read, &ptsm_tsm_rwsem)
 		__ptsm_teardown(pd, NULL);
 	flush_work(&pd->error_work);
+	ptsm_recovery_flush(pd);
 	ptsm_evidence_clear(pd);
 	ptsm_hold_forget(pd);
 	xa_erase(&ptsm_pdevs, pd->key);
@@ -792,7 +796,7 @@ static int __init ptsm_pci_init(void)
 	rc = ptsm_netlink_init();
 	if (rc)
 		goto err_subscribe;
-	return 0;
+	return ptsm_recovery_init();
 
 err_subscribe:
 	ptsm_unsubscribe(&ptsm_pci_subscriber);
@@ -810,10 +814,13 @@ err_wq:
 
 static void __exit ptsm_pci_exit(void)
 {
+	/* ORDER: no reset handler runs once the contexts go */
+	ptsm_recovery_exit();
 	ptsm_netlink_exit();
 	ptsm_unsubscribe(&ptsm_pci_subscriber);
 	bus_unregister_notifier(&pci_bus_type, &ptsm_pci_nb);
 	ptsm_del_all();
+	ptsm_recovery_free();
 	pci_unregister_driver(&ptsm_hold_driver);
 	ptsm_evidence_exit();
 	destroy_workqueue(ptsm_wq);

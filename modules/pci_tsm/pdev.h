@@ -47,12 +47,41 @@ enum {
 	PTSM_F_ACCEPT,
 	PTSM_F_EVGEN,
 	PTSM_F_OFFSET,
+	PTSM_F_TRUST,
+	PTSM_F_REACCEPT,
+	PTSM_F_DIGESTS,
 	PTSM_F_NR_GROUP,		/* files above live in tsm/ */
 	PTSM_F_AUTH = PTSM_F_NR_GROUP,	/* authenticated, next to tsm/ */
 	PTSM_F_NR,
 };
 
 struct ptsm_mmio_set;
+
+/* recovery policies (tsm/reaccept) and causes of leaving RUN (recovery.c) */
+enum { PTSM_REACCEPT_NEVER, PTSM_REACCEPT_SAME };
+enum { PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET, PTSM_CAUSE_SHIM_LOST };
+
+/**
+ * struct ptsm_accepted - digests of the evidence accepted last (slot lock)
+ * @valid: recorded (cleared by unlock)
+ * @has_meas: @meas is the digest of a measurement record
+ * @has_report: @report is valid
+ * @certs: certificate chain slots present, by bit
+ * @generation: the generation accepted
+ * @cert: SHA-384 of each chain present
+ * @meas: SHA-384 of the measurement record alone (no nonce, no signature)
+ * @report: SHA-384 of the interface report
+ */
+struct ptsm_accepted {
+	bool valid;
+	bool has_meas;
+	bool has_report;
+	u8 certs;
+	u32 generation;
+	u8 cert[8][PCI_TSM_EVIDENCE_DIGEST_SIZE];
+	u8 meas[PCI_TSM_EVIDENCE_DIGEST_SIZE];
+	u8 report[PCI_TSM_EVIDENCE_DIGEST_SIZE];
+};
 
 /**
  * struct ptsm_pdev - pci_tsm's context of one PCI device
@@ -95,6 +124,15 @@ struct ptsm_mmio_set;
  * @going: the device is being removed: no refresh starts, one running
  *	is cancelled (read locklessly by ptsm_pci_refresh_cancelled())
  * @refreshing: the TSM whose refresh op runs for this device, or NULL
+ * @recovery_work: takes the device back to RUN, or to a decision, after
+ *	it left RUN behind pci_tsm's back (recovery.c)
+ * @rcause: PTSM_CAUSE_* of the pending recovery
+ * @recovering: non-zero while a recovery is pending or running: the error
+ *	work defers
+ * @reaccept: 0 follows the module parameter, else PTSM_REACCEPT_* + 1
+ * @acc: what was accepted (slot lock)
+ * @error_left_run: the error work took the function out of RUN
+ * @shim_lost: the ERROR was tsm_shim's (ptsm_pci_shim_lost())
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -134,6 +172,14 @@ struct ptsm_pdev {
 	u32 validated;
 	bool going;
 	struct ptsm_dev *refreshing;
+
+	struct work_struct recovery_work;
+	atomic_t rcause;
+	atomic_t recovering;
+	int reaccept;
+	struct ptsm_accepted acc;
+	bool error_left_run;
+	bool shim_lost;
 };
 
 /* core.c */
@@ -161,6 +207,26 @@ void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 void ptsm_error_work(struct work_struct *work);
 void ptsm_devsec_release(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
 extern bool ptsm_require_validate;
+void __ptsm_enter_error(struct ptsm_pdev *pd);
+int __ptsm_accept_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm, u32 *gen);
+void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+		    bool (*wants)(struct ptsm_pdev *pd, struct ptsm_dev *tsm),
+		    void (*leave)(struct ptsm_pdev *pd, struct ptsm_dev *tsm));
+
+/* recovery.c */
+int ptsm_recovery_init(void);
+void ptsm_recovery_exit(void);
+void ptsm_recovery_free(void);
+void ptsm_recovery_init_pdev(struct ptsm_pdev *pd);
+void ptsm_recovery_flush(struct ptsm_pdev *pd);
+int ptsm_recovery_ready(void);
+void __ptsm_recovery_record(struct ptsm_pdev *pd);
+void __ptsm_recovery_forget(struct ptsm_pdev *pd);
+bool ptsm_recovery_take_error(struct ptsm_pdev *pd);
+void ptsm_recovery_error_left(struct ptsm_pdev *pd);
+extern struct device_attribute dev_attr_trust_level;
+extern struct device_attribute dev_attr_reaccept;
+extern struct device_attribute dev_attr_accepted_digests;
 
 /* sysfs.c */
 struct kobject *ptsm_dir_add(struct device *dev);

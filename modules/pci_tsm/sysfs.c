@@ -279,6 +279,9 @@ struct device_attribute *const ptsm_files[PTSM_F_NR] = {
 	[PTSM_F_ACCEPT] = &dev_attr_accept,
 	[PTSM_F_EVGEN] = &dev_attr_evidence_generation,
 	[PTSM_F_OFFSET] = &dev_attr_mmio_reporting_offset,
+	[PTSM_F_TRUST] = &dev_attr_trust_level,
+	[PTSM_F_REACCEPT] = &dev_attr_reaccept,
+	[PTSM_F_DIGESTS] = &dev_attr_accepted_digests,
 	[PTSM_F_AUTH] = &dev_attr_authenticated,
 };
 

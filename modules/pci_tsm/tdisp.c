@@ -293,6 +293,7 @@ static int ptsm_unlock_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 	if (ptsm_driver_bound(pd->pdev))
 		return -EBUSY;
 	__ptsm_unlock(pd);
+	__ptsm_recovery_forget(pd);
 	return 0;
 }
 
@@ -311,13 +312,62 @@ int ptsm_unlock(struct ptsm_pdev *pd, const char *name)
 }
 
 /* The TSM reported TDISP ERROR: leave RUN (if in it); only unlock leaves ERROR. */
-static void __ptsm_enter_error(struct ptsm_pdev *pd)
+void __ptsm_enter_error(struct ptsm_pdev *pd)
 {
 	ptsm_assert_slot_held(pd);
 	__ptsm_run_leave(pd);
 	__ptsm_mmio_discard_pending(pd);
 	pd->state = PCI_TSM_TDISP_ERROR;
 	pci_warn(pd->pdev, "TDISP ERROR: only unlock leaves this state\n");
+}
+
+/**
+ * __ptsm_accept_run() - LOCKED -> RUN through @tsm, once the caller's checks
+ *	passed (also the kernel's own re-accept, recovery.c)
+ * @pd: a locked context
+ * @tsm: the TSM that locked it
+ * @gen: set to the generation accepted
+ *
+ * Context: slot lock held.
+ * Return: as ptsm_accept().
+ */
+int __ptsm_accept_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm, u32 *gen)
+{
+	int rc;
+
+	ptsm_assert_slot_held(pd);
+	rc = ptsm_recovery_ready();
+	if (rc)
+		return rc;
+	rc = __ptsm_shim_hold(pd);
+	if (rc)
+		return rc;
+	rc = tsm->ops->devsec.accept(tsm, pd->pdev);
+	/* ERROR reported while the accept op ran: no RUN, not even briefly */
+	if (!rc && atomic_read(&pd->error)) {
+		__ptsm_enter_error(pd);
+		rc = -EIO;
+	}
+	/*
+	 * The device runs but none of its MMIO would be private: fail
+	 * closed. The TSM has no way back to LOCKED, so only unlock leaves.
+	 */
+	if (!rc) {
+		rc = __ptsm_mmio_check_pending(pd);
+		if (rc)
+			__ptsm_enter_error(pd);
+	}
+	/* evidence published while the op ran (a TSM may publish any time) */
+	if (!rc) {
+		rc = __ptsm_run_enter(pd, gen);
+		if (rc)
+			__ptsm_enter_error(pd);
+	}
+	if (rc) {
+		__ptsm_mmio_discard_pending(pd);
+		__ptsm_shim_release(pd);
+	}
+	return rc;
 }
 
 static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
@@ -342,35 +392,10 @@ static int ptsm_accept_body(struct ptsm_pdev *pd, struct ptsm_dev *unused,
 	rc = ptsm_evidence_accept_check(pd);
 	if (rc)
 		return rc;
-	rc = __ptsm_shim_hold(pd);
+	rc = __ptsm_accept_run(pd, tsm, &gen);
 	if (rc)
 		return rc;
-	rc = tsm->ops->devsec.accept(tsm, pd->pdev);
-	/* ERROR reported while the accept op ran: no RUN, not even briefly */
-	if (!rc && atomic_read(&pd->error)) {
-		__ptsm_enter_error(pd);
-		rc = -EIO;
-	}
-	/*
-	 * The device runs but none of its MMIO would be private: fail
-	 * closed. The TSM has no way back to LOCKED, so only unlock leaves.
-	 */
-	if (!rc) {
-		rc = __ptsm_mmio_check_pending(pd);
-		if (rc)
-			__ptsm_enter_error(pd);
-	}
-	/* evidence published while the op ran (a TSM may publish any time) */
-	if (!rc) {
-		rc = __ptsm_run_enter(pd, &gen);
-		if (rc)
-			__ptsm_enter_error(pd);
-	}
-	if (rc) {
-		__ptsm_mmio_discard_pending(pd);
-		__ptsm_shim_release(pd);
-		return rc;
-	}
+	__ptsm_recovery_record(pd);
 	pci_info(pd->pdev, "TDISP RUN: accepted through %s at evidence generation %u\n",
 		 dev_name(&tsm->dev), gen);
 	return 0;
@@ -441,9 +466,9 @@ void __ptsm_teardown(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
  *
  * Context: process context; no pci_tsm lock and not the device lock held.
  */
-static void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
-			   bool (*wants)(struct ptsm_pdev *pd, struct ptsm_dev *tsm),
-			   void (*leave)(struct ptsm_pdev *pd, struct ptsm_dev *tsm))
+void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
+		    bool (*wants)(struct ptsm_pdev *pd, struct ptsm_dev *tsm),
+		    void (*leave)(struct ptsm_pdev *pd, struct ptsm_dev *tsm))
 {
 	struct device *dev = &pd->pdev->dev;
 	struct ptsm_pdev *owner;
@@ -481,6 +506,8 @@ static bool ptsm_error_wants(struct ptsm_pdev *pd, struct ptsm_dev *unused)
 
 static void ptsm_error_leave(struct ptsm_pdev *pd, struct ptsm_dev *unused)
 {
+	if (pd->state == PCI_TSM_TDISP_RUN)
+		WRITE_ONCE(pd->error_left_run, true);
 	__ptsm_enter_error(pd);
 }
 
@@ -494,7 +521,12 @@ void ptsm_error_work(struct work_struct *work)
 {
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev, error_work);
 
-	ptsm_leave_run(pd, NULL, ptsm_error_wants, ptsm_error_leave);
+	/* a recovery (reaccept=same-evidence, or a reset) owns it */
+	if (!ptsm_recovery_take_error(pd)) {
+		ptsm_leave_run(pd, NULL, ptsm_error_wants, ptsm_error_leave);
+		if (xchg(&pd->error_left_run, false))
+			ptsm_recovery_error_left(pd);
+	}
 	ptsm_pdev_put(pd);
 }
 
@@ -506,6 +538,7 @@ static bool ptsm_release_wants(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 static void ptsm_release_leave(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 {
 	__ptsm_unlock(pd);
+	__ptsm_recovery_forget(pd);
 }
 
 /**
@@ -562,8 +595,10 @@ static void ptsm_report_error(struct pci_dev *pdev, bool now)
 	if (!pd)
 		return;
 	atomic_set(&pd->error, 1);
-	if (now)
+	if (now) {
+		WRITE_ONCE(pd->shim_lost, true);
 		WRITE_ONCE(pd->accepted, false);
+	}
 	if (!queue_work(ptsm_wq, &pd->error_work))
 		ptsm_pdev_put(pd);
 }

@@ -23,6 +23,9 @@
  *			pgprot_encrypted() (cc_mkenc) or pgprot_decrypted()
  *			(cc_mkdec), or returned NULL
  *  msix=...		the same for the MSI-X table range (absent: no MSI-X)
+ * The test driver (bound by override) appends such a line per remove() to
+ * "removed", and per reset_prepare()/reset_done() ("prepare DEV ...",
+ * "done DEV ...") to "resets"; writing either clears it.
  * Without memory encryption cc_mkenc/cc_mkdec and set_memory_decrypted()
  * change no bits, but they are the kernel's decision made visible: the
  * calls it makes in a confidential guest. Each observation counts only
@@ -51,6 +54,8 @@ static struct dentry *obs_dir;
 static char obs_out[1024];
 /* one line per remove() of the test driver (obs_lock) */
 static char obs_removed[2048];
+/* one line per reset_prepare()/reset_done() of the test driver (obs_lock) */
+static char obs_resets[2048];
 static bool (*obs_fdu)(struct device *dev);
 
 /* what the observing task saw the kernel do (written from kprobe handlers) */
@@ -283,27 +288,53 @@ err_disable:
 	return ret;
 }
 
-/* Observe @pdev as obs_run() does, as one line appended to obs_removed. */
-static void obs_drv_record(struct pci_dev *pdev)
+/*
+ * Observe @pdev as obs_run() does, as one line appended to @buf (@size
+ * bytes): "DEV accept=A k=v ...", with "WHAT " first when @what is set.
+ */
+static void obs_drv_record(struct pci_dev *pdev, char *buf, size_t size,
+			   const char *what)
 {
 	static char line[sizeof(obs_out)];	/* obs_lock */
-	size_t len = strlen(obs_removed);
+	size_t len = strlen(buf);
 	char *p;
 
 	lockdep_assert_held(&obs_lock);
 	obs_run(pdev);
 	/* "dev=DEV\\nk=v\\n..." -> "DEV accept=A k=v ..." */
-	scnprintf(line, sizeof(line), "%s accept=%s %s", pci_name(pdev),
-		  obs_accepted(&pdev->dev), obs_out + strcspn(obs_out, "\n") + 1);
+	scnprintf(line, sizeof(line), "%s%s%s accept=%s %s", what ?: "",
+		  what ? " " : "", pci_name(pdev), obs_accepted(&pdev->dev),
+		  obs_out + strcspn(obs_out, "\n") + 1);
 	for (p = line; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
 	strim(line);
-	pci_info(pdev, "remove: %s\n", line);
-	if (len + strlen(line) + 2 > sizeof(obs_removed))
+	pci_info(pdev, "%s: %s\n", what ?: "remove", line);
+	if (len + strlen(line) + 2 > size)
 		len = 0;	/* full: start over, the tests clear it anyway */
-	scnprintf(obs_removed + len, sizeof(obs_removed) - len, "%s\n", line);
+	scnprintf(buf + len, size - len, "%s\n", line);
 }
+
+/*
+ * A function reset: what the kernel does for the device before it (the
+ * driver quiesces) and after it (Bus Master is back: it can do DMA).
+ */
+static void obs_drv_reset_prepare(struct pci_dev *pdev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "prepare");
+}
+
+static void obs_drv_reset_done(struct pci_dev *pdev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "done");
+}
+
+static const struct pci_error_handlers obs_drv_err = {
+	.reset_prepare = obs_drv_reset_prepare,
+	.reset_done = obs_drv_reset_done,
+};
 
 static void obs_drv_remove(struct pci_dev *pdev)
 {
@@ -311,7 +342,7 @@ static void obs_drv_remove(struct pci_dev *pdev)
 
 	/* ORDER: observe first, while the mapping and the buffer are held */
 	scoped_guard(mutex, &obs_lock)
-		obs_drv_record(pdev);
+		obs_drv_record(pdev, obs_removed, sizeof(obs_removed), NULL);
 	dma_free_coherent(&pdev->dev, SZ_4K, d->cpu, d->dma);
 	pci_iounmap(pdev, d->bar0);
 	pci_release_mem_regions(pdev);
@@ -329,26 +360,31 @@ static struct pci_driver obs_drv = {
 	.id_table = obs_drv_ids,
 	.probe = obs_drv_probe,
 	.remove = obs_drv_remove,
+	.err_handler = &obs_drv_err,
 };
 
 static ssize_t obs_removed_read(struct file *file, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
+	const char *buf = file->private_data;
+
 	guard(mutex)(&obs_lock);
-	return simple_read_from_buffer(ubuf, count, ppos, obs_removed,
-				       strlen(obs_removed));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, strlen(buf));
 }
 
 static ssize_t obs_removed_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
+	char *buf = file->private_data;
+
 	guard(mutex)(&obs_lock);
-	obs_removed[0] = '\0';
+	buf[0] = '\0';
 	return count;
 }
 
 static const struct file_operations obs_removed_fops = {
 	.owner = THIS_MODULE,
+	.open = simple_open,
 	.read = obs_removed_read,
 	.write = obs_removed_write,
 	.llseek = default_llseek,
@@ -408,7 +444,8 @@ static int __init obs_init(void)
 	}
 	obs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("run", 0600, obs_dir, NULL, &obs_fops);
-	debugfs_create_file("removed", 0600, obs_dir, NULL, &obs_removed_fops);
+	debugfs_create_file("removed", 0600, obs_dir, obs_removed, &obs_removed_fops);
+	debugfs_create_file("resets", 0600, obs_dir, obs_resets, &obs_removed_fops);
 	ret = pci_register_driver(&obs_drv);
 	if (ret) {
 		debugfs_remove_recursive(obs_dir);

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pci_tsm recovery (docs/ABI.md 5.1): a function that leaves TDISP RUN
+ * behind pci_tsm's back (a function reset, TDISP ERROR) stops counting as
+ * accepted before it can do DMA again, and with reaccept=same-evidence
+ * comes back to RUN in the kernel when its fresh, nonce-fresh evidence has
+ * the digests recorded at accept.
+ *
+ * Detection of function resets: every function reset of the PCI core
+ * (sysfs "reset", pci_reset_function(), pci_reset_function_locked(),
+ * pci_try_reset_function()) runs __pci_reset_function_locked() after the
+ * driver's reset_prepare() and before the config space, Bus Master
+ * included, is restored. A kprobe on its entry (ftrace-based, so its
+ * handler runs in the caller's process context with preemption off) takes
+ * the device out of "accepted" and starts a new evidence generation there.
+ * With the same rules as tsm_shim: the probe must be registered,
+ * ftrace-based (never optimized), not disabled or gone, and the symbol must
+ * have no clone; otherwise no device is accepted (-EOPNOTSUPP).
+ */
+#define pr_fmt(fmt) "pci_tsm: " fmt
+#define dev_fmt(fmt) "pci_tsm: " fmt
+
+#include <crypto/hash.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/random.h>
+#include <linux/string.h>
+
+#include "pdev.h"
+
+/* ---- policy ---- */
+
+static const char *const ptsm_reaccept_names[] = {
+	[PTSM_REACCEPT_NEVER] = "never",
+	[PTSM_REACCEPT_SAME] = "same-evidence",
+};
+
+static int ptsm_reaccept_default = PTSM_REACCEPT_NEVER;
+
+static int ptsm_reaccept_param_set(const char *val, const struct kernel_param *kp)
+{
+	int rc = sysfs_match_string(ptsm_reaccept_names, val);
+
+	if (rc < 0)
+		return -EINVAL;
+	WRITE_ONCE(ptsm_reaccept_default, rc);
+	return 0;
+}
+
+static int ptsm_reaccept_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  ptsm_reaccept_names[READ_ONCE(ptsm_reaccept_default)]);
+}
+
+static const struct kernel_param_ops ptsm_reaccept_ops = {
+	.set = ptsm_reaccept_param_set,
+	.get = ptsm_reaccept_param_get,
+};
+
+module_param_cb(reaccept, &ptsm_reaccept_ops, NULL, 0644);
+MODULE_PARM_DESC(reaccept,
+		 "Default recovery policy of a function leaving RUN: never or same-evidence");
+
+/* pd->reaccept: 0 follows the module parameter, else policy + 1 */
+static int ptsm_reaccept_of(struct ptsm_pdev *pd)
+{
+	int v = READ_ONCE(pd->reaccept);
+
+	return v ? v - 1 : READ_ONCE(ptsm_reaccept_default);
+}
+
+static const char *const ptsm_cause_names[] = {
+	[PTSM_CAUSE_NONE] = "none",
+	[PTSM_CAUSE_ERROR] = "error",
+	[PTSM_CAUSE_RESET] = "reset",
+	[PTSM_CAUSE_SHIM_LOST] = "shim-lost",
+};
+
+/* ---- digests of what was accepted ---- */
+
+static struct crypto_shash *ptsm_rec_tfm;
+
+/* SPDM 1.2 GET_MEASUREMENTS with signature: header, nonce, slot id */
+#define PTSM_MEAS_REQ_LEN	(4 + PCI_TSM_NONCE_SIZE + 1)
+/* MEASUREMENTS header, block count, u24 record length */
+#define PTSM_MEAS_RSP_HDR	8
+
+/*
+ * The measurement record (the blocks) inside a MEASUREMENTS object, which
+ * comes from the device (or a TSM): every length is checked.
+ */
+static bool ptsm_meas_record(const u8 *m, size_t len, const u8 **rec,
+			     size_t *rlen)
+{
+	const u8 *rsp = m + PTSM_MEAS_REQ_LEN;
+	size_t n;
+
+	if (!m || len < PTSM_MEAS_REQ_LEN + PTSM_MEAS_RSP_HDR)
+		return false;
+	if (m[0] != 0x12 || m[1] != 0xe0 || rsp[0] != 0x12 || rsp[1] != 0x60)
+		return false;
+	n = rsp[5] | rsp[6] << 8 | rsp[7] << 16;
+	if (n > len - PTSM_MEAS_REQ_LEN - PTSM_MEAS_RSP_HDR)
+		return false;
+	*rec = rsp + PTSM_MEAS_RSP_HDR;
+	*rlen = n;
+	return true;
+}
+
+static bool ptsm_meas_digest(const struct ptsm_evidence_set *set, u8 *out)
+{
+	const u8 *rec;
+	size_t rlen;
+
+	if (!ptsm_rec_tfm ||
+	    !ptsm_meas_record(set->obj[PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS].data,
+			      set->obj[PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS].len,
+			      &rec, &rlen))
+		return false;
+	return !crypto_shash_tfm_digest(ptsm_rec_tfm, rec, rlen, out);
+}
+
+/* What @set would be recorded as. */
+static void ptsm_digests_of(const struct ptsm_evidence_set *set, u32 gen,
+			    struct ptsm_accepted *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i <= PCI_TSM_EVIDENCE_TYPE_CERT7; i++) {
+		if (!set->obj[i].len)
+			continue;
+		a->certs |= BIT(i);
+		memcpy(a->cert[i], set->obj[i].digest, sizeof(a->cert[i]));
+	}
+	a->has_meas = ptsm_meas_digest(set, a->meas);
+	if (set->obj[PCI_TSM_EVIDENCE_TYPE_REPORT].len) {
+		a->has_report = true;
+		memcpy(a->report, set->obj[PCI_TSM_EVIDENCE_TYPE_REPORT].digest,
+		       sizeof(a->report));
+	}
+	a->generation = gen;
+	a->valid = true;
+}
+
+/**
+ * __ptsm_recovery_record() - record the digests of the evidence accepted
+ * @pd: a context that just entered RUN
+ *
+ * Context: slot lock held.
+ */
+void __ptsm_recovery_record(struct ptsm_pdev *pd)
+{
+	struct ptsm_evidence_set *set;
+	u32 gen;
+
+	ptsm_assert_slot_held(pd);
+	WRITE_ONCE(pd->shim_lost, false);
+	set = ptsm_evidence_get(pd, &gen);
+	if (!set) {
+		memset(&pd->acc, 0, sizeof(pd->acc));
+		pd->acc.generation = gen;
+		pd->acc.valid = true;
+		return;
+	}
+	ptsm_digests_of(set, gen, &pd->acc);
+	ptsm_evidence_put(set);
+}
+
+/**
+ * __ptsm_recovery_forget() - forget the accepted digests (unlock)
+ * @pd: a context
+ *
+ * Context: slot lock held.
+ */
+void __ptsm_recovery_forget(struct ptsm_pdev *pd)
+{
+	ptsm_assert_slot_held(pd);
+	memset(&pd->acc, 0, sizeof(pd->acc));
+}
+
+/* Does fresh evidence @now match the accepted @was? */
+static bool ptsm_digests_same(const struct ptsm_accepted *was,
+			      const struct ptsm_accepted *now)
+{
+	int i;
+
+	if (!was->valid || !was->has_meas || !now->has_meas ||
+	    was->certs != now->certs || was->has_report != now->has_report)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(was->cert); i++)
+		if ((was->certs & BIT(i)) &&
+		    memcmp(was->cert[i], now->cert[i], sizeof(was->cert[i])))
+			return false;
+	if (memcmp(was->meas, now->meas, sizeof(was->meas)))
+		return false;
+	return !was->has_report || !memcmp(was->report, now->report,
+					   sizeof(was->report));
+}
+
+/* ---- uevents ---- */
+
+static void ptsm_recovery_uevent(struct ptsm_pdev *pd, const char *event,
+				 int cause, const char *why)
+{
+	char ev[48], ca[32], wh[48], ge[40];
+	char *envp[5] = { ev, ca, ge };
+
+	snprintf(ev, sizeof(ev), "PCI_TSM_EVENT=%s", event);
+	snprintf(ca, sizeof(ca), "PCI_TSM_CAUSE=%s", ptsm_cause_names[cause]);
+	snprintf(ge, sizeof(ge), "PCI_TSM_GENERATION=%u",
+		 ptsm_evidence_generation(pd));
+	if (why) {
+		snprintf(wh, sizeof(wh), "PCI_TSM_WHY=%s", why);
+		envp[3] = wh;
+	}
+	kobject_uevent_env(&pd->pdev->dev.kobj, KOBJ_CHANGE, envp);
+}
+
+/* ---- leaving RUN ---- */
+
+/*
+ * ptsm_recovery_left_run() - @pdev left RUN behind pci_tsm's back
+ *
+ * Context: any, but not NMI: the reset probe's handler (process context,
+ * preemption off) or the error work.
+ */
+static void ptsm_recovery_left_run(struct pci_dev *pdev, int cause)
+{
+	struct ptsm_pdev *pd;
+
+	rcu_read_lock();
+	pd = ptsm_pdev_peek(pdev);
+	/*
+	 * The reset path disables memory decode first, which a TDI in RUN may
+	 * report as ERROR: a recovery that started from that report and has
+	 * not begun is named after the reset.
+	 */
+	if (pd && cause == PTSM_CAUSE_RESET && atomic_read(&pd->recovering))
+		atomic_cmpxchg(&pd->rcause, PTSM_CAUSE_ERROR, cause);
+	if (pd && (!READ_ONCE(pd->accepted) || !kref_get_unless_zero(&pd->kref)))
+		pd = NULL;
+	rcu_read_unlock();
+	if (!pd)
+		return;
+	/*
+	 * ORDER: the error work defers to us before the device stops
+	 * counting; the work queued below runs after this increment
+	 */
+	atomic_inc(&pd->recovering);
+	atomic_cmpxchg(&pd->rcause, PTSM_CAUSE_NONE, cause);
+	WRITE_ONCE(pd->accepted, false);
+	ptsm_evidence_bump(pd);
+	if (!queue_work(ptsm_wq, &pd->recovery_work))
+		ptsm_pdev_put(pd);
+}
+
+static int ptsm_reset_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ptsm_recovery_left_run((struct pci_dev *)regs_get_kernel_argument(regs, 0),
+			       PTSM_CAUSE_RESET);
+	return 0;
+}
+
+static void ptsm_reset_post(struct kprobe *kp, struct pt_regs *regs,
+			    unsigned long flags)
+{
+}
+
+static struct kprobe ptsm_reset_kp = {
+	.symbol_name = "__pci_reset_function_locked",
+	.pre_handler = ptsm_reset_pre,
+	/* a post_handler keeps kprobes from ever optimizing it */
+	.post_handler = ptsm_reset_post,
+};
+
+static bool ptsm_reset_kp_registered;
+static char ptsm_reset_why[96];
+
+/**
+ * ptsm_recovery_ready() - is every exit from RUN seen?
+ *
+ * Return: 0, or -EOPNOTSUPP (accept must fail) when the reset probe is not
+ * in force.
+ */
+int ptsm_recovery_ready(void)
+{
+	if (!ptsm_reset_kp_registered || kprobe_disabled(&ptsm_reset_kp) ||
+	    kprobe_gone(&ptsm_reset_kp)) {
+		pr_warn_ratelimited("accept refused: function resets are not seen (%s)\n",
+				    ptsm_reset_why[0] ? ptsm_reset_why : "probe disabled");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static const char *const ptsm_clone_suffixes[] = {
+	".isra.0", ".constprop.0", ".part.0",
+};
+
+static bool ptsm_reset_has_clone(void)
+{
+	char name[KSYM_NAME_LEN];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ptsm_clone_suffixes); i++) {
+		struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
+
+		snprintf(name, sizeof(name), "%s%s", ptsm_reset_kp.symbol_name,
+			 ptsm_clone_suffixes[i]);
+		kp.symbol_name = name;
+		if (!register_kprobe(&kp)) {
+			unregister_kprobe(&kp);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- coming back ---- */
+
+static bool ptsm_run_wants(struct ptsm_pdev *pd, struct ptsm_dev *unused)
+{
+	return !pd->dead && pd->devsec_tsm && pd->state == PCI_TSM_TDISP_RUN;
+}
+
+static void ptsm_run_to_error(struct ptsm_pdev *pd, struct ptsm_dev *unused)
+{
+	__ptsm_enter_error(pd);
+}
+
+/*
+ * Relock @pd through @tsm, from RUN (the TDI itself may be in ERROR or
+ * UNLOCKED after the reset: TDISP leaves ERROR only by STOP, so the TSM
+ * unlocks it first). Return: 0 (LOCKED) or the lock op's error (UNLOCKED).
+ */
+static int __ptsm_relock(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
+{
+	u32 gen;
+	int rc;
+
+	ptsm_assert_slot_held(pd);
+	__ptsm_run_leave(pd);
+	tsm->ops->devsec.unlock(tsm, pd->pdev);
+	__ptsm_mmio_discard_pending(pd);
+	pd->has_report_offset = false;
+	pd->state = PCI_TSM_TDISP_UNLOCKED;
+	ptsm_evidence_clear(pd);
+	atomic_set(&pd->error, 0);
+	gen = ptsm_evidence_generation(pd);
+	rc = tsm->ops->devsec.lock(tsm, pd->pdev);
+	if (rc) {
+		pd->devsec_tsm = NULL;
+		return rc;
+	}
+	pd->state = PCI_TSM_TDISP_LOCKED;
+	if (ptsm_evidence_generation(pd) == gen)
+		ptsm_evidence_bump(pd);
+	return 0;
+}
+
+/* The slot under ptsm_tsm_rwsem: the TSM @pd was locked through, or NULL */
+static struct ptsm_dev *ptsm_rec_enter(struct ptsm_pdev *pd,
+				       struct ptsm_pdev **owner)
+{
+	down_read(&ptsm_tsm_rwsem);
+	*owner = ptsm_slot_lock(pd);
+	if (pd->dead || !pd->devsec_tsm || !ptsm_tsm_is_live(pd->devsec_tsm))
+		return NULL;
+	return pd->devsec_tsm;
+}
+
+static void ptsm_rec_exit(struct ptsm_pdev *owner)
+{
+	ptsm_slot_unlock(owner);
+	up_read(&ptsm_tsm_rwsem);
+}
+
+/*
+ * Same-evidence recovery of @pd (in RUN as far as pci_tsm's state goes,
+ * not accepted). Return: NULL when back in RUN, else why not.
+ */
+static const char *ptsm_reaccept(struct ptsm_pdev *pd)
+{
+	struct ptsm_evidence_set *set;
+	struct ptsm_accepted now;
+	struct ptsm_pdev *owner;
+	struct ptsm_dev *tsm;
+	u8 nonce[PCI_TSM_NONCE_SIZE];
+	const char *why = NULL;
+	u32 gen, rgen;
+	int rc;
+
+	tsm = ptsm_rec_enter(pd, &owner);
+	if (!tsm || pd->state != PCI_TSM_TDISP_RUN) {
+		ptsm_rec_exit(owner);
+		return "relock-failed";
+	}
+	rc = __ptsm_relock(pd, tsm);
+	ptsm_rec_exit(owner);
+	if (rc) {
+		pci_warn(pd->pdev, "recovery: relock through %s failed: %d\n",
+			 dev_name(&tsm->dev), rc);
+		return "relock-failed";
+	}
+
+	get_random_bytes(nonce, sizeof(nonce));
+	rc = ptsm_evidence_refresh(pd, nonce, sizeof(nonce), &set, &rgen);
+	if (rc) {
+		pci_warn(pd->pdev, "recovery: no fresh evidence: %d\n", rc);
+		return "no-fresh-evidence";
+	}
+	ptsm_digests_of(set, rgen, &now);
+	ptsm_evidence_put(set);
+
+	tsm = ptsm_rec_enter(pd, &owner);
+	if (!tsm || pd->state != PCI_TSM_TDISP_LOCKED ||
+	    ptsm_evidence_generation(pd) != rgen) {
+		why = "no-fresh-evidence";
+	} else if (!ptsm_digests_same(&pd->acc, &now)) {
+		why = "evidence-changed";
+	} else {
+		/* the kernel validated this generation against the record */
+		rc = ptsm_evidence_validate(pd, rgen);
+		if (!rc)
+			rc = __ptsm_accept_run(pd, tsm, &gen);
+		if (rc) {
+			pci_warn(pd->pdev, "recovery: accept failed: %d\n", rc);
+			why = "accept-failed";
+		} else {
+			__ptsm_recovery_record(pd);
+			pci_info(pd->pdev, "TDISP RUN again: same evidence, accepted in the kernel at generation %u\n",
+				 gen);
+		}
+	}
+	ptsm_rec_exit(owner);
+	return why;
+}
+
+/* Runs from the recovery work, which clears @pd->recovering afterwards. */
+static void ptsm_recover(struct ptsm_pdev *pd, int cause)
+{
+	struct device *dev = &pd->pdev->dev;
+	const char *why = NULL;
+	bool again;
+
+	ptsm_recovery_uevent(pd, "left-run", cause, NULL);
+	/* a reset in progress holds it: recovery starts once it is done */
+	device_lock(dev);
+	if (ptsm_reaccept_of(pd) != PTSM_REACCEPT_SAME) {
+		device_unlock(dev);
+		why = "never";
+	} else {
+		why = ptsm_reaccept(pd);
+		device_unlock(dev);
+	}
+	if (!why) {
+		ptsm_recovery_uevent(pd, "reaccepted", cause, NULL);
+		return;
+	}
+	/*
+	 * Not back in RUN: its driver goes, the function is held. From RUN
+	 * (never) the function enters ERROR as for a reported ERROR; a
+	 * relocked or unlocked one stays as it is.
+	 */
+	ptsm_leave_run(pd, NULL, ptsm_run_wants, ptsm_run_to_error);
+	again = !READ_ONCE(pd->dead) && ptsm_driver_bound(pd->pdev);
+	if (again)
+		ptsm_hold_evict(pd->pdev);
+	pci_info(pd->pdev, "left TDISP RUN (%s): not accepted again: %s\n",
+		 ptsm_cause_names[cause], why);
+	ptsm_recovery_uevent(pd, "needs-decision", cause, why);
+}
+
+static void ptsm_recovery_work(struct work_struct *work)
+{
+	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev,
+					    recovery_work);
+	int seen = atomic_read(&pd->recovering);
+	int cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
+
+	if (cause != PTSM_CAUSE_NONE && !READ_ONCE(pd->dead))
+		ptsm_recover(pd, cause);
+	/*
+	 * Done, unless the function left RUN again meanwhile: that queued
+	 * this work once more, and that run clears it.
+	 */
+	atomic_cmpxchg(&pd->recovering, seen, 0);
+	ptsm_pdev_put(pd);
+}
+
+/**
+ * ptsm_recovery_take_error() - the error work of @pd asks whether recovery
+ *	handles the ERROR reported for it
+ * @pd: a referenced context
+ *
+ * A recovery under way (a reset put the TDI in ERROR) owns it; an ERROR of
+ * an accepted function whose policy is same-evidence starts one.
+ *
+ * Return: true when the error work must not act.
+ */
+bool ptsm_recovery_take_error(struct ptsm_pdev *pd)
+{
+	if (atomic_read(&pd->recovering))
+		return true;
+	if (ptsm_reaccept_of(pd) != PTSM_REACCEPT_SAME ||
+	    !READ_ONCE(pd->accepted))
+		return false;
+	ptsm_recovery_left_run(pd->pdev, PTSM_CAUSE_ERROR);
+	return atomic_read(&pd->recovering);
+}
+
+/**
+ * ptsm_recovery_error_left() - the error work took @pd out of RUN, without
+ *	recovery (reaccept=never, or a lost shim redirect): tell userspace
+ * @pd: a referenced context
+ */
+void ptsm_recovery_error_left(struct ptsm_pdev *pd)
+{
+	int cause = READ_ONCE(pd->shim_lost) ? PTSM_CAUSE_SHIM_LOST :
+					       PTSM_CAUSE_ERROR;
+
+	ptsm_recovery_uevent(pd, "left-run", cause, NULL);
+	ptsm_recovery_uevent(pd, "needs-decision", cause,
+			     cause == PTSM_CAUSE_ERROR ? "never" : "shim-lost");
+}
+
+/* ---- sysfs ---- */
+
+static ssize_t trust_level_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct ptsm_pdev *pd = ptsm_pdev_find(pdev);
+	struct ptsm_pdev *owner;
+	int level, rc;
+
+	if (!pd)
+		return -ENODEV;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc) {
+		ptsm_pdev_put(pd);
+		return rc;
+	}
+	if (READ_ONCE(pd->accepted))
+		level = 3;
+	else if (pd->devsec_tsm)
+		level = 2;
+	else if (READ_ONCE(dev->driver) == &ptsm_hold_driver.driver)
+		level = 0;
+	else
+		level = 1;
+	ptsm_slot_unlock(owner);
+	ptsm_pdev_put(pd);
+	return sysfs_emit(buf, "%d\n", level);
+}
+DEVICE_ATTR_RO(trust_level);
+
+static ssize_t reaccept_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct ptsm_pdev *pd = ptsm_pdev_find(to_pci_dev(dev));
+	ssize_t rc;
+
+	if (!pd)
+		return -ENODEV;
+	rc = sysfs_emit(buf, "%s\n", ptsm_reaccept_names[ptsm_reaccept_of(pd)]);
+	ptsm_pdev_put(pd);
+	return rc;
+}
+
+static ssize_t reaccept_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct ptsm_pdev *pd;
+	int v = sysfs_match_string(ptsm_reaccept_names, buf);
+
+	if (v < 0)
+		return -EINVAL;
+	pd = ptsm_pdev_find(to_pci_dev(dev));
+	if (!pd)
+		return -ENODEV;
+	WRITE_ONCE(pd->reaccept, v + 1);
+	ptsm_pdev_put(pd);
+	return len;
+}
+DEVICE_ATTR_RW(reaccept);
+
+static ssize_t ptsm_emit_digest(char *buf, ssize_t at, const char *name,
+				const u8 *d)
+{
+	return at + sysfs_emit_at(buf, at, "%s sha384:%*phN\n", name,
+				  PCI_TSM_EVIDENCE_DIGEST_SIZE, d);
+}
+
+static ssize_t accepted_digests_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct ptsm_pdev *pd = ptsm_pdev_find(to_pci_dev(dev));
+	const struct ptsm_accepted *a;
+	struct ptsm_pdev *owner;
+	char name[8];
+	ssize_t n = 0;
+	int i, rc;
+
+	if (!pd)
+		return -ENODEV;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc) {
+		ptsm_pdev_put(pd);
+		return rc;
+	}
+	a = &pd->acc;
+	if (a->valid) {
+		for (i = 0; i < ARRAY_SIZE(a->cert); i++) {
+			if (!(a->certs & BIT(i)))
+				continue;
+			snprintf(name, sizeof(name), "cert%d", i);
+			n = ptsm_emit_digest(buf, n, name, a->cert[i]);
+		}
+		if (a->has_meas)
+			n = ptsm_emit_digest(buf, n, "measurements", a->meas);
+		if (a->has_report)
+			n = ptsm_emit_digest(buf, n, "report", a->report);
+		n += sysfs_emit_at(buf, n, "generation %u\n", a->generation);
+	}
+	ptsm_slot_unlock(owner);
+	ptsm_pdev_put(pd);
+	return n;
+}
+DEVICE_ATTR_RO(accepted_digests);
+
+/* ---- setup ---- */
+
+void ptsm_recovery_init_pdev(struct ptsm_pdev *pd)
+{
+	INIT_WORK(&pd->recovery_work, ptsm_recovery_work);
+}
+
+/* Device removal: no recovery runs after the teardown. */
+void ptsm_recovery_flush(struct ptsm_pdev *pd)
+{
+	flush_work(&pd->recovery_work);
+}
+
+/**
+ * ptsm_recovery_init() - register the reset probe
+ *
+ * A probe that cannot be registered is not fatal: pci_tsm loads, and
+ * refuses every accept (ptsm_recovery_ready()).
+ *
+ * Return: 0.
+ */
+int ptsm_recovery_init(void)
+{
+	int rc;
+
+	ptsm_rec_tfm = crypto_alloc_shash("sha384", 0, 0);
+	if (IS_ERR(ptsm_rec_tfm)) {
+		pr_warn("sha384 unavailable (%ld): no same-evidence recovery\n",
+			PTR_ERR(ptsm_rec_tfm));
+		ptsm_rec_tfm = NULL;
+	}
+	rc = register_kprobe(&ptsm_reset_kp);
+	if (rc) {
+		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+			 "kprobe on %s failed: %d", ptsm_reset_kp.symbol_name, rc);
+		goto refuse;
+	}
+	ptsm_reset_kp_registered = true;
+	if (!kprobe_ftrace(&ptsm_reset_kp)) {
+		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+			 "probe on %s is not ftrace-based",
+			 ptsm_reset_kp.symbol_name);
+		goto unregister;
+	}
+	if (ptsm_reset_has_clone()) {
+		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+			 "%s has a clone whose callers bypass the probe",
+			 ptsm_reset_kp.symbol_name);
+		goto unregister;
+	}
+	return 0;
+
+unregister:
+	unregister_kprobe(&ptsm_reset_kp);
+	ptsm_reset_kp_registered = false;
+refuse:
+	pr_err("%s: no device can be accepted\n", ptsm_reset_why);
+	return 0;
+}
+
+/* Unload, first: no reset handler runs once this returns. */
+void ptsm_recovery_exit(void)
+{
+	if (ptsm_reset_kp_registered)
+		unregister_kprobe(&ptsm_reset_kp);
+	ptsm_reset_kp_registered = false;
+}
+
+/* Unload, last: no context is left to record or recover. */
+void ptsm_recovery_free(void)
+{
+	crypto_free_shash(ptsm_rec_tfm);
+	ptsm_rec_tfm = NULL;
+}

@@ -1,0 +1,218 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# A function reset of an accepted function with a driver bound (issue 16,
+# docs/ABI.md 5.1): echo 1 > reset, which runs the PCI core's own FLR path
+# on the devsec endpoint (its TDI enters ERROR). The test driver
+# (ptsm_test_observe) records at reset_done(), once Bus Master is back and
+# the function can do DMA again, what the kernel's DMA code does for it:
+# already not accepted, DMA bounced, coherent memory shared. Then, with no
+# relying party running (only the sample's responder, which plays the
+# device's signer):
+#  - reaccept=never: the driver is unbound, the function ends held in
+#    ERROR, "left-run" and "needs-decision ... never" uevents;
+#  - reaccept=same-evidence: pci_tsm relocks it, refreshes its evidence
+#    over a nonce of its own, finds the accepted digests and accepts it
+#    again: back in RUN, the same driver still bound (its remove() never
+#    ran) and its device private again, "reaccepted" uevent; the same
+#    for devsec_pci (regions, BAR0 and coherent memory held, quiesces in
+#    reset_prepare()), whose DMA and MMIO work after the re-accept;
+#  - same-evidence after a firmware update (the responder now reports
+#    another SVN): it stays LOCKED with the fresh evidence, its driver is
+#    unbound, "needs-decision ... evidence-changed".
+# Also the knob's validation and trust_level along the way.
+# vm: swiotlb=force
+# vm: timeout=240
+. /ptsm/tests/core-lib.sh
+
+F=/ptsm/fixtures/p384/good
+OBSD=/sys/kernel/debug/ptsm_test_observe
+D=$EP1F1
+EVLOG=/tmp/recovery-uevents.log
+[ -f $F/cert0.bin ] || fail "no fixtures in /ptsm/fixtures"
+
+cat > /tmp/recovery-rule.sh <<'RULE_EOF'
+#!/bin/sh
+[ -n "$PCI_TSM_EVENT" ] || exit 0
+echo "${DEVPATH##*/} $PCI_TSM_EVENT $PCI_TSM_CAUSE ${PCI_TSM_WHY:--} $PCI_TSM_GENERATION" >> /tmp/recovery-uevents.log
+RULE_EOF
+chmod +x /tmp/recovery-rule.sh
+: > $EVLOG
+uevent /tmp/recovery-rule.sh &
+LISTENER=$!
+
+core_stack testing
+ptsm_load ptsm_test_observe
+cat $F/cert0.bin > $CLASS/$SEC/device/certs || fail "certs"
+cat $F/vca.bin > $CLASS/$SEC/device/vca || fail "vca"
+cat $F/measurements.bin > $CLASS/$SEC/device/transcript || fail "transcript"
+
+# start_responder ARGS...: the sample device's signer, in the background
+start_responder() {
+	local i=0
+
+	rm -f /tmp/ready
+	devsec-responder --tsm "${SEC#tsm}" --fixture $F --ready-file /tmp/ready "$@" &
+	RESP=$!
+	while [ ! -e /tmp/ready ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "responder did not attach"
+		usleep 100000
+	done
+}
+
+stop_responder() {
+	kill "$RESP" 2>/dev/null
+	wait "$RESP" 2>/dev/null
+}
+
+# wait_event DEV EVENT CAUSE WHY: such a uevent reached userspace
+wait_event() {
+	local i=0
+
+	while ! grep -q "^$1 $2 $3 $4 " $EVLOG; do
+		i=$((i + 1))
+		[ $i -le 300 ] || fail "no uevent '$2 $3 $4' for $1: $(cat $EVLOG)"
+		usleep 100000
+	done
+}
+
+# bound DEV: lock, fresh evidence, accept, bind the test driver
+bound() {
+	expect_ok "$(tf "$1" lock)" "$SEC"
+	expect_eq 2 "$(rd "$1" trust_level)" "$1 locked: trust_level"
+	rm -rf /tmp/ev; mkdir -p /tmp/ev
+	ptsm-nl read --family device-evidence --mask 0x7ff --quiet \
+		--nonce "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
+		--out /tmp/ev "$1" > /dev/null || fail "refresh of $1"
+	expect_ok "$(tf "$1" accept)" 1
+	expect_ok "$PCI/$1/driver_override" ptsm_test_observe
+	expect_ok "$DRV/ptsm_test_observe/bind" "$1"
+	expect_eq ptsm_test_observe "$(driver_of "$1")" "$1 bound"
+	expect_eq 3 "$(rd "$1" trust_level)" "$1 accepted: trust_level"
+	grep -q "^measurements sha384:" "$(tf "$1" accepted_digests)" ||
+		fail "$1: no measurement digest recorded: $(rd "$1" accepted_digests)"
+	grep -q "^generation $(rd "$1" evidence_generation)$" "$(tf "$1" accepted_digests)" ||
+		fail "$1: accepted generation: $(rd "$1" accepted_digests)"
+	echo > $OBSD/removed
+	echo > $OBSD/resets
+	: > $EVLOG
+}
+
+# has_kv LINE KV...: LINE carries every KV
+has_kv() {
+	local line=$1 kv
+
+	shift
+	for kv in "$@"; do
+		echo " $line " | grep -q " $kv " || return 1
+	done
+}
+
+# reset_untrusted DEV: reset it; at reset_done() it was no longer trusted
+reset_untrusted() {
+	local gen line
+
+	gen=$(rd "$1" evidence_generation)
+	echo 1 > "$PCI/$1/reset" || fail "reset of $1"
+	line=$(grep "^done $1 " $OBSD/resets)
+	log "reset_done(): $line"
+	has_kv "$line" accept=0 fdu=shared map=bounced coherent=shared ||
+		fail "$1 still trusted when it could do DMA again: $line"
+	line=$(grep "^prepare $1 " $OBSD/resets)
+	has_kv "$line" accept=1 fdu=private ||
+		fail "$1 no longer trusted at reset_prepare(): $line"
+	[ "$(rd "$1" evidence_generation)" -gt "$gen" ] ||
+		fail "$1: evidence generation not bumped by the reset"
+}
+
+start_responder
+
+# the knob: validated writes, module default
+expect_eq never "$(rd $D reaccept)" "default reaccept"
+expect_errno EINVAL "$(tf $D reaccept)" same
+expect_errno EINVAL /sys/module/pci_tsm/parameters/reaccept always
+expect_eq never "$(cat /sys/module/pci_tsm/parameters/reaccept)" "reaccept parameter"
+expect_eq 0 "$(rd $D trust_level)" "held: trust_level"
+expect_eq "" "$(rd $D accepted_digests)" "accepted_digests before any accept"
+
+# 1. never: fails closed, held in ERROR
+bound $D
+reset_untrusted $D
+wait_event $D left-run reset -
+wait_event $D needs-decision reset never
+i=0
+while [ "$(driver_of $D)" != pci_tsm_hold ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "never: $D still has driver $(driver_of $D)"
+	usleep 100000
+done
+grep -q "^$D accept=0 " $OBSD/removed || fail "never: remove() of $D: $(cat $OBSD/removed)"
+expect_eq 0 "$(rd $D accept)" "never: accept"
+expect_eq 3 "$(tdisp_state $D)" "never: emulated TDISP state"
+expect_errno EINVAL "$(tf $D accept)" 1
+expect_ok "$(tf $D unlock)" "$SEC"
+expect_eq "" "$(rd $D accepted_digests)" "accepted_digests after unlock"
+
+# 2. same-evidence: back in RUN, the same driver still bound and working
+expect_ok "$(tf $D reaccept)" same-evidence
+expect_eq same-evidence "$(rd $D reaccept)" "reaccept"
+bound $D
+digests=$(rd $D accepted_digests | grep -v ^generation)
+reset_untrusted $D
+wait_event $D left-run reset -
+wait_event $D reaccepted reset -
+grep -q " needs-decision " $EVLOG && fail "same-evidence: $(cat $EVLOG)"
+expect_eq 1 "$(rd $D accept)" "same-evidence: accept"
+expect_eq 3 "$(rd $D trust_level)" "same-evidence: trust_level"
+expect_eq 2 "$(tdisp_state $D)" "same-evidence: emulated TDISP state"
+expect_eq ptsm_test_observe "$(driver_of $D)" "same-evidence: driver"
+expect_eq "" "$(cat $OBSD/removed)" "same-evidence: remove() of $D"
+expect_eq "$digests" "$(rd $D accepted_digests | grep -v ^generation)" "same-evidence: digests"
+echo $D > $OBSD/run
+line=$(tr '\n' ' ' < $OBSD/run)
+has_kv "$line" fdu=private map=direct bar0=encrypted ||
+	fail "same-evidence: $D not private again: $line"
+pidof tsm-verifierd > /dev/null && fail "a relying party is running"
+
+# 2b. the same with devsec_pci, a driver that holds its regions, BAR0 and
+# coherent memory like nvme and quiesces in reset_prepare()
+SELF=/sys/kernel/debug/devsec_pci/$D/selftest
+expect_ok "$DRV/ptsm_test_observe/unbind" $D
+expect_ok "$PCI/$D/driver_override" devsec_pci
+expect_ok "$DRV/devsec_pci/bind" $D
+: > $EVLOG
+echo 1 > "$PCI/$D/reset" || fail "reset of $D under devsec_pci"
+wait_event $D reaccepted reset -
+expect_eq devsec_pci "$(driver_of $D)" "devsec_pci: driver after the reset"
+expect_ok $SELF 1
+res=$(tr '\n' ' ' < $SELF)
+log "devsec_pci after the reset: $res"
+has_kv "$res" resets=1 dma=ok bounced=0 in_swiotlb=0 coherent=ok bar0_ioremap=ok ||
+	fail "devsec_pci does not work after the re-accept: $res"
+expect_ok "$DRV/devsec_pci/unbind" $D
+expect_ok "$PCI/$D/driver_override" ptsm_test_observe
+expect_ok "$DRV/ptsm_test_observe/bind" $D
+
+# 3. same-evidence, but the device's firmware changed (another SVN)
+stop_responder
+start_responder --svn 7
+: > $EVLOG
+echo > $OBSD/resets
+reset_untrusted $D
+wait_event $D needs-decision reset evidence-changed
+i=0
+while [ "$(driver_of $D)" != pci_tsm_hold ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || fail "changed: $D still has driver $(driver_of $D)"
+	usleep 100000
+done
+expect_eq 0 "$(rd $D accept)" "changed: accept"
+expect_eq "$SEC" "$(rd $D lock)" "changed: still locked"
+expect_eq 1 "$(tdisp_state $D)" "changed: emulated TDISP state"
+expect_eq 2 "$(rd $D trust_level)" "changed: trust_level"
+expect_ok "$(tf $D unlock)" "$SEC"
+stop_responder
+
+kill $LISTENER 2>/dev/null
+core_cleanup
+exit 0
