@@ -20,15 +20,20 @@
  * TDISP verbs; ptsm_leave_run(), which takes a device out of RUN under the
  * device lock and the slot lock after it unbound the driver with no lock
  * held: the driver's remove() may remove devices).
- * An evidence refresh runs the TSM's refresh op under the slot lock and
- * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
- * wait for it; other devices only while a TSM removal, which tears the
- * slot down, waits for it.
+ * An evidence refresh is serialised by its function's pd->refresh_lock,
+ * taken outside all of these: it picks the TSM and starts under
+ * ptsm_tsm_rwsem and the slot lock, runs the TSM's refresh op (which waits
+ * for the device, bounded by the TSM) with no pci_tsm lock held, and
+ * publishes what the op staged under the slot lock again. Nothing waits
+ * for a refresh but its caller and a TSM removal, which cancels the
+ * refreshes through that TSM and waits for them to end (ptsm_refresh_wq)
+ * before it takes any other pci_tsm lock.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -87,14 +92,21 @@ struct ptsm_mmio_set;
  * @report_offset: MMIO reporting offset of the TDI report, set by the lock op
  * @has_report_offset: @report_offset is valid (while locked)
  * @error_work: leaves RUN after ptsm_pci_tdisp_error()
- * @ev_lock: protects @evidence, @generation, @validated, @going and
- *	@refreshing
+ * @refresh_lock: serialises the evidence refreshes of this function
+ * @ev_lock: protects @evidence, @generation, @validated, @going,
+ *	@refreshing, @refresh_task, @refresh_staged and @refresh_cancel
  * @evidence: the published evidence set, or NULL
  * @generation: bumped by every publish, clear, lock, unlock, refresh
  * @validated: generation userspace validated last, 0 for none
  * @going: the device is being removed: no refresh starts, one running
  *	is cancelled (read locklessly by ptsm_pci_refresh_cancelled())
  * @refreshing: the TSM whose refresh op runs for this device, or NULL
+ * @refresh_task: the task running that op: what it publishes is staged
+ * @refresh_staged: the set the running refresh op published, not yet
+ *	swapped in
+ * @refresh_cancel: the TSM of the running refresh is being unregistered
+ *	(read locklessly by ptsm_pci_refresh_cancelled())
+ * @refresh_node: in ptsm_refreshes while @refreshing is set
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -128,12 +140,17 @@ struct ptsm_pdev {
 	bool has_report_offset;
 	struct work_struct error_work;
 
+	struct mutex refresh_lock;	/* one refresh at a time */
 	spinlock_t ev_lock;	/* evidence pointer and generations */
 	struct ptsm_evidence_set *evidence;
 	u32 generation;
 	u32 validated;
 	bool going;
 	struct ptsm_dev *refreshing;
+	struct task_struct *refresh_task;
+	struct ptsm_evidence_set *refresh_staged;
+	bool refresh_cancel;
+	struct list_head refresh_node;
 };
 
 /* core.c */
@@ -170,6 +187,7 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 /* evidence.c */
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
 void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd);
+void ptsm_evidence_refresh_drain(struct ptsm_dev *tsm);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
 int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);

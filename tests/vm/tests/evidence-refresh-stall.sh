@@ -65,6 +65,7 @@ RPID=$!
 wait_for $W/ready 20
 
 NONCE=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+mkdir -p $W/o
 ( ptsm-nl read --family device-evidence --nonce $NONCE --quiet --out $W/o \
 	$EP0F1 > /dev/null 2> $W/refresh.err; echo $? > $W/refresh.rc ) &
 REFRESH=$!
@@ -115,6 +116,7 @@ devsec-responder --tsm "${SEC#tsm}" --fixture "$F" --ready-file $W/ready \
 RPID=$!
 wait_for $W/ready 20
 rm -rf $W/o $W/refresh.rc
+mkdir -p $W/o $W/o2
 ( ptsm-nl read --family device-evidence --nonce $NONCE --quiet --out $W/o \
 	$EP0F1 > /dev/null 2> $W/refresh.err; echo $? > $W/refresh.rc ) &
 REFRESH=$!
