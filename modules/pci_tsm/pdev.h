@@ -11,11 +11,16 @@
  * sysfs files waits for running show/store calls of those files, and those
  * take ptsm_tsm_rwsem and pd->lock. For the same reason a store never
  * changes the files of its own device and never takes ptsm_pdevs_lock.
- * The stores that take another function's files_lock (connect, disconnect)
- * or run the bus notifier chain (accept, which releases the hold) do it
- * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
- * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
- * waits for the stores that still hold theirs.
+ * The stores that take another function's files_lock (connect, disconnect),
+ * run the bus notifier chain (accept, which releases the hold) or wait for
+ * the device lock (lock, unlock, accept: its holder may add or remove
+ * devices, as sriov_numvfs does) do it without their kernfs active
+ * reference (sysfs.c, ptsm_dir_store()): device removal holds that chain,
+ * ptsm_pdevs_lock and files_lock while it waits for the stores that still
+ * hold theirs, and so does a TSM's removal (its files go). The shows and
+ * stores that keep theirs take nothing a holder of ptsm_pdevs_lock may
+ * wait for: a slot lock is never held while waiting for a device lock,
+ * ptsm_pdevs_lock or files_lock.
  * The device lock of a PCI device is taken outside all of these (the
  * TDISP verbs; ptsm_leave_run(), which takes a device out of RUN under the
  * device lock and the slot lock after it unbound the driver with no lock
