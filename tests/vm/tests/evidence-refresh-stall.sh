@@ -59,6 +59,7 @@ set_blob "$SEC" transcript "$F/measurements.bin"
 expect_ok "$(tf $EP0 lock)" "$SEC"
 expect_ok "$(tf $EP0F1 lock)" "$SEC"
 
+rm -f $W/ready $W/refresh.rc
 devsec-responder --tsm "${SEC#tsm}" --fixture "$F" --ready-file $W/ready \
 	--verbose --delay-ms $DELAY 2> $W/resp.log &
 RPID=$!
