@@ -712,7 +712,13 @@ static void ptsm_tsm_remove(struct ptsm_dev *tsm)
 		WRITE_ONCE(ptsm_nr_link, ptsm_nr_link - 1);
 	else
 		WRITE_ONCE(ptsm_nr_devsec, ptsm_nr_devsec - 1);
-	/* ORDER: outside ptsm_tsm_rwsem, see pdev.h */
+	/*
+	 * ORDER: outside ptsm_tsm_rwsem, see pdev.h. Removing the files
+	 * waits, under ptsm_pdevs_lock, for the shows and stores that keep
+	 * their kernfs reference: none of them waits for a device lock (the
+	 * lock, unlock and accept stores leave it first, sysfs.c), whose
+	 * holder may be adding a VF and wait for ptsm_pdevs_lock.
+	 */
 	__ptsm_sync_all_files();
 }
 
