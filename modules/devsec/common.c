@@ -23,8 +23,10 @@
 #include "common.h"
 
 /*
- * A refresh holds its device's slot lock while it waits (pci_tsm: no other
- * evidence may be published meanwhile), so the wait must stay bounded.
+ * A refresh waits for the responder with no pci_tsm lock held, but its
+ * caller (the relying party's READ) and a removal of this TSM wait for it:
+ * the wait stays bounded, first for the responder to be free, then for
+ * its answer (each at most this long).
  */
 #define DEVSEC_RESPONDER_TIMEOUT_MAX_MS	60000
 
@@ -263,7 +265,6 @@ static int devsec_common_init(struct devsec_common *c, struct device *dev)
 	c->dev = dev;
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->tdis);
-	mutex_init(&r->refresh_lock);
 	mutex_init(&r->lock);
 	init_waitqueue_head(&r->req_wq);
 	init_waitqueue_head(&r->resp_wq);
@@ -455,6 +456,23 @@ static int responder_ask(struct devsec_responder *r, struct pci_dev *pdev,
 	return responder_collect(r, waited, cancelled, data, len);
 }
 
+/*
+ * Claim the responder for one request (a wait_event condition: no
+ * sleeping); *@claimed stays set once it succeeded.
+ */
+static bool responder_claim(struct devsec_responder *r, bool *claimed)
+{
+	if (!*claimed)
+		*claimed = !test_and_set_bit_lock(0, &r->busy);
+	return *claimed;
+}
+
+static void responder_unclaim(struct devsec_responder *r)
+{
+	clear_bit_unlock(0, &r->busy);
+	wake_up_all(&r->resp_wq);
+}
+
 /* The answer must be a GET_MEASUREMENTS exchange over exactly @nonce */
 static bool meas_has_nonce(const u8 *meas, size_t len, const u8 *nonce)
 {
@@ -491,18 +509,24 @@ static int publish_refreshed(struct devsec_common *c, struct pci_dev *pdev,
  *
  * Asks the userspace responder for MEASUREMENTS signed over @nonce, checks
  * that the answer carries that nonce and publishes it with the current
- * CERT0/VCA/REPORT. Never publishes evidence over another nonce.
+ * CERT0/VCA/REPORT. Never publishes evidence over another nonce. One
+ * request is in flight per responder: a refresh waits for the one before
+ * it (at most responder_timeout_ms, then -ETIMEDOUT), and a cancel
+ * (removal of @pdev, unregistration of this TSM) ends either wait.
+ * Context: pci_tsm holds no lock of @pdev's slot (see ptsm_ops.refresh).
  * Return: 0, -EINVAL (bad nonce length), -ENXIO (@pdev not connected or
  * locked through this TSM), -EOPNOTSUPP (no responder), -ETIMEDOUT,
- * -EPROTO (answer not over @nonce), -ENODEV (@pdev is being removed),
- * -EINTR, or the responder's -errno.
+ * -EPROTO (answer not over @nonce), -ENODEV (cancelled), -EINTR, or the
+ * responder's -errno.
  */
 int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 		   const u8 *nonce, size_t nonce_len)
 {
 	struct devsec_responder *r = &c->responder;
+	bool claimed = false;
 	void *meas = NULL;
 	size_t len = 0;
+	long waited;
 	int rc;
 
 	if (nonce_len != DEVSEC_RESPONDER_NONCE_SIZE)
@@ -510,10 +534,15 @@ int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 	if (!tdi_known(c, pdev))
 		return -ENXIO;
 
-	if (mutex_lock_interruptible(&r->refresh_lock))
-		return -EINTR;
+	/* behind another device's refresh: a cancel ends this wait too */
+	waited = wait_event_interruptible_timeout(r->resp_wq,
+						  responder_claim(r, &claimed) ||
+						  ptsm_pci_refresh_cancelled(pdev),
+						  msecs_to_jiffies(responder_timeout_ms));
+	if (!claimed)
+		return waited < 0 ? -EINTR : waited ? -ENODEV : -ETIMEDOUT;
 	rc = responder_ask(r, pdev, nonce, &meas, &len);
-	mutex_unlock(&r->refresh_lock);
+	responder_unclaim(r);
 	if (rc)
 		return rc;
 
@@ -527,8 +556,8 @@ int devsec_refresh(struct devsec_common *c, struct pci_dev *pdev,
 
 /**
  * devsec_refresh_cancel() - the ptsm_ops.refresh_cancel of both sample
- *	TSMs: @pdev is being removed, wake its refresh waiting for the
- *	responder (it then ends with -ENODEV)
+ *	TSMs: @pdev is being removed or this TSM unregistered, wake its
+ *	refresh waiting for the responder (it then ends with -ENODEV)
  * @c: the sample TSM
  * @pdev: the device
  */

@@ -50,13 +50,14 @@ struct devsec_tdi {
 
 /*
  * struct devsec_responder - /dev/devsec-responder-tsmN state
- * @refresh_lock: one nonce refresh in flight at a time
- * @lock: protects everything below it (taken under @refresh_lock)
+ * @busy: bit 0: one nonce refresh in flight at a time (waited for on
+ *	@resp_wq, see devsec_refresh())
+ * @lock: protects everything below it
  */
 struct devsec_responder {
 	struct miscdevice misc;
 	char name[40];
-	struct mutex refresh_lock;	/* see above */
+	unsigned long busy;		/* see above */
 	struct mutex lock;		/* see above */
 	wait_queue_head_t req_wq;
 	wait_queue_head_t resp_wq;

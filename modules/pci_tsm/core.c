@@ -534,7 +534,9 @@ static struct ptsm_pdev *ptsm_pdev_alloc(struct pci_dev *pdev)
 	pd->state = PCI_TSM_TDISP_UNLOCKED;
 	INIT_WORK(&pd->error_work, ptsm_error_work);
 	ptsm_recovery_init_pdev(pd);
+	mutex_init(&pd->refresh_lock);
 	spin_lock_init(&pd->ev_lock);
+	INIT_LIST_HEAD(&pd->refresh_node);
 	return pd;
 }
 
@@ -584,9 +586,9 @@ static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 {
 	lockdep_assert_held(&ptsm_pdevs_lock);
 	/*
-	 * ORDER: a refresh waiting under the slot lock gives up first (a
-	 * store of these files may wait for that lock), then the files, so
-	 * no verb runs or starts during teardown.
+	 * ORDER: a refresh of the device gives up first (it holds no lock
+	 * the teardown needs; it then publishes nothing), then the files,
+	 * so no verb runs or starts during teardown.
 	 */
 	ptsm_evidence_refresh_abort(pd);
 	ptsm_remove_files(pd);
@@ -694,12 +696,14 @@ static void ptsm_tsm_remove(struct ptsm_dev *tsm)
 		return;
 
 	/*
-	 * ORDER: first no verb can lock or accept through the TSM, then its
-	 * functions leave RUN drivers first, then whatever is left of its
-	 * state is torn down.
+	 * ORDER: first no verb can lock or accept through the TSM and no
+	 * refresh can start through it, then the refreshes running through
+	 * it end, then its functions leave RUN drivers first, then whatever
+	 * is left of its state is torn down.
 	 */
 	scoped_guard(rwsem_write, &ptsm_tsm_rwsem)
 		xa_erase(&ptsm_live, tsm->id);
+	ptsm_evidence_refresh_drain(tsm);
 	if (tsm->mode == PTSM_PCI_MODE_DEVSEC)
 		ptsm_tsm_release_devsec(tsm);
 
@@ -712,7 +716,13 @@ static void ptsm_tsm_remove(struct ptsm_dev *tsm)
 		WRITE_ONCE(ptsm_nr_link, ptsm_nr_link - 1);
 	else
 		WRITE_ONCE(ptsm_nr_devsec, ptsm_nr_devsec - 1);
-	/* ORDER: outside ptsm_tsm_rwsem, see pdev.h */
+	/*
+	 * ORDER: outside ptsm_tsm_rwsem, see pdev.h. Removing the files
+	 * waits, under ptsm_pdevs_lock, for the shows and stores that keep
+	 * their kernfs reference: none of them waits for a device lock (the
+	 * lock, unlock and accept stores leave it first, sysfs.c), whose
+	 * holder may be adding a VF and wait for ptsm_pdevs_lock.
+	 */
 	__ptsm_sync_all_files();
 }
 

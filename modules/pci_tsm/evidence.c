@@ -13,7 +13,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "pdev.h"
 
@@ -141,6 +143,27 @@ static void ptsm_evidence_swap(struct ptsm_pdev *pd, struct ptsm_evidence_set *s
 	ptsm_evidence_put(old);
 }
 
+/*
+ * A publish from the refresh op running for @pd is staged: the refresh
+ * swaps it in when the op returned, under the slot lock (see
+ * ptsm_evidence_refresh()). Return: true when @set was staged.
+ */
+static bool ptsm_evidence_stage(struct ptsm_pdev *pd, struct ptsm_evidence_set *set)
+{
+	struct ptsm_evidence_set *old;
+
+	spin_lock(&pd->ev_lock);
+	if (pd->refresh_task != current) {
+		spin_unlock(&pd->ev_lock);
+		return false;
+	}
+	old = pd->refresh_staged;
+	pd->refresh_staged = set;
+	spin_unlock(&pd->ev_lock);
+	ptsm_evidence_put(old);
+	return true;
+}
+
 /**
  * ptsm_evidence_publish() - atomically replace the evidence set of @pdev
  * @pdev: the device the evidence describes
@@ -149,7 +172,9 @@ static void ptsm_evidence_swap(struct ptsm_pdev *pd, struct ptsm_evidence_set *s
  *
  * Copies every object and computes its SHA-384 digest first; then swaps
  * the whole set in at once and bumps the generation. A concurrent reader
- * sees the old set or the new one, never a mix.
+ * sees the old set or the new one, never a mix. Called from the refresh
+ * op running for @pdev, the set only becomes current when the op returned
+ * and the refresh found it over its nonce (ptsm_evidence_refresh()).
  *
  * Context: process context, may sleep; may be called from TSM ops.
  * Return: 0, -E2BIG for an oversized object, -EINVAL for a length without
@@ -180,7 +205,7 @@ int ptsm_evidence_publish(struct pci_dev *pdev,
 	rc = ptsm_set_fill(set, tfm, objs);
 	if (rc)
 		ptsm_set_free(set);
-	else
+	else if (!ptsm_evidence_stage(pd, set))
 		ptsm_evidence_swap(pd, set);
 	ptsm_pdev_put(pd);
 	return rc;
@@ -336,16 +361,27 @@ static bool ptsm_set_has_nonce(const struct ptsm_evidence_set *set,
 	       !memcmp(m + PTSM_MEAS_NONCE_OFFSET, nonce, PCI_TSM_NONCE_SIZE);
 }
 
+/*
+ * The refreshes whose op runs, for ptsm_evidence_refresh_drain(); a TSM
+ * removal waits on ptsm_refresh_wq for those through it to end.
+ * ptsm_refresh_lock nests outside pd->ev_lock.
+ */
+static DEFINE_SPINLOCK(ptsm_refresh_lock);
+static LIST_HEAD(ptsm_refreshes);
+static DECLARE_WAIT_QUEUE_HEAD(ptsm_refresh_wq);
+
 /**
  * ptsm_evidence_refresh_abort() - @pd's device is being removed: no refresh
  *	of it starts any more, and one waiting for its TSM is woken to end
  * @pd: a context
  *
- * Without it the removal, which tears the device down under its slot
- * lock, would wait for the refresh op to time out.
+ * The removal does not wait for that refresh (nor for one of a sibling):
+ * a refresh holds no lock while its op waits, and what it gets after the
+ * device's teardown is not published.
  *
- * Context: process context, ptsm_pdevs_lock held (the TSM of a running
- * refresh cannot finish unregistering meanwhile), before the teardown.
+ * Context: process context, ptsm_pdevs_lock held (a TSM removal takes it
+ * after the refreshes through that TSM ended, so the TSM read here stays
+ * registered until refresh_cancel returned).
  */
 void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd)
 {
@@ -359,12 +395,75 @@ void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd)
 		tsm->ops->refresh_cancel(tsm, pd->pdev);
 }
 
+/* Is a refresh through @tsm still running? */
+static bool ptsm_tsm_refreshing(struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *pd;
+	bool ret = false;
+
+	spin_lock(&ptsm_refresh_lock);
+	list_for_each_entry(pd, &ptsm_refreshes, refresh_node)
+		if (READ_ONCE(pd->refreshing) == tsm)
+			ret = true;
+	spin_unlock(&ptsm_refresh_lock);
+	return ret;
+}
+
+/* The next refresh through @tsm not yet cancelled, referenced; or NULL. */
+static struct ptsm_pdev *ptsm_refresh_to_cancel(struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *pd, *ret = NULL;
+
+	spin_lock(&ptsm_refresh_lock);
+	list_for_each_entry(pd, &ptsm_refreshes, refresh_node) {
+		spin_lock(&pd->ev_lock);
+		if (pd->refreshing == tsm && !pd->refresh_cancel) {
+			WRITE_ONCE(pd->refresh_cancel, true);
+			/* the refresher holds a reference until it leaves the list */
+			kref_get(&pd->kref);
+			ret = pd;
+		}
+		spin_unlock(&pd->ev_lock);
+		if (ret)
+			break;
+	}
+	spin_unlock(&ptsm_refresh_lock);
+	return ret;
+}
+
+/**
+ * ptsm_evidence_refresh_drain() - end every refresh running through @tsm
+ * @tsm: a TSM being unregistered, no longer live (no refresh starts
+ *	through it any more)
+ *
+ * Each is cancelled (ptsm_pci_refresh_cancelled() turns true, the TSM's
+ * refresh_cancel op wakes it) and fails with -ENXIO; this returns when
+ * the last op through @tsm returned, so the TSM outlives its ops. A TSM
+ * without refresh_cancel is waited for until its op's bounded wait ends.
+ *
+ * Context: process context; no pci_tsm lock held.
+ */
+void ptsm_evidence_refresh_drain(struct ptsm_dev *tsm)
+{
+	struct ptsm_pdev *pd;
+
+	if (!tsm->ops->refresh)
+		return;
+	while ((pd = ptsm_refresh_to_cancel(tsm))) {
+		if (tsm->ops->refresh_cancel)
+			tsm->ops->refresh_cancel(tsm, pd->pdev);
+		ptsm_pdev_put(pd);
+	}
+	wait_event(ptsm_refresh_wq, !ptsm_tsm_refreshing(tsm));
+}
+
 /**
  * ptsm_pci_refresh_cancelled() - is a refresh of @pdev to end?
  * @pdev: the device a TSM's refresh op runs for
  *
  * Context: any; lockless.
- * Return: true once @pdev's removal began (or it has no TSM context).
+ * Return: true once @pdev's removal or the unregistration of the TSM the
+ * refresh runs through began (or @pdev has no TSM context).
  */
 bool ptsm_pci_refresh_cancelled(struct pci_dev *pdev)
 {
@@ -373,12 +472,118 @@ bool ptsm_pci_refresh_cancelled(struct pci_dev *pdev)
 
 	rcu_read_lock();
 	pd = ptsm_pdev_peek(pdev);
-	ret = !pd || READ_ONCE(pd->going);
+	ret = !pd || READ_ONCE(pd->going) || READ_ONCE(pd->refresh_cancel);
 	rcu_read_unlock();
 	return ret;
 }
 
 PTSM_EXPORT(ptsm_pci_refresh_cancelled);
+
+/*
+ * Start a refresh of @pd: find the TSM that owns its evidence and mark the
+ * refresh running. Under ptsm_tsm_rwsem (a TSM being unregistered is not
+ * live: no refresh starts through it after ptsm_evidence_refresh_drain()
+ * began) and the slot lock (the owner is stable). @gen: the generation
+ * the refresh starts at.
+ */
+static int ptsm_refresh_begin(struct ptsm_pdev *pd, struct ptsm_dev **tsmp,
+			      u32 *gen)
+{
+	struct ptsm_dev *tsm = NULL;
+	struct ptsm_pdev *owner;
+	int rc;
+
+	if (down_read_killable(&ptsm_tsm_rwsem))
+		return -EINTR;
+	rc = ptsm_slot_lock_killable(pd, &owner);
+	if (rc)
+		goto out;
+	if (!pd->dead)
+		tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
+	if (!tsm || !ptsm_tsm_is_live(tsm)) {
+		rc = -ENXIO;
+	} else if (!tsm->ops->refresh) {
+		rc = -EOPNOTSUPP;
+	} else {
+		spin_lock(&ptsm_refresh_lock);
+		spin_lock(&pd->ev_lock);
+		/* ORDER: a removal sets going, then cancels what it finds here */
+		if (pd->going) {
+			rc = -ENODEV;
+		} else {
+			pd->refreshing = tsm;
+			pd->refresh_task = current;
+			WRITE_ONCE(pd->refresh_cancel, false);
+			*gen = pd->generation;
+			list_add(&pd->refresh_node, &ptsm_refreshes);
+		}
+		spin_unlock(&pd->ev_lock);
+		spin_unlock(&ptsm_refresh_lock);
+	}
+	ptsm_slot_unlock(owner);
+out:
+	up_read(&ptsm_tsm_rwsem);
+	*tsmp = tsm;
+	return rc;
+}
+
+/*
+ * End the refresh of @pd through @tsm begun at generation @gen0, whose op
+ * returned @rc: under the slot lock, publish the set the op staged if it
+ * is over @nonce and nothing changed the device's evidence or owner since
+ * the refresh began. Return: 0 with *@out and *@gen set, or an errno.
+ */
+static int ptsm_refresh_end(struct ptsm_pdev *pd, struct ptsm_dev *tsm, int rc,
+			    u32 gen0, const u8 *nonce,
+			    struct ptsm_evidence_set **out, u32 *gen)
+{
+	struct ptsm_evidence_set *staged, *old = NULL;
+	bool cancelled, going, op_ok = !rc;
+	struct ptsm_pdev *owner;
+
+	/* not killable: the refresh must leave ptsm_refreshes */
+	owner = ptsm_slot_lock(pd);
+	spin_lock(&ptsm_refresh_lock);
+	spin_lock(&pd->ev_lock);
+	staged = pd->refresh_staged;
+	pd->refresh_staged = NULL;
+	cancelled = pd->refresh_cancel;
+	going = pd->going || pd->dead;
+	pd->refreshing = NULL;
+	pd->refresh_task = NULL;
+	list_del_init(&pd->refresh_node);
+	spin_unlock(&ptsm_refresh_lock);
+	if (cancelled) {
+		rc = -ENXIO;		/* the TSM is going away */
+	} else if (going) {
+		rc = -ENODEV;
+	} else if (!rc && (!staged || !ptsm_set_has_nonce(staged, nonce))) {
+		rc = -EPROTO;
+	} else if (!rc && (pd->generation != gen0 ||
+			   tsm != (pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL)))) {
+		/* unlocked, locked again or published anew meanwhile */
+		rc = -EAGAIN;
+	} else if (!rc) {
+		old = pd->evidence;
+		if (!++pd->generation)
+			pd->generation = 1;
+		staged->generation = pd->generation;
+		pd->evidence = staged;
+		kref_get(&staged->kref);
+		*out = staged;
+		*gen = staged->generation;
+		staged = NULL;
+	}
+	spin_unlock(&pd->ev_lock);
+	ptsm_slot_unlock(owner);
+	wake_up_all(&ptsm_refresh_wq);
+	if (op_ok && rc == -EPROTO)
+		pci_warn(pd->pdev, "refresh by %s published no MEASUREMENTS over the nonce\n",
+			 dev_name(&tsm->dev));
+	ptsm_evidence_put(staged);
+	ptsm_evidence_put(old);
+	return rc;
+}
 
 /**
  * ptsm_evidence_refresh() - ask the owning TSM to refresh signed evidence
@@ -389,67 +594,44 @@ PTSM_EXPORT(ptsm_pci_refresh_cancelled);
  * @gen: on success, its generation
  *
  * The owning TSM is the devsec TSM that locked the function, else the link
- * TSM its DSM is connected through. The op runs under the slot lock, which
- * every other publisher (the lock and connect ops) and accept hold too: no
- * other evidence can be published between the refresh and the reference
- * taken here, and accept sees the evidence from before the refresh or from
- * after it, never a validation of one and a RUN on the other. The global
- * ptsm_tsm_rwsem is dropped before the wait: TSM removal tears this
- * device down under the slot lock, so the TSM outlives the op.
+ * TSM its DSM is connected through. Refreshes of one function are
+ * serialised (pd->refresh_lock). The TSM's op, which waits for the device
+ * (its wait bounded by the TSM), runs with no pci_tsm lock held: sysfs
+ * and verbs of the slot, removals and other devices do not wait for it.
+ * What the op publishes is staged and only becomes current afterwards,
+ * under the slot lock (which lock, unlock and connect hold) and
+ * pd->ev_lock (which accept's generation check holds): if it is over
+ * @nonce and the function's evidence generation and owning TSM did not
+ * change since the refresh began. So evidence refreshed after a
+ * VALIDATE is never accepted, evidence is never published on a function
+ * unlocked or locked anew during the wait, and the READ carries exactly
+ * the set this refresh published. A TSM removal cancels the refreshes
+ * through it and waits for their ops to return (the TSM outlives them).
  *
  * Context: process context, may sleep (up to the TSM's bounded timeout).
  * Return: 0 (new evidence over @nonce published), -EINVAL (bad nonce
  * length), -EOPNOTSUPP (the TSM cannot), -ETIMEDOUT, -ENXIO (no owning
- * TSM), -EPROTO (what was published is not over @nonce), -ENODEV (the
+ * TSM, or it was unregistered during the refresh), -EPROTO (what was
+ * published is not over @nonce), -EAGAIN (the function was unlocked,
+ * locked again or got other evidence during the refresh), -ENODEV (the
  * device is being removed), -EINTR.
  */
 int ptsm_evidence_refresh(struct ptsm_pdev *pd, const u8 *nonce, size_t len,
 			  struct ptsm_evidence_set **out, u32 *gen)
 {
-	struct ptsm_evidence_set *set;
-	struct ptsm_pdev *owner;
-	struct ptsm_dev *tsm = NULL;
+	struct ptsm_dev *tsm;
+	u32 gen0;
 	int rc;
 
 	if (!nonce || len != PCI_TSM_NONCE_SIZE)
 		return -EINVAL;
-	if (down_read_killable(&ptsm_tsm_rwsem))
+	if (mutex_lock_killable(&pd->refresh_lock))
 		return -EINTR;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	up_read(&ptsm_tsm_rwsem);
-	if (rc)
-		return rc;
-	if (!pd->dead)
-		tsm = pd->devsec_tsm ?: (pd->dsm ? pd->dsm->link_tsm : NULL);
-	if (!tsm) {
-		rc = -ENXIO;
-	} else if (!tsm->ops->refresh) {
-		rc = -EOPNOTSUPP;
-	} else {
-		/* ORDER: a removal sets going, then cancels what it finds here */
-		spin_lock(&pd->ev_lock);
-		if (pd->going)
-			rc = -ENODEV;
-		else
-			pd->refreshing = tsm;
-		spin_unlock(&pd->ev_lock);
-		if (!rc)
-			rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
-		spin_lock(&pd->ev_lock);
-		pd->refreshing = NULL;
-		spin_unlock(&pd->ev_lock);
-	}
+	rc = ptsm_refresh_begin(pd, &tsm, &gen0);
 	if (!rc) {
-		set = ptsm_evidence_get(pd, gen);
-		if (set && ptsm_set_has_nonce(set, nonce)) {
-			*out = set;
-		} else {
-			ptsm_evidence_put(set);
-			pci_warn(pd->pdev, "refresh by %s published no MEASUREMENTS over the nonce\n",
-				 dev_name(&tsm->dev));
-			rc = -EPROTO;
-		}
+		rc = tsm->ops->refresh(tsm, pd->pdev, nonce, len);
+		rc = ptsm_refresh_end(pd, tsm, rc, gen0, nonce, out, gen);
 	}
-	ptsm_slot_unlock(owner);
+	mutex_unlock(&pd->refresh_lock);
 	return rc;
 }

@@ -11,24 +11,34 @@
  * sysfs files waits for running show/store calls of those files, and those
  * take ptsm_tsm_rwsem and pd->lock. For the same reason a store never
  * changes the files of its own device and never takes ptsm_pdevs_lock.
- * The stores that take another function's files_lock (connect, disconnect)
- * or run the bus notifier chain (accept, which releases the hold) do it
- * without their kernfs active reference (sysfs.c, ptsm_dir_store()):
- * device removal holds that chain, ptsm_pdevs_lock and files_lock while it
- * waits for the stores that still hold theirs.
+ * The stores that take another function's files_lock (connect, disconnect),
+ * run the bus notifier chain (accept, which releases the hold) or wait for
+ * the device lock (lock, unlock, accept: its holder may add or remove
+ * devices, as sriov_numvfs does) do it without their kernfs active
+ * reference (sysfs.c, ptsm_dir_store()): device removal holds that chain,
+ * ptsm_pdevs_lock and files_lock while it waits for the stores that still
+ * hold theirs, and so does a TSM's removal (its files go). The shows and
+ * stores that keep theirs take nothing a holder of ptsm_pdevs_lock may
+ * wait for: a slot lock is never held while waiting for a device lock,
+ * ptsm_pdevs_lock or files_lock.
  * The device lock of a PCI device is taken outside all of these (the
  * TDISP verbs; ptsm_leave_run(), which takes a device out of RUN under the
  * device lock and the slot lock after it unbound the driver with no lock
  * held: the driver's remove() may remove devices).
- * An evidence refresh runs the TSM's refresh op under the slot lock and
- * without ptsm_tsm_rwsem (the TSM's wait is bounded): verbs of that slot
- * wait for it; other devices only while a TSM removal, which tears the
- * slot down, waits for it.
+ * An evidence refresh is serialised by its function's pd->refresh_lock,
+ * taken outside all of these: it picks the TSM and starts under
+ * ptsm_tsm_rwsem and the slot lock, runs the TSM's refresh op (which waits
+ * for the device, bounded by the TSM) with no pci_tsm lock held, and
+ * publishes what the op staged under the slot lock again. Nothing waits
+ * for a refresh but its caller and a TSM removal, which cancels the
+ * refreshes through that TSM and waits for them to end (ptsm_refresh_wq)
+ * before it takes any other pci_tsm lock.
  */
 #ifndef PTSM_PCI_TSM_PDEV_H
 #define PTSM_PCI_TSM_PDEV_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -116,8 +126,9 @@ struct ptsm_accepted {
  * @report_offset: MMIO reporting offset of the TDI report, set by the lock op
  * @has_report_offset: @report_offset is valid (while locked)
  * @error_work: leaves RUN after ptsm_pci_tdisp_error()
- * @ev_lock: protects @evidence, @generation, @validated, @going and
- *	@refreshing
+ * @refresh_lock: serialises the evidence refreshes of this function
+ * @ev_lock: protects @evidence, @generation, @validated, @going,
+ *	@refreshing, @refresh_task, @refresh_staged and @refresh_cancel
  * @evidence: the published evidence set, or NULL
  * @generation: bumped by every publish, clear, lock, unlock, refresh
  * @validated: generation userspace validated last, 0 for none
@@ -133,6 +144,12 @@ struct ptsm_accepted {
  * @acc: what was accepted (slot lock)
  * @error_left_run: the error work took the function out of RUN
  * @shim_lost: the ERROR was tsm_shim's (ptsm_pci_shim_lost())
+ * @refresh_task: the task running that op: what it publishes is staged
+ * @refresh_staged: the set the running refresh op published, not yet
+ *	swapped in
+ * @refresh_cancel: the TSM of the running refresh is being unregistered
+ *	(read locklessly by ptsm_pci_refresh_cancelled())
+ * @refresh_node: in ptsm_refreshes while @refreshing is set
  */
 struct ptsm_pdev {
 	struct kref kref;
@@ -166,6 +183,7 @@ struct ptsm_pdev {
 	bool has_report_offset;
 	struct work_struct error_work;
 
+	struct mutex refresh_lock;	/* one refresh at a time */
 	spinlock_t ev_lock;	/* evidence pointer and generations */
 	struct ptsm_evidence_set *evidence;
 	u32 generation;
@@ -180,6 +198,10 @@ struct ptsm_pdev {
 	struct ptsm_accepted acc;
 	bool error_left_run;
 	bool shim_lost;
+	struct task_struct *refresh_task;
+	struct ptsm_evidence_set *refresh_staged;
+	bool refresh_cancel;
+	struct list_head refresh_node;
 };
 
 /* core.c */
@@ -236,6 +258,7 @@ extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 /* evidence.c */
 void ptsm_evidence_clear(struct ptsm_pdev *pd);
 void ptsm_evidence_refresh_abort(struct ptsm_pdev *pd);
+void ptsm_evidence_refresh_drain(struct ptsm_dev *tsm);
 void ptsm_evidence_bump(struct ptsm_pdev *pd);
 int ptsm_evidence_accept_check(struct ptsm_pdev *pd);
 int __ptsm_evidence_validated_current(struct ptsm_pdev *pd);

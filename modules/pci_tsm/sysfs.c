@@ -295,11 +295,23 @@ struct device_attribute *const ptsm_files[PTSM_F_NR] = {
  * of the device's tsm/ files: a store that kept its reference while
  * waiting for the chain (or for another function's files_lock, taken
  * around such waits) could deadlock with it.
+ *
+ * lock, unlock and accept wait for the device lock, and its holder may run
+ * that chain too: a PF driver's sriov_configure adds and removes VFs under
+ * its PF's device lock (sriov_numvfs), and each VF takes ptsm_pdevs_lock
+ * in pci_tsm's bus notifier. The holder of ptsm_pdevs_lock in turn may
+ * remove this very file and wait for its stores (a TSM's removal drops
+ * every function's lock file). With its reference kept across the wait
+ * for the device lock, rmmod devsec_tsm, a lock store of a PF and a write
+ * of the PF's sriov_numvfs deadlocked each other (issue 14 E;
+ * tests/vm/tests/core-devlock.sh).
  */
 static bool ptsm_store_unprotected(const struct attribute *attr)
 {
 	return attr == &dev_attr_connect.attr ||
 	       attr == &dev_attr_disconnect.attr ||
+	       attr == &dev_attr_lock.attr ||
+	       attr == &dev_attr_unlock.attr ||
 	       attr == &dev_attr_accept.attr;
 }
 

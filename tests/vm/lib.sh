@@ -15,7 +15,7 @@ PTSM_TEST=${PTSM_TEST:-$(basename "$0" .sh)}
 # Every pci-tsm module, in a valid load order. Unloading goes in reverse.
 PTSM_MODULES="tsm_core pci_tsm tsm_shim devsec_bus devsec_link_tsm devsec_tsm devsec_pci"
 # Test-only modules (tests/vm/selftest, tests/kmod), unloaded too when present.
-PTSM_SELFTEST_MODULES="ptsm_selftest_warn ptsm_selftest_clean ptsm_selftest_hang ptsm_test_reg ptsm_test_observe"
+PTSM_SELFTEST_MODULES="ptsm_selftest_warn ptsm_selftest_clean ptsm_selftest_hang ptsm_test_reg ptsm_test_observe ptsm_test_devlock"
 
 # log MSG...: a line in the console, attributed to the running test.
 log() {

@@ -63,12 +63,18 @@ struct ptsm_devsec_ops {
  * @refresh: optional, either mode; refresh the signed MEASUREMENTS of
  *	@pdev over @nonce and publish them (ptsm_evidence_publish()) before
  *	returning 0. -EOPNOTSUPP when it cannot, -ETIMEDOUT on timeout.
- *	Never publish evidence signed over another nonce. A refresh that
- *	waits should also end (-ENODEV) once ptsm_pci_refresh_cancelled()
- *	is true for @pdev, checked when woken by @refresh_cancel.
- *	Context: may sleep; pci_tsm holds the slot lock of @pdev.
- * @refresh_cancel: optional, with @refresh: @pdev is being removed, wake a
- *	@refresh of it that waits (it then sees ptsm_pci_refresh_cancelled()).
+ *	Never publish evidence signed over another nonce. What the op
+ *	publishes for @pdev from its own task is staged: pci_tsm makes it
+ *	current after the op returned 0, if it is over @nonce and @pdev was
+ *	not unlocked or locked anew meanwhile. A refresh that waits should
+ *	also end (-ENODEV) once ptsm_pci_refresh_cancelled() is true for
+ *	@pdev, checked when woken by @refresh_cancel; the wait must be
+ *	bounded (a TSM removal waits for the op to return).
+ *	Context: may sleep; no pci_tsm lock held (other verbs of @pdev's
+ *	slot may run meanwhile); one refresh per device at a time.
+ * @refresh_cancel: optional, with @refresh: @pdev is being removed or
+ *	this TSM unregistered, wake a @refresh of it that waits (it then sees
+ *	ptsm_pci_refresh_cancelled()).
  *	Context: may sleep; no lock of @pdev's slot held; the TSM stays
  *	registered until it returns.
  */

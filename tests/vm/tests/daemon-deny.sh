@@ -25,8 +25,6 @@ config_write
 daemon_start
 got=$(wait_decided $EP0 120)
 expect_eq denied "$got" "$EP0 with no evidence and no policy"
-# every variant below is about EP0's verdict: judge EP0 alone
-set_aside_siblings
 
 tested=0
 while read -r kind dir expect code check needs; do

@@ -222,21 +222,6 @@ daemon_cleanup() {
 
 # wait_all_decided [SECONDS]: every TEE device decided (none pending), so
 # that the sample's blobs may be rewritten (EBUSY while any is locked)
-# set_aside_siblings: the administrator denies every TEE function but EP0,
-# so that reloads judge EP0 alone. A test about EP0's verdict then neither
-# waits for the siblings' runs nor for their refreshes, during which the
-# kernel holds the slot lock across the responder's answer (sysfs access
-# to any function of the slot, the daemon's event loop with it, waits).
-set_aside_siblings() {
-	local d
-
-	for d in $(tee_devices); do
-		[ "$d" = $EP0 ] && continue
-		tsmctl deny "$d" > /dev/null || fail "tsmctl deny $d"
-	done
-	log "siblings of $EP0 denied by the administrator: reloads judge $EP0 alone"
-}
-
 wait_all_decided() {
 	local d got
 

@@ -102,8 +102,6 @@ echo devsec_pci > "$PCI/$EP0/driver_override" || fail "driver_override of $EP0"
 daemon_start
 expect_eq accepted "$(wait_decided $EP0 180)" "$EP0 under the fixture's rule"
 wait_all_decided 180
-# reloads (step 4) judge EP0 alone: the siblings' runs would hold the slot
-set_aside_siblings
 expect_in_run "at first"
 echo never > $PCI/$EP0/tsm/reaccept || fail "tsm/reaccept = never"
 expect_eq never "$(cat $PCI/$EP0/tsm/reaccept)" "tsm/reaccept"
