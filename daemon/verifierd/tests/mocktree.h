@@ -35,6 +35,24 @@ static inline void mock_puts(const char *root, const char *rel, const char *text
 	mock_put(root, rel, text, strlen(text));
 }
 
+/* What the daemon wrote to @root/@rel (a static buffer), or NULL if absent. */
+static inline char *mock_get(const char *root, const char *rel)
+{
+	static char buf[4096];
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
 /*
  * The daemon under test reads sysfs below @root and kernel uevents (no
  * udevd); SIGTERM stays blocked as manager_new() blocks it, so that one

@@ -38,19 +38,7 @@ static void puts_file(const char *rel, const char *text)
 
 static char *get(const char *rel)
 {
-	static char buf[256];
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
+	return mock_get(root, rel);
 }
 
 static void bdf_of(int i, char *buf, size_t len)
