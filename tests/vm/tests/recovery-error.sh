@@ -11,42 +11,12 @@
 #    accepts it again: back in RUN with the same driver bound, "reaccepted".
 # vm: swiotlb=force
 # vm: timeout=180
-. /ptsm/tests/core-lib.sh
+. /ptsm/tests/recovery-lib.sh
 
-F=/ptsm/fixtures/p384/good
-OBSD=/sys/kernel/debug/ptsm_test_observe
-D=$EP1F1
-EVLOG=/tmp/recovery-uevents.log
-
-cat > /tmp/recovery-rule.sh <<'RULE_EOF'
-#!/bin/sh
-[ -n "$PCI_TSM_EVENT" ] || exit 0
-echo "${DEVPATH##*/} $PCI_TSM_EVENT $PCI_TSM_CAUSE ${PCI_TSM_WHY:--} $PCI_TSM_GENERATION" >> /tmp/recovery-uevents.log
-RULE_EOF
-chmod +x /tmp/recovery-rule.sh
-: > $EVLOG
-uevent /tmp/recovery-rule.sh &
-LISTENER=$!
-
-core_stack testing
+recovery_listen
+recovery_stack
 ptsm_load ptsm_test_observe
-cat $F/cert0.bin > $CLASS/$SEC/device/certs || fail "certs"
-cat $F/vca.bin > $CLASS/$SEC/device/vca || fail "vca"
-cat $F/measurements.bin > $CLASS/$SEC/device/transcript || fail "transcript"
-rm -f /tmp/ready
-devsec-responder --tsm "${SEC#tsm}" --fixture $F --ready-file /tmp/ready &
-RESP=$!
-wait_for /tmp/ready
-
-wait_event() {
-	local i=0
-
-	while ! grep -q "^$1 $2 $3 $4 " $EVLOG; do
-		i=$((i + 1))
-		[ $i -le 300 ] || fail "no uevent '$2 $3 $4' for $1: $(cat $EVLOG)"
-		usleep 100000
-	done
-}
+start_responder
 
 bound() {
 	expect_ok "$(tf "$1" lock)" "$SEC"
@@ -95,7 +65,7 @@ done
 expect_ok "$DRV/ptsm_test_observe/unbind" $D
 expect_ok "$(tf $D unlock)" "$SEC"
 
-kill $RESP $LISTENER 2>/dev/null
-wait $RESP 2>/dev/null
+stop_responder
+kill $LISTENER 2>/dev/null
 core_cleanup
 exit 0

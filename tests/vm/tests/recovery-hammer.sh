@@ -10,31 +10,15 @@
 # no encrypted range left after the unlock.
 # vm: swiotlb=force
 # vm: timeout=420
-. /ptsm/tests/core-lib.sh
+. /ptsm/tests/recovery-lib.sh
 
-F=/ptsm/fixtures/p384/good
-D=$EP1F1
 N=${RECOVERY_HAMMER_N:-300}
 
-core_stack testing
-cat $F/cert0.bin > $CLASS/$SEC/device/certs || fail "certs"
-cat $F/vca.bin > $CLASS/$SEC/device/vca || fail "vca"
-cat $F/measurements.bin > $CLASS/$SEC/device/transcript || fail "transcript"
-rm -f /tmp/ready
-devsec-responder --tsm "${SEC#tsm}" --fixture $F --ready-file /tmp/ready &
-RESP=$!
-wait_for /tmp/ready
+recovery_stack
+start_responder
 
 # what became of each reset of an accepted function: its uevents
-cat > /tmp/hammer-rule.sh <<'RULE_EOF'
-#!/bin/sh
-[ -n "$PCI_TSM_EVENT" ] || exit 0
-echo "${DEVPATH##*/} $PCI_TSM_EVENT $PCI_TSM_CAUSE" >> /tmp/hammer-uevents.log
-RULE_EOF
-chmod +x /tmp/hammer-rule.sh
-: > /tmp/hammer-uevents.log
-uevent /tmp/hammer-rule.sh &
-LISTENER=$!
+recovery_listen
 (
 	i=0
 	while [ $i -lt "$N" ] && [ ! -e /tmp/stop ]; do
@@ -72,8 +56,8 @@ while [ ! -e /tmp/resets ]; do
 	i=$((i + 1))
 done
 sleep 2
-left=$(grep -c "^$D needs-decision reset$" /tmp/hammer-uevents.log)
-again=$(grep -c "^$D reaccepted reset$" /tmp/hammer-uevents.log)
+left=$(grep -c "^$D needs-decision reset " $EVLOG)
+again=$(grep -c "^$D reaccepted reset " $EVLOG)
 log "$(cat /tmp/resets) resets against $i verb rounds: $ok accepts, $again re-accepted, $left not"
 [ "$(cat /tmp/resets)" -ge "$N" ] || fail "only $(cat /tmp/resets) resets"
 [ $ok -gt 0 ] || fail "no accept succeeded"

@@ -22,59 +22,11 @@
 # Also the knob's validation and trust_level along the way.
 # vm: swiotlb=force
 # vm: timeout=240
-. /ptsm/tests/core-lib.sh
+. /ptsm/tests/recovery-lib.sh
 
-F=/ptsm/fixtures/p384/good
-OBSD=/sys/kernel/debug/ptsm_test_observe
-D=$EP1F1
-EVLOG=/tmp/recovery-uevents.log
-[ -f $F/cert0.bin ] || fail "no fixtures in /ptsm/fixtures"
-
-cat > /tmp/recovery-rule.sh <<'RULE_EOF'
-#!/bin/sh
-[ -n "$PCI_TSM_EVENT" ] || exit 0
-echo "${DEVPATH##*/} $PCI_TSM_EVENT $PCI_TSM_CAUSE ${PCI_TSM_WHY:--} $PCI_TSM_GENERATION" >> /tmp/recovery-uevents.log
-RULE_EOF
-chmod +x /tmp/recovery-rule.sh
-: > $EVLOG
-uevent /tmp/recovery-rule.sh &
-LISTENER=$!
-
-core_stack testing
+recovery_listen
+recovery_stack
 ptsm_load ptsm_test_observe
-cat $F/cert0.bin > $CLASS/$SEC/device/certs || fail "certs"
-cat $F/vca.bin > $CLASS/$SEC/device/vca || fail "vca"
-cat $F/measurements.bin > $CLASS/$SEC/device/transcript || fail "transcript"
-
-# start_responder ARGS...: the sample device's signer, in the background
-start_responder() {
-	local i=0
-
-	rm -f /tmp/ready
-	devsec-responder --tsm "${SEC#tsm}" --fixture $F --ready-file /tmp/ready "$@" &
-	RESP=$!
-	while [ ! -e /tmp/ready ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "responder did not attach"
-		usleep 100000
-	done
-}
-
-stop_responder() {
-	kill "$RESP" 2>/dev/null
-	wait "$RESP" 2>/dev/null
-}
-
-# wait_event DEV EVENT CAUSE WHY: such a uevent reached userspace
-wait_event() {
-	local i=0
-
-	while ! grep -q "^$1 $2 $3 $4 " $EVLOG; do
-		i=$((i + 1))
-		[ $i -le 300 ] || fail "no uevent '$2 $3 $4' for $1: $(cat $EVLOG)"
-		usleep 100000
-	done
-}
 
 # bound DEV: lock, fresh evidence, accept, bind the test driver
 bound() {

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the recovery-* tests (issue 16, docs/ABI.md 5.1): the devsec
+# stack in testing mode with the p384 fixture as the sample device's
+# evidence, its responder (the device's signer), and a log of pci_tsm's
+# recovery uevents, one line per event: "DEV EVENT CAUSE WHY GENERATION"
+# (WHY "-" when the event has none).
+. /ptsm/tests/core-lib.sh
+
+F=/ptsm/fixtures/p384/good
+OBSD=/sys/kernel/debug/ptsm_test_observe
+D=$EP1F1
+EVLOG=/tmp/recovery-uevents.log
+
+# recovery_listen: start logging the recovery uevents to $EVLOG
+recovery_listen() {
+	cat > /tmp/recovery-rule.sh <<'RULE_EOF'
+#!/bin/sh
+[ -n "$PCI_TSM_EVENT" ] || exit 0
+echo "${DEVPATH##*/} $PCI_TSM_EVENT $PCI_TSM_CAUSE ${PCI_TSM_WHY:--} $PCI_TSM_GENERATION" >> /tmp/recovery-uevents.log
+RULE_EOF
+	chmod +x /tmp/recovery-rule.sh
+	: > $EVLOG
+	uevent /tmp/recovery-rule.sh &
+	LISTENER=$!
+}
+
+# recovery_stack: the modules (tsm_shim testing=1) and the sample's blobs
+recovery_stack() {
+	[ -f $F/cert0.bin ] || fail "no fixtures in /ptsm/fixtures"
+	core_stack testing
+	# the responder signs under TCG on a loaded host: the default 2 s wait
+	# can run out, and the recovery then (rightly) ends "no-fresh-evidence"
+	echo 20000 > /sys/module/devsec_tsm/parameters/responder_timeout_ms ||
+		fail "responder_timeout_ms"
+	cat $F/cert0.bin > $CLASS/$SEC/device/certs || fail "certs"
+	cat $F/vca.bin > $CLASS/$SEC/device/vca || fail "vca"
+	cat $F/measurements.bin > $CLASS/$SEC/device/transcript || fail "transcript"
+}
+
+# start_responder ARGS...: the sample device's signer, in the background
+start_responder() {
+	rm -f /tmp/ready
+	devsec-responder --tsm "${SEC#tsm}" --fixture $F --ready-file /tmp/ready "$@" &
+	RESP=$!
+	wait_for /tmp/ready 10
+}
+
+stop_responder() {
+	kill "$RESP" 2>/dev/null
+	wait "$RESP" 2>/dev/null
+}
+
+# wait_event DEV EVENT CAUSE WHY: such a uevent reached userspace
+wait_event() {
+	local i=0
+
+	while ! grep -q "^$1 $2 $3 $4 " $EVLOG; do
+		i=$((i + 1))
+		[ $i -le 300 ] || fail "no uevent '$2 $3 $4' for $1: $(cat $EVLOG)"
+		usleep 100000
+	done
+}
