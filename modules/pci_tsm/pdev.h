@@ -253,6 +253,8 @@ extern struct device_attribute dev_attr_accepted_digests;
 /* sysfs.c */
 struct kobject *ptsm_dir_add(struct device *dev);
 void ptsm_dir_del(struct kobject *dir);
+ssize_t ptsm_show_locked(struct device *dev, char *buf,
+			 ssize_t (*emit)(struct ptsm_pdev *pd, char *buf));
 extern struct device_attribute *const ptsm_files[PTSM_F_NR];
 
 /* evidence.c */

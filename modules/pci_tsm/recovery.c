@@ -529,32 +529,25 @@ void ptsm_recovery_error_left(struct ptsm_pdev *pd)
 
 /* ---- sysfs ---- */
 
-static ssize_t trust_level_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
+static ssize_t ptsm_emit_trust_level(struct ptsm_pdev *pd, char *buf)
 {
-	struct pci_dev *pdev = to_pci_dev(dev);
-	struct ptsm_pdev *pd = ptsm_pdev_find(pdev);
-	struct ptsm_pdev *owner;
-	int level, rc;
+	int level;
 
-	if (!pd)
-		return -ENODEV;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc) {
-		ptsm_pdev_put(pd);
-		return rc;
-	}
 	if (READ_ONCE(pd->accepted))
 		level = 3;
 	else if (pd->devsec_tsm)
 		level = 2;
-	else if (READ_ONCE(dev->driver) == &ptsm_hold_driver.driver)
+	else if (READ_ONCE(pd->pdev->dev.driver) == &ptsm_hold_driver.driver)
 		level = 0;
 	else
 		level = 1;
-	ptsm_slot_unlock(owner);
-	ptsm_pdev_put(pd);
 	return sysfs_emit(buf, "%d\n", level);
+}
+
+static ssize_t trust_level_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return ptsm_show_locked(dev, buf, ptsm_emit_trust_level);
 }
 DEVICE_ATTR_RO(trust_level);
 
@@ -595,40 +588,32 @@ static ssize_t ptsm_emit_digest(char *buf, ssize_t at, const char *name,
 				  PCI_TSM_EVIDENCE_DIGEST_SIZE, d);
 }
 
+static ssize_t ptsm_emit_accepted_digests(struct ptsm_pdev *pd, char *buf)
+{
+	const struct ptsm_accepted *a = &pd->acc;
+	char name[8];
+	ssize_t n = 0;
+	int i;
+
+	if (!a->valid)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(a->cert); i++) {
+		if (!(a->certs & BIT(i)))
+			continue;
+		snprintf(name, sizeof(name), "cert%d", i);
+		n = ptsm_emit_digest(buf, n, name, a->cert[i]);
+	}
+	if (a->has_meas)
+		n = ptsm_emit_digest(buf, n, "measurements", a->meas);
+	if (a->has_report)
+		n = ptsm_emit_digest(buf, n, "report", a->report);
+	return n + sysfs_emit_at(buf, n, "generation %u\n", a->generation);
+}
+
 static ssize_t accepted_digests_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
-	struct ptsm_pdev *pd = ptsm_pdev_find(to_pci_dev(dev));
-	const struct ptsm_accepted *a;
-	struct ptsm_pdev *owner;
-	char name[8];
-	ssize_t n = 0;
-	int i, rc;
-
-	if (!pd)
-		return -ENODEV;
-	rc = ptsm_slot_lock_killable(pd, &owner);
-	if (rc) {
-		ptsm_pdev_put(pd);
-		return rc;
-	}
-	a = &pd->acc;
-	if (a->valid) {
-		for (i = 0; i < ARRAY_SIZE(a->cert); i++) {
-			if (!(a->certs & BIT(i)))
-				continue;
-			snprintf(name, sizeof(name), "cert%d", i);
-			n = ptsm_emit_digest(buf, n, name, a->cert[i]);
-		}
-		if (a->has_meas)
-			n = ptsm_emit_digest(buf, n, "measurements", a->meas);
-		if (a->has_report)
-			n = ptsm_emit_digest(buf, n, "report", a->report);
-		n += sysfs_emit_at(buf, n, "generation %u\n", a->generation);
-	}
-	ptsm_slot_unlock(owner);
-	ptsm_pdev_put(pd);
-	return n;
+	return ptsm_show_locked(dev, buf, ptsm_emit_accepted_digests);
 }
 DEVICE_ATTR_RO(accepted_digests);
 

@@ -25,8 +25,8 @@ static struct ptsm_pdev *ptsm_dev_pd(struct device *dev)
 }
 
 /* Show what @emit writes for @dev's context, under the slot lock. */
-static ssize_t ptsm_show_locked(struct device *dev, char *buf,
-				ssize_t (*emit)(struct ptsm_pdev *pd, char *buf))
+ssize_t ptsm_show_locked(struct device *dev, char *buf,
+			 ssize_t (*emit)(struct ptsm_pdev *pd, char *buf))
 {
 	struct ptsm_pdev *pd __free(ptsm_pdev_put) = ptsm_dev_pd(dev);
 	struct ptsm_pdev *owner;
