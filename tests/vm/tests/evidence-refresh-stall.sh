@@ -51,6 +51,29 @@ read_to() {
 	cat "$2" > "$1"
 }
 
+# slow_refresh DELAY_MS WHAT: a responder answering after DELAY_MS, and a
+# refresh of EP0F1 over $NONCE in the background ($REFRESH; its exit status
+# goes to $W/refresh.rc), waiting for it to reach the responder
+slow_refresh() {
+	local i=0
+
+	rm -f $W/ready
+	devsec-responder --tsm "${SEC#tsm}" --fixture "$F" --ready-file $W/ready \
+		--verbose --delay-ms "$1" 2> $W/resp.log &
+	RPID=$!
+	wait_for $W/ready 20
+	rm -rf $W/o $W/refresh.rc
+	mkdir -p $W/o
+	( ptsm-nl read --family device-evidence --nonce $NONCE --quiet --out $W/o \
+		$EP0F1 > /dev/null 2> $W/refresh.err; echo $? > $W/refresh.rc ) &
+	REFRESH=$!
+	until grep -q "request .* for $EP0F1" $W/resp.log; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "the $2 refresh of $EP0F1 never reached the responder"
+		usleep 100000
+	done
+}
+
 core_stack
 echo 30000 > $TMO || fail "responder_timeout_ms"
 set_blob "$SEC" certs "$F/cert0.bin"
@@ -59,23 +82,8 @@ set_blob "$SEC" transcript "$F/measurements.bin"
 expect_ok "$(tf $EP0 lock)" "$SEC"
 expect_ok "$(tf $EP0F1 lock)" "$SEC"
 
-rm -f $W/ready $W/refresh.rc
-devsec-responder --tsm "${SEC#tsm}" --fixture "$F" --ready-file $W/ready \
-	--verbose --delay-ms $DELAY 2> $W/resp.log &
-RPID=$!
-wait_for $W/ready 20
-
 NONCE=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-mkdir -p $W/o
-( ptsm-nl read --family device-evidence --nonce $NONCE --quiet --out $W/o \
-	$EP0F1 > /dev/null 2> $W/refresh.err; echo $? > $W/refresh.rc ) &
-REFRESH=$!
-i=0
-until grep -q "request .* for $EP0F1" $W/resp.log; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "the refresh of $EP0F1 never reached the responder"
-	usleep 100000
-done
+slow_refresh $DELAY first
 G1=$(gen $EP0F1)
 
 # the sibling, meanwhile
@@ -111,22 +119,7 @@ wait_for "$PCI/$EP0/tsm/lock"
 
 # unlocking the refreshing function itself does not wait either; what the
 # responder answers afterwards is not published on the unlocked function
-rm -f $W/ready
-devsec-responder --tsm "${SEC#tsm}" --fixture "$F" --ready-file $W/ready \
-	--verbose --delay-ms 4000 2> $W/resp.log &
-RPID=$!
-wait_for $W/ready 20
-rm -rf $W/o $W/refresh.rc
-mkdir -p $W/o $W/o2
-( ptsm-nl read --family device-evidence --nonce $NONCE --quiet --out $W/o \
-	$EP0F1 > /dev/null 2> $W/refresh.err; echo $? > $W/refresh.rc ) &
-REFRESH=$!
-i=0
-until grep -q "request .* for $EP0F1" $W/resp.log; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "the second refresh of $EP0F1 never reached the responder"
-	usleep 100000
-done
+slow_refresh 4000 second
 timed "unlock $EP0F1 while it refreshes" expect_ok "$(tf $EP0F1 unlock)" "$SEC"
 G2=$(gen $EP0F1)
 wait $REFRESH
@@ -134,6 +127,7 @@ rc=$(cat $W/refresh.rc)
 log "refresh of a function unlocked meanwhile: rc $rc: $(head -n 1 $W/refresh.err)"
 [ "$rc" -ne 0 ] || fail "a refresh published evidence on a function unlocked during it"
 expect_eq "$G2" "$(gen $EP0F1)" "$EP0F1 generation after the late answer"
+mkdir -p $W/o2
 expect_nl_err ENXIO "" read --family device-evidence --quiet --out $W/o2 $EP0F1
 kill $RPID 2> /dev/null
 wait $RPID 2> /dev/null
