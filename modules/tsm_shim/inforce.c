@@ -9,13 +9,16 @@
  * calls the probed function itself with canary arguments: the pre-handler
  * answers them through the return stub with a value the function's body
  * cannot produce, so seeing that value proves the redirect takes effect.
+ * Streaming DMA has no probe: its check is that every device switched to
+ * direct still points at the shim's swiotlb descriptor (dma.c).
  *
  * The checks run at load, in every ready() (before each accept), and from
  * a watchdog every second while any device holds the shim. A failed check
  * while devices are accepted reports each of them (log line and a
  * KOBJ_CHANGE uevent with TSM_SHIM=lost) and sends it to TDISP ERROR
  * through pci_tsm, so it stops counting as accepted at once: no handler
- * treats it as private any more and pci_tsm no longer reports it in RUN.
+ * treats it as private any more and pci_tsm no longer reports it in RUN;
+ * its streaming DMA bounces again at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
