@@ -101,7 +101,7 @@ const char *shim_dma_attach(struct pci_dev *pdev)
 		shim_direct_mem = *mem;
 		compat_swiotlb_stats_reset(&shim_direct_mem);
 		shim_direct_mem.force_bounce = false;
-		shim_bounce_mem = mem;
+		WRITE_ONCE(shim_bounce_mem, mem);
 	}
 	sd->pdev = pci_dev_get(pdev);
 	list_add_tail(&sd->node, &shim_directs);
@@ -139,6 +139,22 @@ void shim_dma_detach(struct pci_dev *pdev)
 	sd = shim_direct_find(pdev);
 	if (sd)
 		shim_direct_drop(sd);
+}
+
+/**
+ * shim_dma_untrusted() - bounce @pdev's streaming DMA again right away
+ * @pdev: a device that stopped counting as accepted (pci_tsm's reset
+ *	probe, a lost redirect); its entry goes at shim_dma_detach()
+ *
+ * Context: any but NMI (lockless: one cmpxchg).
+ */
+void shim_dma_untrusted(struct pci_dev *pdev)
+{
+	struct io_tlb_mem *orig = READ_ONCE(shim_bounce_mem);
+
+	/* ORDER: pci_tsm cleared accepted before; cmpxchg orders the two */
+	if (orig)
+		cmpxchg(&pdev->dev.dma_io_tlb_mem, &shim_direct_mem, orig);
 }
 
 /* At unload (nothing can be accepted then): restore any leftover. */
@@ -187,13 +203,22 @@ int shim_dma_check(char *why, size_t len)
 			  "the direct swiotlb descriptor forces bouncing: no private streaming DMA");
 		return -1;
 	}
-	list_for_each_entry(sd, &shim_directs, node)
-		if (READ_ONCE(sd->pdev->dev.dma_io_tlb_mem) != &shim_direct_mem) {
+	list_for_each_entry(sd, &shim_directs, node) {
+		struct device *dev = &sd->pdev->dev;
+		bool ours = READ_ONCE(dev->dma_io_tlb_mem) == &shim_direct_mem;
+
+		/*
+		 * ORDER: pointer, then accepted; shim_dma_untrusted() restores
+		 * the pointer after the device stopped counting as accepted
+		 */
+		smp_rmb();
+		if (!ours && ptsm_dev_accepted(dev)) {
 			scnprintf(why, len,
 				  "%s: dma_io_tlb_mem was changed by someone else: no private streaming DMA",
 				  pci_name(sd->pdev));
 			return -1;
 		}
+	}
 	return 0;
 }
 

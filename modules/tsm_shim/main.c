@@ -311,6 +311,7 @@ static const struct ptsm_shim shim_ops = {
 	.ready = shim_ready,
 	.release = shim_release,
 	.accepted = shim_accepted,
+	.untrusted = shim_dma_untrusted,
 };
 
 /* Prove every redirect once at load. */

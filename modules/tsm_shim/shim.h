@@ -54,6 +54,7 @@ extern char shim_canary_iomem[];	/* ioremap(SHIM_CANARY_PHYS, 0) answer */
 /* dma.c: streaming DMA of accepted devices, without a probe */
 const char *shim_dma_attach(struct pci_dev *pdev);
 void shim_dma_detach(struct pci_dev *pdev);
+void shim_dma_untrusted(struct pci_dev *pdev);
 void shim_dma_exit(void);
 bool shim_dma_used(void);
 int shim_dma_check(char *why, size_t len);
