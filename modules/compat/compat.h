@@ -114,4 +114,24 @@
 #define compat_is_swiotlb_buffer(dev, paddr) is_swiotlb_buffer((dev), (paddr))
 #endif
 
+/*
+ * shim helper: tsm_shim's copy of a struct io_tlb_mem (dma.c) starts its
+ * own used-slot statistics at zero and hands what it counted back to the
+ * original when a device stops using it. Only 6.12 (with debugfs) keeps
+ * them in the struct; 6.1 counts in the shared areas, nothing to do.
+ */
+#if defined(COMPAT_HAVE_SWIOTLB_TOTAL_USED) && defined(CONFIG_DEBUG_FS)
+#define compat_swiotlb_stats_reset(mem) do {				\
+	struct io_tlb_mem *__m = (mem);					\
+	atomic_long_set(&__m->total_used, 0);				\
+	atomic_long_set(&__m->used_hiwater, 0);				\
+} while (0)
+#define compat_swiotlb_stats_fold(to, from)				\
+	atomic_long_add(atomic_long_xchg(&(from)->total_used, 0),	\
+			&(to)->total_used)
+#else
+#define compat_swiotlb_stats_reset(mem) do { } while (0)
+#define compat_swiotlb_stats_fold(to, from) do { } while (0)
+#endif
+
 #endif /* PTSM_COMPAT_H */

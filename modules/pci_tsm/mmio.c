@@ -256,7 +256,7 @@ int __ptsm_shim_hold(struct ptsm_pdev *pd)
 			 why ?: "no reason given");
 		return -EOPNOTSUPP;
 	}
-	pd->shim = shim;
+	WRITE_ONCE(pd->shim, shim);
 	return 0;
 }
 
@@ -271,7 +271,7 @@ void __ptsm_shim_release(struct ptsm_pdev *pd)
 	ptsm_assert_slot_held(pd);
 	if (!shim)
 		return;
-	pd->shim = NULL;
+	WRITE_ONCE(pd->shim, NULL);
 	if (shim->release)
 		shim->release();
 	module_put(shim->owner);
@@ -352,6 +352,30 @@ void __ptsm_run_leave(struct ptsm_pdev *pd)
 		pd->shim->accepted(pd->pdev, false);
 	__ptsm_shim_release(pd);
 	static_branch_dec(&ptsm_accepted_key);
+}
+
+/**
+ * ptsm_untrust() - @pd stops counting as accepted ahead of leaving RUN
+ * @pd: a context in RUN (the reset probe, a lost shim redirect)
+ *
+ * The shim hears of it at once (its untrusted() op), so that nothing it
+ * switched for the device stays switched until the work item leaves RUN.
+ *
+ * Context: any but NMI; no lock needed. The shim module cannot be freed
+ * under the call: pd->shim pins it until __ptsm_shim_release(), and the
+ * RCU read section holds off the grace period module unload waits for
+ * before it frees a module that was released meanwhile.
+ */
+void ptsm_untrust(struct ptsm_pdev *pd)
+{
+	const struct ptsm_shim *shim;
+
+	WRITE_ONCE(pd->accepted, false);
+	rcu_read_lock();
+	shim = READ_ONCE(pd->shim);
+	if (shim && shim->untrusted)
+		shim->untrusted(pd->pdev);
+	rcu_read_unlock();
 }
 
 /**

@@ -272,6 +272,7 @@ int __ptsm_shim_hold(struct ptsm_pdev *pd);
 void __ptsm_shim_release(struct ptsm_pdev *pd);
 int __ptsm_run_enter(struct ptsm_pdev *pd, u32 *gen);
 void __ptsm_run_leave(struct ptsm_pdev *pd);
+void ptsm_untrust(struct ptsm_pdev *pd);
 void __ptsm_mmio_discard_pending(struct ptsm_pdev *pd);
 int __ptsm_mmio_check_pending(struct ptsm_pdev *pd);
 

@@ -251,7 +251,7 @@ static void ptsm_recovery_left_run(struct pci_dev *pdev, int cause)
 	 */
 	atomic_inc(&pd->recovering);
 	atomic_cmpxchg(&pd->rcause, PTSM_CAUSE_NONE, cause);
-	WRITE_ONCE(pd->accepted, false);
+	ptsm_untrust(pd);
 	ptsm_evidence_bump(pd);
 	if (!queue_work(ptsm_wq, &pd->recovery_work))
 		ptsm_pdev_put(pd);

@@ -597,7 +597,7 @@ static void ptsm_report_error(struct pci_dev *pdev, bool now)
 	atomic_set(&pd->error, 1);
 	if (now) {
 		WRITE_ONCE(pd->shim_lost, true);
-		WRITE_ONCE(pd->accepted, false);
+		ptsm_untrust(pd);
 	}
 	if (!queue_work(ptsm_wq, &pd->error_work))
 		ptsm_pdev_put(pd);

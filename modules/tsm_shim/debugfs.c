@@ -3,6 +3,7 @@
  * Observability: /sys/kernel/debug/tsm_shim/
  *	status		readiness, mode, probes and totals (key=value lines)
  *	<pci device>/	one directory per PCI device, one file per counter
+ *	test_bounce	test hook: undo a device's direct streaming DMA
  *
  * Handlers count from kprobe context (ftrace or int3, the latter NMI-like),
  * so a record is found under RCU in a hash keyed by the struct device
@@ -20,11 +21,13 @@
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "shim.h"
 
 const char *const shim_counter_names[SHIM_NR_COUNTERS] = {
-	[SHIM_BYPASSED_MAPS]		= "bypassed_maps",
+	[SHIM_DIRECT_SWITCHES]		= "direct_switches",
 	[SHIM_PRIVATE_ALLOCS]		= "private_allocs",
 	[SHIM_SHARED_ALLOCS]		= "shared_allocs",
 	[SHIM_ENCRYPTED_IOREMAPS]	= "encrypted_ioremaps",
@@ -180,12 +183,46 @@ static int status_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(status);
 
+/*
+ * test_bounce: write a PCI device name to point its dma_io_tlb_mem back at
+ * the bouncing pool behind the shim's back, as another module could; the
+ * watchdog must report the device (shim-inforce).
+ */
+static ssize_t test_bounce_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct device *dev;
+	char name[32];
+	int ret;
+
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	strim(name);
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	ret = shim_dma_test_reset(to_pci_dev(dev));
+	put_device(dev);
+	return ret ?: count;
+}
+
+static const struct file_operations test_bounce_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = test_bounce_write,
+	.llseek = noop_llseek,
+};
+
 int shim_debugfs_init(void)
 {
 	int ret;
 
 	shim_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("status", 0444, shim_root, NULL, &status_fops);
+	debugfs_create_file("test_bounce", 0200, shim_root, NULL, &test_bounce_fops);
 
 	/* ORDER: notifier first, then the walk; shim_dev_add() skips duplicates */
 	ret = bus_register_notifier(&pci_bus_type, &shim_bus_nb);

@@ -9,13 +9,16 @@
  * calls the probed function itself with canary arguments: the pre-handler
  * answers them through the return stub with a value the function's body
  * cannot produce, so seeing that value proves the redirect takes effect.
+ * Streaming DMA has no probe: its check is that every device switched to
+ * direct still points at the shim's swiotlb descriptor (dma.c).
  *
  * The checks run at load, in every ready() (before each accept), and from
  * a watchdog every second while any device holds the shim. A failed check
  * while devices are accepted reports each of them (log line and a
  * KOBJ_CHANGE uevent with TSM_SHIM=lost) and sends it to TDISP ERROR
  * through pci_tsm, so it stops counting as accepted at once: no handler
- * treats it as private any more and pci_tsm no longer reports it in RUN.
+ * treats it as private any more and pci_tsm no longer reports it in RUN;
+ * its streaming DMA bounces again at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #define dev_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -84,23 +87,6 @@ bool shim_canary_fdu_call(struct shim_probe *sp)
 	return yes && !no;
 }
 
-/*
- * swiotlb_map(canary, 0, 0, ...): its own body fails the canary device
- * (no swiotlb pool: DMA_MAPPING_ERROR and a rate-limited warning naming
- * tsm_shim-canary), the redirect answers SHIM_CANARY_DMA.
- */
-bool shim_canary_swiotlb_call(struct shim_probe *sp)
-{
-	dma_addr_t (*map)(struct device *dev, phys_addr_t paddr, size_t size,
-			  enum dma_data_direction dir, unsigned long attrs);
-
-	map = shim_entry(&sp->kp);
-	if (!map)
-		return false;
-	return map(&shim_canary_dev, 0, 0, DMA_TO_DEVICE,
-		   DMA_ATTR_SKIP_CPU_SYNC) == SHIM_CANARY_DMA;
-}
-
 /* ioremap(SHIM_CANARY_PHYS, 0): NULL from its own body (zero size) */
 bool shim_canary_ioremap_call(struct shim_probe *sp)
 {
@@ -126,7 +112,7 @@ bool shim_probe_optimized(struct kprobe *kp)
 	return opt;
 }
 
-/* What the probe is: "armed", "idle" (on demand, not needed) or what is wrong. */
+/* What the probe is: "armed" or what is wrong. */
 const char *shim_probe_state(struct shim_probe *sp)
 {
 	struct kprobe *kp = &sp->kp;
@@ -136,7 +122,7 @@ const char *shim_probe_state(struct shim_probe *sp)
 	if (sp->redirects && shim_probe_optimized(kp))
 		return "OPTIMIZED";
 	if (kprobe_disabled(kp))
-		return sp->on_demand && !shim_armed ? "idle" : "disabled";
+		return "disabled";
 	return "armed";
 }
 
@@ -145,8 +131,8 @@ const char *shim_probe_state(struct shim_probe *sp)
  * @why: filled with the first problem found
  * @len: size of @why
  *
- * Probes that are not required only need to be attached. An idle
- * on-demand probe is checked for what it is but not called.
+ * Probes that are not required only need to be attached. Then every
+ * streaming redirect (dma.c) is checked.
  *
  * Context: shim_lock held, process context.
  * Return: 0 when all is in force, -1 otherwise.
@@ -167,13 +153,11 @@ int shim_check(char *why, size_t len)
 			return -1;
 		}
 		state = shim_probe_state(sp);
-		if (strcmp(state, "armed") && strcmp(state, "idle")) {
+		if (strcmp(state, "armed")) {
 			scnprintf(why, len, "probe on %s is %s: no %s", sp->name,
 				  state, sp->role);
 			return -1;
 		}
-		if (!strcmp(state, "idle"))
-			continue;
 		if (!sp->canary(sp)) {
 			scnprintf(why, len,
 				  "redirect on %s not in force (canary call ran the function's own body): no %s",
@@ -181,7 +165,7 @@ int shim_check(char *why, size_t len)
 			return -1;
 		}
 	}
-	return 0;
+	return shim_dma_check(why, len);
 }
 
 /* One accepted device whose redirect is gone: stop claiming, then say so. */
@@ -196,6 +180,9 @@ static int shim_report_lost(struct device *dev, void *why)
 	envp[1] = NULL;
 	/* ORDER: not accepted (nothing private) before anyone hears of it */
 	ptsm_pci_shim_lost(pdev);
+	/* its streaming DMA bounces again now, not when it leaves RUN */
+	scoped_guard(mutex, &shim_lock)
+		shim_dma_detach(pdev);
 	pci_err(pdev, "redirect not in force: %s; DMA and MMIO of this device are not private, it leaves RUN (TDISP ERROR)\n",
 		(const char *)why);
 	kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, envp);
@@ -209,8 +196,6 @@ static void shim_watch_fn(struct work_struct *work)
 
 	scoped_guard(mutex, &shim_lock) {
 		if (!shim_holds) {
-			/* idle: non-TEE devices stop paying for swiotlb_map */
-			shim_arm_on_demand(false);
 			shim_watching = false;
 			return;
 		}
@@ -239,5 +224,4 @@ void shim_watch_stop(void)
 	cancel_delayed_work_sync(&shim_watch_work);
 	guard(mutex)(&shim_lock);
 	shim_watching = false;
-	shim_arm_on_demand(false);
 }

@@ -49,27 +49,12 @@ MODULE_PARM_DESC(test_clone_check,
 DEFINE_MUTEX(shim_lock);
 /* ready() answers that were true and not yet released (shim_lock) */
 unsigned int shim_holds;
-/* the on-demand probes should be armed (shim_lock) */
-bool shim_armed;
-
 /*
- * swiotlb_map is on every streaming map of every device while bouncing
- * is forced, so its probe is armed only while some device holds the shim
- * (a true ready() until its release()): devices that are not TEE functions
- * pay nothing while nothing is accepted. The others stay armed: testing
- * mode answers force_dma_unencrypted for every device, and the ioremap and
- * allocation paths are not hot.
+ * Streaming DMA needs no probe (dma.c): the probes are the coherent-DMA
+ * decision, the ioremap decision and the allocation counters.
  */
 struct shim_probe shim_probes[] = {
 	{
-		.kp = { .pre_handler = shim_swiotlb_map_pre },
-		.name = "swiotlb_map",
-		.role = "swiotlb bypass",
-		.required = true,
-		.redirects = true,
-		.on_demand = true,
-		.canary = shim_canary_swiotlb_call,
-	}, {
 		.kp = { .pre_handler = shim_force_dma_unencrypted_pre },
 		.name = "force_dma_unencrypted",
 		.role = "private coherent DMA",
@@ -163,7 +148,7 @@ static int shim_attach_one(struct shim_probe *sp)
 	kp->post_handler = NULL;
 	if (sp->redirects && !(shim_unguarded && !strcmp(shim_unguarded, sp->name)))
 		kp->post_handler = shim_post_nop;
-	kp->flags = sp->on_demand ? KPROBE_FLAG_DISABLED : 0;
+	kp->flags = 0;
 	kp->addr = NULL;
 	kp->offset = 0;
 	return register_kprobe(kp);
@@ -221,32 +206,6 @@ static bool shim_attached(void)
 	return !shim_why[0];
 }
 
-/**
- * shim_arm_on_demand() - arm or disarm the on-demand probes
- * @arm: true to arm
- *
- * Context: shim_lock held; may sleep (ftrace updates).
- */
-void shim_arm_on_demand(bool arm)
-{
-	struct shim_probe *sp;
-
-	lockdep_assert_held(&shim_lock);
-	/* not skipped when already armed: a probe may have been disabled since */
-	for (sp = shim_probes; sp < shim_probes + ARRAY_SIZE(shim_probes); sp++) {
-		int rc;
-
-		if (!sp->attached || !sp->on_demand ||
-		    arm == !kprobe_disabled(&sp->kp))
-			continue;
-		rc = arm ? enable_kprobe(&sp->kp) : disable_kprobe(&sp->kp);
-		if (rc)		/* the checks see the probe's state */
-			pr_err("cannot %s the probe on %s: %d\n",
-			       arm ? "arm" : "disarm", sp->name, rc);
-	}
-	shim_armed = arm;
-}
-
 void shim_show_probes(struct seq_file *m)
 {
 	struct shim_probe *sp;
@@ -268,12 +227,12 @@ void shim_show_probes(struct seq_file *m)
 			seq_puts(m, "detached\n");
 	}
 	seq_printf(m, "holds=%u\n", shim_holds);
+	seq_printf(m, "direct_devices=%u\n", shim_dma_nr_direct());
 }
 
 /*
- * shim_status_ready() - for the status file: attached, and every armed
- * redirect in force (on-demand probes that are idle were proven at load
- * and are proven again by the next ready()).
+ * shim_status_ready() - for the status file: attached, and every
+ * redirect in force.
  */
 bool shim_status_ready(char *why, size_t len)
 {
@@ -287,9 +246,9 @@ bool shim_status_ready(char *why, size_t len)
 
 /*
  * ptsm_shim.ready: called by pci_tsm before each accept (its slot lock and
- * shim lock held). Arms the on-demand probes and proves every redirect in
- * force; a true answer is a hold until shim_release(). While any hold
- * exists, the watchdog (inforce.c) repeats the proof every second.
+ * shim lock held). Proves every redirect in force; a true answer is a
+ * hold until shim_release(). While any hold exists, the watchdog
+ * (inforce.c) repeats the proof every second.
  */
 static bool shim_ready(const char **why)
 {
@@ -301,11 +260,8 @@ static bool shim_ready(const char **why)
 		return false;
 	}
 	guard(mutex)(&shim_lock);
-	shim_arm_on_demand(true);
 	if (shim_check(reason, sizeof(reason))) {
 		*why = reason;
-		/* the watchdog disarms again if no hold is left */
-		shim_watch_start();
 		return false;
 	}
 	shim_holds++;
@@ -319,22 +275,32 @@ static void shim_release(void)
 	guard(mutex)(&shim_lock);
 	if (!WARN_ON_ONCE(!shim_holds))
 		shim_holds--;
-	/* the watchdog disarms the on-demand probes once it sees no hold */
+	/* the watchdog stops once it sees no hold */
 }
 
-/* ptsm_shim.accepted: one log line per device entering or leaving RUN */
+/*
+ * ptsm_shim.accepted: a device entered or left RUN (slot lock held, may
+ * sleep; for every exit: unlock, ERROR, reset, TSM unregister, removal).
+ * Streaming DMA is switched here (dma.c), with one log line each way.
+ */
 static void shim_accepted(struct pci_dev *pdev, bool accepted)
 {
 	struct device *dev = &pdev->dev;
+	const char *streaming;
 
 	if (accepted) {
-		pci_info(pdev, "attached: streaming DMA direct, coherent DMA private, TEE MMIO %s%s\n",
+		scoped_guard(mutex, &shim_lock)
+			streaming = shim_dma_attach(pdev);
+		pci_info(pdev, "attached: streaming DMA %s, coherent DMA private, TEE MMIO %s%s\n",
+			 streaming,
 			 shim_confidential ? "encrypted" : "refused (host cannot encrypt)",
 			 shim_testing ? " [testing mode]" : "");
 		return;
 	}
-	pci_info(pdev, "detached: bypassed_maps=%u private_allocs=%u encrypted_ioremaps=%u refused_ioremaps=%u\n",
-		 shim_dev_counter(dev, SHIM_BYPASSED_MAPS),
+	scoped_guard(mutex, &shim_lock)
+		shim_dma_detach(pdev);
+	pci_info(pdev, "detached: streaming DMA bounced as before, direct_switches=%u private_allocs=%u encrypted_ioremaps=%u refused_ioremaps=%u\n",
+		 shim_dev_counter(dev, SHIM_DIRECT_SWITCHES),
 		 shim_dev_counter(dev, SHIM_PRIVATE_ALLOCS),
 		 shim_dev_counter(dev, SHIM_ENCRYPTED_IOREMAPS),
 		 shim_dev_counter(dev, SHIM_REFUSED_IOREMAPS));
@@ -345,22 +311,18 @@ static const struct ptsm_shim shim_ops = {
 	.ready = shim_ready,
 	.release = shim_release,
 	.accepted = shim_accepted,
+	.untrusted = shim_dma_untrusted,
 };
 
-/* Prove every redirect once at load, on-demand probes included. */
+/* Prove every redirect once at load. */
 static bool shim_prove_at_load(char *why, size_t len)
 {
-	bool ok;
-
 	if (!shim_attached()) {
 		strscpy(why, shim_why, len);
 		return false;
 	}
 	guard(mutex)(&shim_lock);
-	shim_arm_on_demand(true);
-	ok = !shim_check(why, len);
-	shim_arm_on_demand(false);
-	return ok;
+	return !shim_check(why, len);
 }
 
 static int __init shim_init(void)
@@ -398,7 +360,11 @@ static void __exit shim_exit(void)
 	/* ORDER: no new accept, no watchdog, then no probe, then no counters */
 	ptsm_shim_unregister(&shim_ops);
 	shim_watch_stop();
+	shim_dma_exit();
 	shim_detach();
+	/* a map or unmap may still be reading the direct descriptor (dma.c) */
+	if (shim_dma_used())
+		shim_quiesce();
 	shim_debugfs_exit();
 }
 

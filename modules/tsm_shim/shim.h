@@ -21,7 +21,7 @@ extern bool shim_testing;
 extern bool shim_confidential;
 
 enum shim_counter {
-	SHIM_BYPASSED_MAPS,	/* streaming maps that skipped swiotlb */
+	SHIM_DIRECT_SWITCHES,	/* times streaming DMA was switched to direct */
 	SHIM_PRIVATE_ALLOCS,	/* coherent allocations left private */
 	SHIM_SHARED_ALLOCS,	/* coherent allocations made shared */
 	SHIM_ENCRYPTED_IOREMAPS, /* ioremaps forced to an encrypted mapping */
@@ -48,12 +48,20 @@ void shim_quiesce(void);
  */
 extern struct device shim_canary_dev;
 extern bool shim_canary_fdu;		/* force_dma_unencrypted(canary) answer */
-#define SHIM_CANARY_DMA		((dma_addr_t)0x7453686d00000000ULL)
 #define SHIM_CANARY_PHYS	((resource_size_t)0x7453686d000ULL)
 extern char shim_canary_iomem[];	/* ioremap(SHIM_CANARY_PHYS, 0) answer */
 
+/* dma.c: streaming DMA of accepted devices, without a probe */
+const char *shim_dma_attach(struct pci_dev *pdev);
+void shim_dma_detach(struct pci_dev *pdev);
+void shim_dma_untrusted(struct pci_dev *pdev);
+void shim_dma_exit(void);
+bool shim_dma_used(void);
+int shim_dma_check(char *why, size_t len);
+unsigned int shim_dma_nr_direct(void);
+int shim_dma_test_reset(struct pci_dev *pdev);
+
 /* dma.c and ioremap.c: pre-handlers, each starts with the cheap test */
-int shim_swiotlb_map_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_force_dma_unencrypted_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_dma_direct_alloc_pre(struct kprobe *p, struct pt_regs *regs);
 int shim_ioremap_pre(struct kprobe *p, struct pt_regs *regs);
@@ -70,7 +78,6 @@ void shim_post_nop(struct kprobe *p, struct pt_regs *regs, unsigned long flags);
  * @redirects: the pre-handler changes the execution path (return stub,
  *	argument registers): registered with a post_handler so that kprobes
  *	never optimizes it and arms it with IPMODIFY on ftrace
- * @on_demand: armed only while a device holds the shim (see main.c)
  * @canary: calls the probed function and checks the redirect took effect
  * @err: register_kprobe() result; 0 once attached
  * @attached: registered and not yet unregistered
@@ -81,7 +88,6 @@ struct shim_probe {
 	const char *role;
 	bool required;
 	bool redirects;
-	bool on_demand;
 	bool (*canary)(struct shim_probe *sp);
 	int err;
 	bool attached;
@@ -89,7 +95,6 @@ struct shim_probe {
 
 /* inforce.c: is every redirect in force? the watchdog and its report */
 bool shim_canary_fdu_call(struct shim_probe *sp);
-bool shim_canary_swiotlb_call(struct shim_probe *sp);
 bool shim_canary_ioremap_call(struct shim_probe *sp);
 bool shim_probe_optimized(struct kprobe *kp);
 const char *shim_probe_state(struct shim_probe *sp);
@@ -102,9 +107,7 @@ extern struct shim_probe shim_probes[];
 extern const unsigned int shim_nr_probes;
 extern struct mutex shim_lock;
 extern unsigned int shim_holds;
-extern bool shim_armed;
 void shim_show_probes(struct seq_file *m);
 bool shim_status_ready(char *why, size_t len);
-void shim_arm_on_demand(bool arm);
 
 #endif /* TSM_SHIM_H */

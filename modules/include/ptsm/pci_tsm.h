@@ -172,6 +172,12 @@ struct ptsm_shim {
 	void (*release)(void);
 	/* optional: a device entered (true) or left (false) RUN */
 	void (*accepted)(struct pci_dev *pdev, bool accepted);
+	/*
+	 * optional: a device in RUN stopped counting as accepted (a reset,
+	 * a lost redirect); accepted(false) follows when it leaves RUN.
+	 * Context: any but NMI, must not sleep.
+	 */
+	void (*untrusted)(struct pci_dev *pdev);
 };
 
 int ptsm_shim_register(const struct ptsm_shim *shim);

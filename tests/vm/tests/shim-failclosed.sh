@@ -33,7 +33,7 @@ shim_status reason | grep -q 'force_dma_unencrypted' ||
 dmesg | grep -q 'tsm_shim: cannot probe force_dma_unencrypted' ||
 	fail "no load-time line naming the failed probe"
 dmesg | grep -q 'tsm_shim: loaded but NOT ready' || fail "no 'NOT ready' line at load"
-expect_eq detached "$(shim_status probe.swiotlb_map)" "other probes taken down"
+expect_eq detached "$(shim_status probe.__ioremap_caller)" "other probes taken down"
 expect_errno EOPNOTSUPP "$PCI/$ACC/tsm/accept" 1
 dmesg | grep -q "$ACC: .*tsm_shim not ready: kprobe on force_dma_unencrypted failed" ||
 	fail "pci_tsm's refusal does not carry the shim's reason"

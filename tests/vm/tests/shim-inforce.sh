@@ -9,9 +9,16 @@
 #    force_dma_unencrypted without its post_handler while
 #    debug.kprobes-optimization is off; switching it on lets the optimizer
 #    take the probe, and the observer sees the function's own answer again;
-#  - every kprobe disarmed through debugfs kprobes/enabled.
+#  - every kprobe disarmed through debugfs kprobes/enabled;
+#  - the accepted function's dma_io_tlb_mem pointed back at the bouncing
+#    swiotlb pool behind the shim's back (tsm_shim's test_bounce hook, as
+#    another module could) while devsec_pci, bound to it, maps and unmaps
+#    in a loop: the observer sees its maps bounce, the watchdog reports the
+#    function and names what changed, and the swiotlb pool ends with as
+#    many slots in use as before (mappings made direct and unmapped after
+#    the switch took no slot, and none bounced after it was lost).
 # vm: swiotlb=force
-# vm: timeout=180
+# vm: timeout=240
 . /ptsm/tests/shim-lib.sh
 
 KPROBES_ON=/sys/kernel/debug/kprobes/enabled
@@ -94,8 +101,37 @@ lock_accept "$ACC"
 expect_observed "$ACC" "re-armed, accepted again" fdu=private map=direct bar0=encrypted
 unlock "$ACC"
 
+# 3. the streaming redirect undone behind the shim's back, under load
+USED=/sys/kernel/debug/swiotlb/io_tlb_used
+used0=$(cat $USED)
+lock_accept "$ACC"
+expect_observed "$ACC" "direct streaming DMA" map=direct
+bind "$ACC"
+expect_ok "$DPCI/$ACC/hammer" 100000000
+sleep 1
+# read before the switch: the report unbinds devsec_pci within a second
+done1=$(sed -n 's/^done=//p' "$DPCI/$ACC/hammer")
+expect_eq 0 "$(sed -n 's/^errors=//p' "$DPCI/$ACC/hammer")" "map errors before the switch"
+[ "$done1" -gt 0 ] || fail "the hammer did not run"
+r=$(reports "$ACC")
+expect_ok "$SHIM/test_bounce" "$ACC"
+expect_observed "$ACC" "dma_io_tlb_mem reset" map=bounced
+wait_left_run "$ACC" "dma_io_tlb_mem reset" "$r"
+expect_eq pci_tsm_hold "$(driver_of "$ACC")" "driver of $ACC after the report"
+expect_eq "$used0" "$(cat $USED)" "swiotlb slots in use after the switch under load"
+dmesg | grep "$ACC: tsm_shim: redirect not in force" | tail -n1 |
+	grep -q "$ACC: dma_io_tlb_mem was changed" ||
+	fail "the report does not name the changed dma_io_tlb_mem"
+expect_observed "$ACC" "left RUN after the reset" map=bounced
+expect_eq 0 "$(shim_status direct_devices)" "direct_devices after the reset"
+unlock "$ACC"
+expect_eq 1 "$(shim_status ready)" "ready once the device left RUN"
+lock_accept "$ACC"
+expect_observed "$ACC" "accepted again after the reset" map=direct
+unlock "$ACC"
+
 sleep 1
 n=$(grep -c "^change $ACC lost$" "$EVLOG")
-expect_eq 2 "$n" "TSM_SHIM=lost uevents for $ACC"
+expect_eq 3 "$n" "TSM_SHIM=lost uevents for $ACC"
 grep -v "^change $ACC lost$" "$EVLOG" && fail "uevents for other devices"
-log "lost redirects: $ACC reported twice (optimized, disarmed), left RUN, accept refused"
+log "lost redirects: $ACC reported three times (optimized, disarmed, dma_io_tlb_mem reset), left RUN, accept refused"

@@ -167,10 +167,10 @@ wait_optimizer() {
 	local s
 
 	sleep 3
-	for s in swiotlb_map force_dma_unencrypted __ioremap_caller; do
+	for s in force_dma_unencrypted __ioremap_caller; do
 		if grep "$s+" "$KPLIST" | grep -q OPTIMIZED; then
 			fail "$1: probe on $s is OPTIMIZED: $(grep "$s+" "$KPLIST")"
 		fi
 	done
-	log "$1: kprobes: $(grep -E 'swiotlb_map|force_dma_unencrypted|__ioremap_caller' "$KPLIST" | tr '\n' ';')"
+	log "$1: kprobes: $(grep -E 'force_dma_unencrypted|__ioremap_caller' "$KPLIST" | tr '\n' ';')"
 }
