@@ -187,8 +187,9 @@ fi
 grep '^not built:' "$LOGS/userspace-build.log"
 
 # ------------------------------------------- 6 + 7 vm lanes, in the background
-# The stock kernels (two single-CPU VMs) and the debug lane (one two-CPU VM)
-# run beside steps 2-5: TCG and the unit tests leave cores idle otherwise.
+# The stock kernels (two single-CPU VMs) and the debug lane (two two-CPU VMs
+# sharing its tests) run beside steps 2-5: TCG and the unit tests leave
+# cores idle otherwise.
 # They start after the userspace build, which they would otherwise race.
 "$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all > "$LOGS/vm.log" 2>&1 &
 vm_pid=$!
