@@ -22,11 +22,14 @@
  *   sibling  SIB: lock, reads of SIB's lock and accept and of SIBVF's lock
  *            and mmio_reporting_offset, every 4th round a READ of SIB with
  *            NONCE_B, unlock; then lock and unlock of SIBVF
- * Each READ leaves one word in OUTDIR/r.a (refresh) or OUTDIR/r.b
+ * SIB "-" leaves the sibling thread out (SIBVF and NONCE_B are then not
+ * used). Each READ leaves one word in OUTDIR/r.a (refresh) or OUTDIR/r.b
  * (sibling): OK (measurements signed over the nonce sent), FOREIGN (over
  * another nonce), PROTOCOL (a framing violation) or the errno name of a
- * failed READ. Write and read errors of sysfs files are expected (the
- * test removes SIBVF and reloads the TSM meanwhile) and ignored.
+ * failed READ. OUTDIR/acc.errors gets "ROUND lock|unlock ERRNO" for each
+ * lock or unlock of the accept thread that failed; other write and read
+ * errors of sysfs files are expected (evidence-lock-hammer removes SIBVF
+ * and reloads the TSM meanwhile) and ignored.
  * Exit status 0 when all rounds ran, 101 on a local failure, 2 on usage.
  */
 #define main ptsm_nl_main
@@ -47,6 +50,9 @@ struct hammer {
 	/* accept thread: generations validated and accepted */
 	uint32_t *accepted;
 	unsigned long n_accepted;
+	/* its failed locks and unlocks */
+	char (*acc_err)[48];
+	unsigned long n_acc_err;
 	/* results of READs, one word each */
 	char (*res_a)[16], (*res_b)[16];
 	unsigned long n_res_a, n_res_b;
@@ -237,16 +243,23 @@ static void *w_accept(void *arg)
 	unsigned long i;
 	uint32_t g;
 	long t0;
+	int err;
 
 	for (i = 0; i < h->rounds; i++) {
 		pthread_barrier_wait(&h->round);
 		t0 = now_ns();
-		sysfs_put(h->acc, "lock", h->tsm);
+		err = sysfs_put(h->acc, "lock", h->tsm);
+		if (err)
+			snprintf(h->acc_err[h->n_acc_err++], 48, "%lu lock %s", i,
+				 errno_name(err));
 		if (!sysfs_get(h->acc, "evidence_generation", buf, sizeof(buf)) &&
 		    !parse_u32(strtok(buf, "\n"), 10, &g) &&
 		    !nl_validate(&c, h->acc, g) && !sysfs_put(h->acc, "accept", "1\n"))
 			h->accepted[h->n_accepted++] = g;
-		sysfs_put(h->acc, "unlock", h->tsm);
+		err = sysfs_put(h->acc, "unlock", h->tsm);
+		if (err)
+			snprintf(h->acc_err[h->n_acc_err++], 48, "%lu unlock %s", i,
+				 errno_name(err));
 		h->window_ns = now_ns() - t0;
 	}
 	conn_close(&c);
@@ -300,8 +313,8 @@ static void *w_sibling(void *arg)
 	return NULL;
 }
 
-static int write_results(const char *dir, const char *name, const char (*res)[16],
-			 unsigned long n)
+static int write_lines(const char *dir, const char *name, const char *lines,
+		       size_t width, unsigned long n)
 {
 	char path[PATH_MAX];
 	unsigned long i;
@@ -312,7 +325,7 @@ static int write_results(const char *dir, const char *name, const char (*res)[16
 	if (!fp)
 		return -1;
 	for (i = 0; i < n; i++)
-		fprintf(fp, "%s\n", res[i]);
+		fprintf(fp, "%s\n", lines + i * width);
 	return fclose(fp);
 }
 
@@ -338,7 +351,7 @@ int main(int argc, char **argv)
 	pthread_t th[3];
 	char tsm[64];
 	uint32_t rounds;
-	int i, started = 0, rc = 0;
+	int i, nthreads, started = 0, rc = 0;
 
 	if (argc != 9 || parse_u32(argv[1], 10, &rounds) || !rounds ||
 	    parse_hex_bytes(argv[7], h.nonce_a, NONCE_LEN) != NONCE_LEN ||
@@ -356,7 +369,8 @@ int main(int argc, char **argv)
 	h.accepted = calloc(rounds, sizeof(*h.accepted));
 	h.res_a = calloc(rounds, sizeof(*h.res_a));
 	h.res_b = calloc(rounds / 4 + 1, sizeof(*h.res_b));
-	if (!h.accepted || !h.res_a || !h.res_b) {
+	h.acc_err = calloc(2 * (size_t)rounds, sizeof(*h.acc_err));
+	if (!h.accepted || !h.res_a || !h.res_b || !h.acc_err) {
 		rc = EXIT_LOCAL;
 		goto out;
 	}
@@ -366,7 +380,8 @@ int main(int argc, char **argv)
 		rc = EXIT_LOCAL;
 		goto out;
 	}
-	for (i = 0; i < 3; i++) {
+	nthreads = strcmp(h.sib, "-") ? 3 : 2;
+	for (i = 0; i < nthreads; i++) {
 		errno = pthread_create(&th[i], NULL, fn[i], &h);
 		if (errno) {
 			perror("ptsm-hammer: pthread_create");
@@ -375,7 +390,7 @@ int main(int argc, char **argv)
 		}
 		started++;
 	}
-	if (started < 3) {
+	if (started < nthreads) {
 		/* whoever waits at the barrier would wait for ever */
 		fprintf(stderr, "ptsm-hammer: only %d threads\n", started);
 		return EXIT_LOCAL;
@@ -384,8 +399,10 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&h.round);
 	if (!rc && (write_accepted(argv[3], &h) ||
-		    write_results(argv[3], "r.a", (const char (*)[16])h.res_a, h.n_res_a) ||
-		    write_results(argv[3], "r.b", (const char (*)[16])h.res_b, h.n_res_b))) {
+		    write_lines(argv[3], "r.a", *h.res_a, sizeof(*h.res_a), h.n_res_a) ||
+		    write_lines(argv[3], "r.b", *h.res_b, sizeof(*h.res_b), h.n_res_b) ||
+		    write_lines(argv[3], "acc.errors", *h.acc_err, sizeof(*h.acc_err),
+				h.n_acc_err))) {
 		perror("ptsm-hammer: write results");
 		rc = EXIT_LOCAL;
 	}
@@ -393,5 +410,6 @@ out:
 	free(h.accepted);
 	free(h.res_a);
 	free(h.res_b);
+	free(h.acc_err);
 	return rc;
 }
