@@ -32,8 +32,8 @@
 #                   the project installed with apt from the packages `make
 #                   deb` builds (and upgraded, then purged), on both
 #                   kernels, plus the host-side `make install` check; it
-#                   starts when step 6 is done, beside
-#                   the debug lane (the rootfs is built once with
+#                   starts when the first of steps 6 and 7 is done, beside
+#                   the other (the rootfs is built once with
 #                   debootstrap and cached in /var/cache/pci-tsm)
 # Each item prints PASS or FAIL; the last line is exactly
 # "N passed, N failed, N skipped" (skipped = not run, listed above it).
@@ -187,8 +187,9 @@ fi
 grep '^not built:' "$LOGS/userspace-build.log"
 
 # ------------------------------------------- 6 + 7 vm lanes, in the background
-# The stock kernels (two single-CPU VMs) and the debug lane (one two-CPU VM)
-# run beside steps 2-5: TCG and the unit tests leave cores idle otherwise.
+# The stock kernels (two single-CPU VMs) and the debug lane (two two-CPU VMs
+# sharing its tests) run beside steps 2-5: TCG and the unit tests leave
+# cores idle otherwise.
 # They start after the userspace build, which they would otherwise race.
 "$TOP/tests/vm/run" ${kargs[@]+"${kargs[@]}"} all > "$LOGS/vm.log" 2>&1 &
 vm_pid=$!
@@ -286,16 +287,13 @@ grep -q -E '^(PASS|FAIL) ' "$LOGS/harness.log" || {
 	tail -n 40 "$LOGS/harness.log" | sed 's/^/  | /'
 }
 
-wait "$vm_pid"
-echo
-echo "==> [$(elapsed)] step 6/8 results: VM tests on ${kernels[*]}"
-cat "$LOGS/vm.log"
-count "$LOGS/vm.log"
-grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
-
 # ---------------------------------------------------------------- 8 system
-# The stock lane's cores are free now; the debug lane may run for a while
-# yet, so the whole-system test runs beside it.
+# The whole-system test starts when the first of the VM lanes (steps 6
+# and 7) is done, beside the other: its cores are free then.
+while kill -0 "$vm_pid" 2> /dev/null &&
+      { [ -z "$debug_vm_pid" ] || kill -0 "$debug_vm_pid" 2> /dev/null; }; do
+	sleep 5
+done
 step 8 "whole-system test (systemd, apt install of the .debs, dkms) (in the background)"
 system_pid=""
 if [ "$system_test" != 1 ]; then
@@ -309,6 +307,13 @@ else
 	system_pid=$!
 	echo "started: tests/system/run.sh (log: ${LOGS#$TOP/}/system.log, progress: ${LOGS#$TOP/}/system.err)"
 fi
+
+wait "$vm_pid"
+echo
+echo "==> [$(elapsed)] step 6/8 results: VM tests on ${kernels[*]}"
+cat "$LOGS/vm.log"
+count "$LOGS/vm.log"
+grep -q -E '^(PASS|FAIL) ' "$LOGS/vm.log" || fail "vm: tests/vm/run reported nothing"
 
 if [ -n "$debug_vm_pid" ]; then
 	wait "$debug_vm_pid"

@@ -100,9 +100,12 @@ expect_eq admin "$(field $EP0 Rule)" "rule after tsmctl revoke"
 expect_eq "" "$(cat $PCI/$EP0/tsm/lock)" "$EP0 lock after tsmctl revoke"
 echo add > $PCI/$EP0/uevent || fail "add uevent of $EP0"
 echo change > /sys/class/tsm/$DEVSEC_TSM/uevent || fail "change uevent of $DEVSEC_TSM"
-sleep 3
-grep -q "$EP0: add uevent: the administrator's decision (denied) stands" $DLOG ||
-	fail "the add uevent of $EP0 did not reach the daemon, or was not kept"
+i=0
+until grep -q "$EP0: add uevent: the administrator's decision (denied) stands" $DLOG; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "the add uevent of $EP0 did not reach the daemon, or was not kept"
+	usleep 200000
+done
 expect_revoked $EP0 "after an add uevent and a TSM rescan"
 expect_eq "" "$(cat $PCI/$EP0/tsm/lock)" "$EP0 lock after an add uevent"
 tsmctl reload || fail "reload"

@@ -16,19 +16,41 @@ tr '\000' '\n' < /ptsm/modules/pci_tsm.ko | grep -qx "softdep=pre: sha512_generi
 
 TYPES="cert0 cert1 cert2 cert3 cert4 cert5 cert6 cert7 vca measurements report"
 
-# check_full OUT DIR GEN: the 11-object answer to a mask-0x7ff read
+# check_full OUT DIR GEN: the 11-object answer to a mask-0x7ff read (one
+# awk for all the fields: an exec per field made this test slow on the
+# debug lane, where every exec costs a quarter of a second)
 check_full() {
-	local t len
+	local t bad
 
-	expect_eq 11 "$(sed -n 's/^objects=\([0-9]*\).*/\1/p' "$1")" "$1: objects"
+	bad=$(awk -v types="$TYPES" -v gen="$3" '
+		/^type=/ {
+			t = $1; sub(/^type=/, "", t)
+			for (i = 2; i <= NF; i++) {
+				k = $i; sub(/=.*/, "", k); v = $i; sub(/^[^=]*=/, "", v)
+				f[t, k] = v
+			}
+		}
+		/^objects=/ { n = $1; sub(/^objects=/, "", n) }
+		END {
+			if (n != 11)
+				printf "objects %s, expected 11; ", n
+			c = split(types, ty, " ")
+			for (i = 1; i <= c; i++) {
+				t = ty[i]
+				want = (t == "cert0" || t == "measurements") ? 4096 : 0
+				if (f[t, "length"] != want "")
+					printf "%s length \"%s\", expected %s; ", t, f[t, "length"], want
+				if (f[t, "generation"] != gen)
+					printf "%s generation \"%s\", expected %s; ", t, f[t, "generation"], gen
+			}
+		}' "$1")
+	[ -z "$bad" ] || fail "$1: $bad"
 	for t in $TYPES; do
-		len=$(field "$1" $t length)
 		case $t in
-		cert0|measurements) expect_eq 4096 "$len" "$1: $t length" ;;
-		*) expect_eq 0 "$len" "$1: $t length"
-		   expect_eq 0 "$(wc -c < "$2/$t.bin")" "$2/$t.bin size" ;;
+		cert0|measurements) ;;
+		*) [ -f "$2/$t.bin" ] && [ ! -s "$2/$t.bin" ] ||
+			fail "$2/$t.bin missing or not empty" ;;
 		esac
-		expect_eq "$3" "$(field "$1" $t generation)" "$1: $t generation"
 	done
 	cmp $W/cert0 "$2/cert0.bin" || fail "$2: CERT0 differs from the certs blob"
 	cmp $W/meas "$2/measurements.bin" ||
