@@ -500,8 +500,9 @@ static const struct file_operations obs_bus_reset_fops = {
 };
 
 /*
- * "reset_loop": writing "DEV N" runs pci_reset_function() on DEV N times in
- * the writing task, with pauses between them (the recovery hammer: a reset
+ * "reset_loop": writing "DEV N [PAUSE]" runs pci_reset_function() on DEV N
+ * times in the writing task, with pauses between them (PAUSE ms, default
+ * 100, after every tenth) (the recovery hammer: a reset
  * costs no fork); a fatal signal stops it, the freezer parks it. Reading gives "DEV resets=N
  * failed=M" of the last loop.
  */
@@ -510,10 +511,10 @@ static char obs_loop_result[64];
 static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
-	unsigned int i, n, failed = 0;
+	unsigned int i, n, pause = 100, failed = 0;
 	struct pci_dev *pdev;
 	struct device *dev;
-	char buf[48], *sp;
+	char buf[48], *sp, *sp2;
 
 	if (!count || count >= sizeof(buf))
 		return -EINVAL;
@@ -521,9 +522,17 @@ static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 		return -EFAULT;
 	buf[count] = '\0';
 	sp = strchr(strim(buf), ' ');
-	if (!sp || kstrtouint(sp + 1, 0, &n) || !n || n > 100000)
+	if (!sp)
 		return -EINVAL;
-	*sp = '\0';
+	*sp++ = '\0';
+	sp2 = strchr(sp, ' ');
+	if (sp2) {
+		*sp2++ = '\0';
+		if (kstrtouint(sp2, 0, &pause) || pause > 10000)
+			return -EINVAL;
+	}
+	if (kstrtouint(sp, 0, &n) || !n || n > 100000)
+		return -EINVAL;
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, buf);
 	if (!dev)
 		return -ENODEV;
@@ -535,10 +544,10 @@ static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 			failed++;
 		/*
 		 * windows of 5 to 45 ms for the verbs (lock and accept
-		 * between two resets) and the recovery work, 100 ms more
-		 * every tenth: about 35 ms a reset on average
+		 * between two resets) and the recovery work, PAUSE ms more
+		 * every tenth: about 35 ms a reset on average with 100
 		 */
-		msleep(5 + (i % 5) * 10 + (i % 10 == 9 ? 100 : 0));
+		msleep(5 + (i % 5) * 10 + (i % 10 == 9 ? pause : 0));
 	}
 	scoped_guard(mutex, &obs_lock)
 		scnprintf(obs_loop_result, sizeof(obs_loop_result),
