@@ -267,6 +267,8 @@ static void tmpl_endpoint(struct devsec_tmpl *t, bool fn0)
 
 	t->endpoint = true;
 	tmpl_common(t, DEVSEC_CLASS, PCI_HEADER_TYPE_NORMAL | hdr);
+	/* an emulated reset completes at once: no 100 ms wait after FLR */
+	tmpl_set(t, PCI_STATUS, 2, PCI_STATUS_CAP_LIST | PCI_STATUS_IMM_READY, 0);
 	tmpl_set(t, PCI_BASE_ADDRESS_0, 4,
 		 PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 		 lower_32_bits(~(u64)(bar_size - 1)) & PCI_BASE_ADDRESS_MEM_MASK);
@@ -277,12 +279,19 @@ static void tmpl_endpoint(struct devsec_tmpl *t, bool fn0)
 		 PCI_EXP_DEVCAP_FLR | PCI_EXP_DEVCAP_TEE);
 
 	tmpl_set(t, msix, 1, PCI_CAP_ID_MSIX, 0);
-	tmpl_set(t, msix + PCI_CAP_LIST_NEXT, 1, 0, 0);
+	tmpl_set(t, msix + PCI_CAP_LIST_NEXT, 1, DEVSEC_PM_POS, 0);
 	tmpl_set(t, msix + PCI_MSIX_FLAGS, 2, DEVSEC_MSIX_VECTORS - 1,
 		 PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	tmpl_set(t, msix + PCI_MSIX_TABLE, 4,
 		 DEVSEC_MSIX_TABLE_OFFSET(bar_size), 0);
 	tmpl_set(t, msix + PCI_MSIX_PBA, 4, DEVSEC_MSIX_PBA_OFFSET(bar_size), 0);
+
+	/* PM 1.2: D0 and D3hot only, no PME, No_Soft_Reset clear */
+	tmpl_set(t, DEVSEC_PM_POS, 1, PCI_CAP_ID_PM, 0);
+	tmpl_set(t, DEVSEC_PM_POS + PCI_CAP_LIST_NEXT, 1, 0, 0);
+	tmpl_set(t, DEVSEC_PM_POS + PCI_PM_PMC, 2, 3, 0);
+	tmpl_set(t, DEVSEC_PM_POS + PCI_PM_CTRL, 2, DEVSEC_PM_D0,
+		 PCI_PM_CTRL_STATE_MASK);
 
 	if (!fn0) {
 		tmpl_dvsec(t, DEVSEC_EPN_DVSEC_POS);
@@ -451,8 +460,11 @@ static void tdisp_request(struct devsec_fn *fn, u32 req)
 				   DEVSEC_TDISP_STATUS, 4)), true);
 }
 
-/* Function level reset: config back to power-on values, TDI to ERROR */
-static void devsec_flr(struct devsec_fn *fn)
+/*
+ * Function level reset, D3hot to D0 without No_Soft_Reset or a secondary
+ * bus reset (@reason): config back to power-on values, TDI to ERROR
+ */
+static void devsec_flr(struct devsec_fn *fn, int reason)
 {
 	u8 state = fn->tdisp_state;
 	u32 status = get_le(fn->cfg, fn->tmpl->dvsec_pos + DEVSEC_TDISP_STATUS, 4);
@@ -469,7 +481,7 @@ static void devsec_flr(struct devsec_fn *fn)
 		doe_reset(fn);
 	put_le(fn->cfg, fn->tmpl->dvsec_pos + DEVSEC_TDISP_STATUS, 4, status);
 	fn->tdisp_state = state;
-	tdisp_error(fn, DEVSEC_TDISP_ERR_FLR);
+	tdisp_error(fn, reason);
 }
 
 static void ide_sync(struct devsec_fn *fn)
@@ -508,7 +520,15 @@ static void devsec_fn_write(struct devsec_fn *fn, int where, int size, u32 val)
 	}
 	b = written_byte(where, size, val, DEVSEC_EXP_POS + PCI_EXP_DEVCTL + 1);
 	if (t->endpoint && b >= 0 && (b << 8) & PCI_EXP_DEVCTL_BCR_FLR) {
-		devsec_flr(fn);
+		devsec_flr(fn, DEVSEC_TDISP_ERR_FLR);
+		return;
+	}
+	b = written_byte(where, size, val, DEVSEC_PM_POS + PCI_PM_CTRL);
+	if (t->endpoint && b >= 0 &&
+	    (get_le(fn->cfg, DEVSEC_PM_POS + PCI_PM_CTRL, 1) &
+	     PCI_PM_CTRL_STATE_MASK) == DEVSEC_PM_D3HOT &&
+	    (b & PCI_PM_CTRL_STATE_MASK) == DEVSEC_PM_D0) {
+		devsec_flr(fn, DEVSEC_TDISP_ERR_D3HOT);
 		return;
 	}
 
@@ -632,8 +652,21 @@ static int devsec_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 	spin_lock_irqsave(&dhb->lock, flags);
 	fn = devsec_lookup(dhb, bus->number, devfn);
 	if (fn) {
+		u16 bctl = get_le(fn->cfg, PCI_BRIDGE_CONTROL, 2);
+		bool pending;
+
 		devsec_fn_write(fn, where, size, val);
-		if (fn->error_pending)
+		pending = fn->error_pending;
+		/* a root port asserting Secondary Bus Reset resets its endpoint */
+		if (!fn->tmpl->endpoint && !(bctl & PCI_BRIDGE_CTL_BUS_RESET) &&
+		    (get_le(fn->cfg, PCI_BRIDGE_CONTROL, 2) &
+		     PCI_BRIDGE_CTL_BUS_RESET)) {
+			for (unsigned int f = 0; f < nr_functions; f++) {
+				devsec_flr(fn + 1 + f, DEVSEC_TDISP_ERR_BUS_RESET);
+				pending |= fn[1 + f].error_pending;
+			}
+		}
+		if (pending)
 			queue_work(system_wq, &dhb->error_work);
 		rc = PCIBIOS_SUCCESSFUL;
 	}

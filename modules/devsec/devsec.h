@@ -27,6 +27,9 @@
 #define DEVSEC_EXP_POS			0x40
 #define DEVSEC_MSIX_POS			0x80	/* endpoint functions only */
 #define DEVSEC_MSIX_VECTORS		8
+#define DEVSEC_PM_POS			0x90	/* endpoint functions only */
+#define  DEVSEC_PM_D0			0	/* PMCSR power state */
+#define  DEVSEC_PM_D3HOT		3
 
 /*
  * MSI-X table and PBA live in BAR0 of every endpoint function: the table
@@ -102,6 +105,8 @@
 #define DEVSEC_TDISP_ERR_BAR		1	/* a BAR changed */
 #define DEVSEC_TDISP_ERR_DECODE		2	/* memory decode disabled */
 #define DEVSEC_TDISP_ERR_FLR		3	/* function level reset */
+#define DEVSEC_TDISP_ERR_D3HOT		4	/* D3hot to D0, soft reset */
+#define DEVSEC_TDISP_ERR_BUS_RESET	5	/* secondary bus reset */
 
 /* The MMIO reporting offset of every emulated function: 16 TiB */
 #define DEVSEC_MMIO_REPORTING_OFFSET	BIT_ULL(44)

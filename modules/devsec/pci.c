@@ -681,6 +681,30 @@ static const struct pci_error_handlers devsec_pci_err = {
 	.reset_done = devsec_pci_reset_done,
 };
 
+/*
+ * System sleep: quiesce as for a reset. Having callbacks lets the PCI core
+ * put the function in D3hot (the sample endpoint has PM); back in D0 its
+ * TDI is in ERROR, and pci_tsm recovers it as for a reset (docs/ABI.md
+ * 5.1).
+ */
+static int devsec_pci_suspend(struct device *dev)
+{
+	struct devsec_pci *dp = dev_get_drvdata(dev);
+
+	scoped_guard(mutex, &dp->lock)
+		__devsec_hammer_stop(dp);
+	return 0;
+}
+
+static int devsec_pci_resume(struct device *dev)
+{
+	pci_info(to_pci_dev(dev), "resumed\n");
+	return 0;
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(devsec_pci_pm, devsec_pci_suspend,
+				devsec_pci_resume);
+
 static void devsec_pci_remove(struct pci_dev *pdev)
 {
 	struct devsec_pci *dp = pci_get_drvdata(pdev);
@@ -707,6 +731,7 @@ static struct pci_driver devsec_pci_driver = {
 	.probe = devsec_pci_probe,
 	.remove = devsec_pci_remove,
 	.err_handler = &devsec_pci_err,
+	.driver.pm = pm_sleep_ptr(&devsec_pci_pm),
 };
 
 static int __init devsec_pci_init(void)

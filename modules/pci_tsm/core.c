@@ -480,6 +480,22 @@ void ptsm_sync_files_slot(struct ptsm_pdev *pf0)
 	}
 }
 
+/**
+ * ptsm_pdevs_each() - call @fn for the PCI device of every context
+ * @fn: called under rcu_read_lock(); must not sleep
+ * @data: passed to @fn
+ */
+void ptsm_pdevs_each(void (*fn)(struct pci_dev *pdev, void *data), void *data)
+{
+	struct ptsm_pdev *pd;
+	unsigned long idx;
+
+	rcu_read_lock();
+	xa_for_each(&ptsm_pdevs, idx, pd)
+		fn(pd->pdev, data);
+	rcu_read_unlock();
+}
+
 static void __ptsm_sync_all_files(void)
 {
 	struct ptsm_pdev *pd;
@@ -584,6 +600,8 @@ err:
 /* Tear down @pd completely: files, state, then the index entry. */
 static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 {
+	bool in_run;
+
 	lockdep_assert_held(&ptsm_pdevs_lock);
 	/*
 	 * ORDER: a refresh of the device gives up first (it holds no lock
@@ -592,8 +610,12 @@ static void __ptsm_pdev_del(struct ptsm_pdev *pd)
 	 */
 	ptsm_evidence_refresh_abort(pd);
 	ptsm_remove_files(pd);
-	scoped_guard(rwsem_read, &ptsm_tsm_rwsem)
+	scoped_guard(rwsem_read, &ptsm_tsm_rwsem) {
+		in_run = READ_ONCE(pd->state) == PCI_TSM_TDISP_RUN;
 		__ptsm_teardown(pd, NULL);
+	}
+	if (in_run)
+		ptsm_recovery_gone(pd, PTSM_CAUSE_REMOVE);
 	flush_work(&pd->error_work);
 	ptsm_recovery_flush(pd);
 	ptsm_evidence_clear(pd);

@@ -69,7 +69,10 @@ struct ptsm_mmio_set;
 
 /* recovery policies (tsm/reaccept) and causes of leaving RUN (recovery.c) */
 enum { PTSM_REACCEPT_NEVER, PTSM_REACCEPT_SAME };
-enum { PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET, PTSM_CAUSE_SHIM_LOST };
+enum {
+	PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET, PTSM_CAUSE_SHIM_LOST,
+	PTSM_CAUSE_SUSPEND, PTSM_CAUSE_UNREGISTER, PTSM_CAUSE_REMOVE,
+};
 
 /**
  * struct ptsm_accepted - digests of the evidence accepted last (slot lock)
@@ -144,6 +147,7 @@ struct ptsm_accepted {
  * @acc: what was accepted (slot lock)
  * @error_left_run: the error work took the function out of RUN
  * @shim_lost: the ERROR was tsm_shim's (ptsm_pci_shim_lost())
+ * @release_left_run: the TSM's unregistration took the function out of RUN
  * @refresh_task: the task running that op: what it publishes is staged
  * @refresh_staged: the set the running refresh op published, not yet
  *	swapped in
@@ -198,6 +202,7 @@ struct ptsm_pdev {
 	struct ptsm_accepted acc;
 	bool error_left_run;
 	bool shim_lost;
+	bool release_left_run;
 	struct task_struct *refresh_task;
 	struct ptsm_evidence_set *refresh_staged;
 	bool refresh_cancel;
@@ -218,6 +223,7 @@ struct ptsm_dev *ptsm_live_tsm(const char *buf, enum ptsm_pci_mode mode,
 			       int *err);
 bool ptsm_tsm_is_live(struct ptsm_dev *tsm);
 void ptsm_sync_files_slot(struct ptsm_pdev *pf0);
+void ptsm_pdevs_each(void (*fn)(struct pci_dev *pdev, void *data), void *data);
 
 /* tdisp.c */
 int ptsm_connect(struct ptsm_pdev *pd, struct ptsm_dev *tsm);
@@ -246,6 +252,7 @@ void __ptsm_recovery_record(struct ptsm_pdev *pd);
 void __ptsm_recovery_forget(struct ptsm_pdev *pd);
 bool ptsm_recovery_take_error(struct ptsm_pdev *pd);
 void ptsm_recovery_error_left(struct ptsm_pdev *pd);
+void ptsm_recovery_gone(struct ptsm_pdev *pd, int cause);
 extern struct device_attribute dev_attr_trust_level;
 extern struct device_attribute dev_attr_reaccept;
 extern struct device_attribute dev_attr_accepted_digests;

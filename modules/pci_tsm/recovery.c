@@ -15,7 +15,18 @@
  * the device out of "accepted" and starts a new evidence generation there.
  * With the same rules as tsm_shim: the probe must be registered,
  * ftrace-based (never optimized), not disabled or gone, and the symbol must
- * have no clone; otherwise no device is accepted (-EOPNOTSUPP).
+ * have no clone; otherwise no device is accepted (-EOPNOTSUPP). A second
+ * probe, with the same rules, on pcibios_reset_secondary_bus() sees bus
+ * and slot resets: every function below the bridge leaves RUN there.
+ *
+ * System sleep (suspend to idle or RAM, hibernation): a PM notifier takes
+ * every accepted function out of "accepted" at PM_SUSPEND_PREPARE /
+ * PM_HIBERNATION_PREPARE, before any device's suspend callback, so before
+ * any resume callback (resume_noirq restores Bus Master) whatever the bound
+ * driver. The function may or may not really leave RUN (D3hot to D0
+ * without No_Soft_Reset, power loss); it counts as having left. Its
+ * recovery waits for the end of the transition (the responder, a user
+ * process, is thawed by then).
  */
 #define pr_fmt(fmt) "pci_tsm: " fmt
 #define dev_fmt(fmt) "pci_tsm: " fmt
@@ -26,6 +37,7 @@
 #include <linux/pci.h>
 #include <linux/random.h>
 #include <linux/string.h>
+#include <linux/suspend.h>
 
 #include "pdev.h"
 
@@ -76,6 +88,9 @@ static const char *const ptsm_cause_names[] = {
 	[PTSM_CAUSE_ERROR] = "error",
 	[PTSM_CAUSE_RESET] = "reset",
 	[PTSM_CAUSE_SHIM_LOST] = "shim-lost",
+	[PTSM_CAUSE_SUSPEND] = "suspend",
+	[PTSM_CAUSE_UNREGISTER] = "unregister",
+	[PTSM_CAUSE_REMOVE] = "remove",
 };
 
 /* ---- digests of what was accepted ---- */
@@ -264,43 +279,113 @@ static int ptsm_reset_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* Is @pdev below @bridge? */
+static bool ptsm_below(struct pci_dev *pdev, struct pci_dev *bridge)
+{
+	struct pci_bus *bus;
+
+	for (bus = pdev->bus; bus; bus = bus->parent)
+		if (bus->self == bridge)
+			return true;
+	return false;
+}
+
+static void ptsm_bus_reset_one(struct pci_dev *pdev, void *bridge)
+{
+	if (ptsm_below(pdev, bridge))
+		ptsm_recovery_left_run(pdev, PTSM_CAUSE_RESET);
+}
+
+/* A secondary bus reset of the bridge: every function below leaves RUN */
+static int ptsm_bus_reset_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ptsm_pdevs_each(ptsm_bus_reset_one,
+			(struct pci_dev *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
 static void ptsm_reset_post(struct kprobe *kp, struct pt_regs *regs,
 			    unsigned long flags)
 {
 }
 
-static struct kprobe ptsm_reset_kp = {
-	.symbol_name = "__pci_reset_function_locked",
-	.pre_handler = ptsm_reset_pre,
-	/* a post_handler keeps kprobes from ever optimizing it */
-	.post_handler = ptsm_reset_post,
+/*
+ * The reset probes: a function reset, and a secondary bus reset, which
+ * every bus and slot reset of the PCI core runs (pci_reset_bus(), the
+ * "bus" reset method, hotplug slot resets, AER's reset of a root port's
+ * bus) after the drivers' reset_prepare() and before the config space of
+ * the functions below is restored. They all go through
+ * pci_bridge_secondary_bus_reset(), which 6.1's pci.c inlines into its
+ * callers there; the weak pcibios_reset_secondary_bus() it calls cannot be
+ * inlined. A post_handler keeps kprobes from ever optimizing them.
+ */
+static struct kprobe ptsm_reset_kps[] = {
+	{
+		.symbol_name = "__pci_reset_function_locked",
+		.pre_handler = ptsm_reset_pre,
+		.post_handler = ptsm_reset_post,
+	},
+	{
+		.symbol_name = "pcibios_reset_secondary_bus",
+		.pre_handler = ptsm_bus_reset_pre,
+		.post_handler = ptsm_reset_post,
+	},
 };
 
-static bool ptsm_reset_kp_registered;
+static void ptsm_suspend_one(struct pci_dev *pdev, void *unused)
+{
+	ptsm_recovery_left_run(pdev, PTSM_CAUSE_SUSPEND);
+}
+
+static int ptsm_pm_notify(struct notifier_block *nb, unsigned long action,
+			  void *unused)
+{
+	if (action == PM_SUSPEND_PREPARE || action == PM_HIBERNATION_PREPARE)
+		ptsm_pdevs_each(ptsm_suspend_one, NULL);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ptsm_pm_nb = {
+	.notifier_call = ptsm_pm_notify,
+};
+
+static bool ptsm_pm_nb_registered;
+static bool ptsm_reset_kps_registered;
 static char ptsm_reset_why[96];
 
 /**
  * ptsm_recovery_ready() - is every exit from RUN seen?
  *
- * Return: 0, or -EOPNOTSUPP (accept must fail) when the reset probe is not
- * in force.
+ * Return: 0, or -EOPNOTSUPP (accept must fail) when the PM notifier or a
+ * reset probe is not in force.
  */
 int ptsm_recovery_ready(void)
 {
-	if (!ptsm_reset_kp_registered || kprobe_disabled(&ptsm_reset_kp) ||
-	    kprobe_gone(&ptsm_reset_kp)) {
-		pr_warn_ratelimited("accept refused: function resets are not seen (%s)\n",
-				    ptsm_reset_why[0] ? ptsm_reset_why : "probe disabled");
+	int i;
+
+	if (!ptsm_pm_nb_registered) {
+		pr_warn_ratelimited("accept refused: system sleep is not seen\n");
 		return -EOPNOTSUPP;
 	}
+	if (!ptsm_reset_kps_registered)
+		goto refuse;
+	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
+		if (kprobe_disabled(&ptsm_reset_kps[i]) ||
+		    kprobe_gone(&ptsm_reset_kps[i]))
+			goto refuse;
 	return 0;
+
+refuse:
+	pr_warn_ratelimited("accept refused: resets are not seen (%s)\n",
+			    ptsm_reset_why[0] ? ptsm_reset_why : "probe disabled");
+	return -EOPNOTSUPP;
 }
 
 static const char *const ptsm_clone_suffixes[] = {
 	".isra.0", ".constprop.0", ".part.0",
 };
 
-static bool ptsm_reset_has_clone(void)
+static bool ptsm_has_clone(const char *sym)
 {
 	char name[KSYM_NAME_LEN];
 	int i;
@@ -308,8 +393,7 @@ static bool ptsm_reset_has_clone(void)
 	for (i = 0; i < ARRAY_SIZE(ptsm_clone_suffixes); i++) {
 		struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
 
-		snprintf(name, sizeof(name), "%s%s", ptsm_reset_kp.symbol_name,
-			 ptsm_clone_suffixes[i]);
+		snprintf(name, sizeof(name), "%s%s", sym, ptsm_clone_suffixes[i]);
 		kp.symbol_name = name;
 		if (!register_kprobe(&kp)) {
 			unregister_kprobe(&kp);
@@ -478,8 +562,13 @@ static void ptsm_recovery_work(struct work_struct *work)
 {
 	struct ptsm_pdev *pd = container_of(work, struct ptsm_pdev,
 					    recovery_work);
-	int seen = atomic_read(&pd->recovering);
-	int cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
+	int seen, cause;
+
+	/* a system sleep transition ends with the tasks thawed */
+	if (atomic_read(&pd->rcause) == PTSM_CAUSE_SUSPEND)
+		unlock_system_sleep(lock_system_sleep());
+	seen = atomic_read(&pd->recovering);
+	cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
 
 	if (cause != PTSM_CAUSE_NONE && !READ_ONCE(pd->dead))
 		ptsm_recover(pd, cause);
@@ -525,6 +614,21 @@ void ptsm_recovery_error_left(struct ptsm_pdev *pd)
 	ptsm_recovery_uevent(pd, "left-run", cause, NULL);
 	ptsm_recovery_uevent(pd, "needs-decision", cause,
 			     cause == PTSM_CAUSE_ERROR ? "never" : "shim-lost");
+}
+
+/**
+ * ptsm_recovery_gone() - @pd left RUN for good: its TSM was unregistered
+ *	(it is unlocked) or it is being removed; tell userspace
+ * @pd: a referenced context
+ * @cause: PTSM_CAUSE_UNREGISTER or PTSM_CAUSE_REMOVE
+ *
+ * No recovery and no needs-decision follow: there is nothing to re-accept
+ * through. Removal sends it from the bus notifier, before the device's
+ * KOBJ_REMOVE.
+ */
+void ptsm_recovery_gone(struct ptsm_pdev *pd, int cause)
+{
+	ptsm_recovery_uevent(pd, "left-run", cause, NULL);
 }
 
 /* ---- sysfs ---- */
@@ -631,7 +735,7 @@ void ptsm_recovery_flush(struct ptsm_pdev *pd)
 }
 
 /**
- * ptsm_recovery_init() - register the reset probe
+ * ptsm_recovery_init() - register the PM notifier and the reset probes
  *
  * A probe that cannot be registered is not fatal: pci_tsm loads, and
  * refuses every accept (ptsm_recovery_ready()).
@@ -640,7 +744,7 @@ void ptsm_recovery_flush(struct ptsm_pdev *pd)
  */
 int ptsm_recovery_init(void)
 {
-	int rc;
+	int i, rc;
 
 	ptsm_rec_tfm = crypto_alloc_shash("sha384", 0, 0);
 	if (IS_ERR(ptsm_rec_tfm)) {
@@ -648,31 +752,37 @@ int ptsm_recovery_init(void)
 			PTR_ERR(ptsm_rec_tfm));
 		ptsm_rec_tfm = NULL;
 	}
-	rc = register_kprobe(&ptsm_reset_kp);
-	if (rc) {
-		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
-			 "kprobe on %s failed: %d", ptsm_reset_kp.symbol_name, rc);
-		goto refuse;
+	ptsm_pm_nb_registered = !register_pm_notifier(&ptsm_pm_nb);
+	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++) {
+		struct kprobe *kp = &ptsm_reset_kps[i];
+
+		rc = register_kprobe(kp);
+		if (rc) {
+			snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+				 "kprobe on %s failed: %d", kp->symbol_name, rc);
+			goto unregister;
+		}
+		if (!kprobe_ftrace(kp)) {
+			snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+				 "probe on %s is not ftrace-based",
+				 kp->symbol_name);
+			i++;
+			goto unregister;
+		}
+		if (ptsm_has_clone(kp->symbol_name)) {
+			snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+				 "%s has a clone whose callers bypass the probe",
+				 kp->symbol_name);
+			i++;
+			goto unregister;
+		}
 	}
-	ptsm_reset_kp_registered = true;
-	if (!kprobe_ftrace(&ptsm_reset_kp)) {
-		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
-			 "probe on %s is not ftrace-based",
-			 ptsm_reset_kp.symbol_name);
-		goto unregister;
-	}
-	if (ptsm_reset_has_clone()) {
-		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
-			 "%s has a clone whose callers bypass the probe",
-			 ptsm_reset_kp.symbol_name);
-		goto unregister;
-	}
+	ptsm_reset_kps_registered = true;
 	return 0;
 
 unregister:
-	unregister_kprobe(&ptsm_reset_kp);
-	ptsm_reset_kp_registered = false;
-refuse:
+	while (i--)
+		unregister_kprobe(&ptsm_reset_kps[i]);
 	pr_err("%s: no device can be accepted\n", ptsm_reset_why);
 	return 0;
 }
@@ -680,9 +790,15 @@ refuse:
 /* Unload, first: no reset handler runs once this returns. */
 void ptsm_recovery_exit(void)
 {
-	if (ptsm_reset_kp_registered)
-		unregister_kprobe(&ptsm_reset_kp);
-	ptsm_reset_kp_registered = false;
+	int i;
+
+	if (ptsm_reset_kps_registered)
+		for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
+			unregister_kprobe(&ptsm_reset_kps[i]);
+	ptsm_reset_kps_registered = false;
+	if (ptsm_pm_nb_registered)
+		unregister_pm_notifier(&ptsm_pm_nb);
+	ptsm_pm_nb_registered = false;
 }
 
 /* Unload, last: no context is left to record or recover. */

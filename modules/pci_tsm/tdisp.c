@@ -537,6 +537,8 @@ static bool ptsm_release_wants(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 
 static void ptsm_release_leave(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 {
+	if (pd->state == PCI_TSM_TDISP_RUN)
+		WRITE_ONCE(pd->release_left_run, true);
 	__ptsm_unlock(pd);
 	__ptsm_recovery_forget(pd);
 }
@@ -554,6 +556,8 @@ static void ptsm_release_leave(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 void ptsm_devsec_release(struct ptsm_pdev *pd, struct ptsm_dev *tsm)
 {
 	ptsm_leave_run(pd, tsm, ptsm_release_wants, ptsm_release_leave);
+	if (xchg(&pd->release_left_run, false))
+		ptsm_recovery_gone(pd, PTSM_CAUSE_UNREGISTER);
 }
 
 /**

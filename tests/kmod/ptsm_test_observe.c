@@ -25,7 +25,10 @@
  *  msix=...		the same for the MSI-X table range (absent: no MSI-X)
  * The test driver (bound by override) appends such a line per remove() to
  * "removed", and per reset_prepare()/reset_done() ("prepare DEV ...",
- * "done DEV ...") to "resets"; writing either clears it.
+ * "done DEV ...") and per system sleep callback ("suspend DEV ...",
+ * "resume_noirq DEV ...", "resume DEV ...": resume_noirq runs once the
+ * PCI core restored the config space, Bus Master included) to "resets";
+ * writing either clears it.
  * Without memory encryption cc_mkenc/cc_mkdec and set_memory_decrypted()
  * change no bits, but they are the kernel's decision made visible: the
  * calls it makes in a confidential guest. Each observation counts only
@@ -35,13 +38,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/freezer.h>
 #include <linux/io.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/seq_buf.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/uaccess.h>
@@ -336,6 +342,39 @@ static const struct pci_error_handlers obs_drv_err = {
 	.reset_done = obs_drv_reset_done,
 };
 
+/*
+ * System sleep: with these callbacks the PCI core puts the function in
+ * D3hot at suspend_noirq (it has PM) and back in D0 at resume_noirq,
+ * before ours.
+ */
+static int obs_drv_suspend(struct device *dev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(to_pci_dev(dev), obs_resets, sizeof(obs_resets), "suspend");
+	return 0;
+}
+
+static int obs_drv_resume_noirq(struct device *dev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(to_pci_dev(dev), obs_resets, sizeof(obs_resets),
+		       "resume_noirq");
+	return 0;
+}
+
+static int obs_drv_resume(struct device *dev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(to_pci_dev(dev), obs_resets, sizeof(obs_resets), "resume");
+	return 0;
+}
+
+static const struct dev_pm_ops obs_drv_pm = {
+	.suspend = obs_drv_suspend,
+	.resume_noirq = obs_drv_resume_noirq,
+	.resume = obs_drv_resume,
+};
+
 static void obs_drv_remove(struct pci_dev *pdev)
 {
 	struct obs_drv *d = pci_get_drvdata(pdev);
@@ -361,6 +400,7 @@ static struct pci_driver obs_drv = {
 	.probe = obs_drv_probe,
 	.remove = obs_drv_remove,
 	.err_handler = &obs_drv_err,
+	.driver.pm = &obs_drv_pm,
 };
 
 static ssize_t obs_removed_read(struct file *file, char __user *ubuf,
@@ -428,6 +468,109 @@ static const struct file_operations obs_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * "bus_reset": writing a PCI device name runs pci_reset_bus() on it, as
+ * vfio's hot reset does: a secondary bus reset of its parent bridge, with
+ * every driver below taken through reset_prepare()/reset_done().
+ */
+static ssize_t obs_bus_reset_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct device *dev;
+	char name[32];
+	int ret;
+
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	strim(name);
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENODEV;
+	ret = pci_reset_bus(to_pci_dev(dev));
+	put_device(dev);
+	return ret ? ret : count;
+}
+
+static const struct file_operations obs_bus_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_bus_reset_write,
+};
+
+/*
+ * "reset_loop": writing "DEV N [PAUSE]" runs pci_reset_function() on DEV N
+ * times in the writing task, with pauses between them (PAUSE ms, default
+ * 100, after every tenth) (the recovery hammer: a reset
+ * costs no fork); a fatal signal stops it, the freezer parks it. Reading gives "DEV resets=N
+ * failed=M" of the last loop.
+ */
+static char obs_loop_result[64];
+
+static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	unsigned int i, n, pause = 100, failed = 0;
+	struct pci_dev *pdev;
+	struct device *dev;
+	char buf[48], *sp, *sp2;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	sp = strchr(strim(buf), ' ');
+	if (!sp)
+		return -EINVAL;
+	*sp++ = '\0';
+	sp2 = strchr(sp, ' ');
+	if (sp2) {
+		*sp2++ = '\0';
+		if (kstrtouint(sp2, 0, &pause) || pause > 10000)
+			return -EINVAL;
+	}
+	if (kstrtouint(sp, 0, &n) || !n || n > 100000)
+		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, buf);
+	if (!dev)
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	for (i = 0; i < n && !fatal_signal_pending(current); i++) {
+		/* a system suspend freezes the loop between resets */
+		try_to_freeze();
+		if (pci_reset_function(pdev))
+			failed++;
+		/*
+		 * windows of 5 to 45 ms for the verbs (lock and accept
+		 * between two resets) and the recovery work, PAUSE ms more
+		 * every tenth: about 35 ms a reset on average with 100
+		 */
+		msleep(5 + (i % 5) * 10 + (i % 10 == 9 ? pause : 0));
+	}
+	scoped_guard(mutex, &obs_lock)
+		scnprintf(obs_loop_result, sizeof(obs_loop_result),
+			  "%s resets=%u failed=%u\n", buf, i, failed);
+	put_device(dev);
+	return count;
+}
+
+static ssize_t obs_reset_loop_read(struct file *file, char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	guard(mutex)(&obs_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, obs_loop_result,
+				       strlen(obs_loop_result));
+}
+
+static const struct file_operations obs_reset_loop_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_reset_loop_write,
+	.read = obs_reset_loop_read,
+	.llseek = default_llseek,
+};
+
 static int __init obs_init(void)
 {
 	int ret;
@@ -446,6 +589,8 @@ static int __init obs_init(void)
 	debugfs_create_file("run", 0600, obs_dir, NULL, &obs_fops);
 	debugfs_create_file("removed", 0600, obs_dir, obs_removed, &obs_removed_fops);
 	debugfs_create_file("resets", 0600, obs_dir, obs_resets, &obs_removed_fops);
+	debugfs_create_file("bus_reset", 0200, obs_dir, NULL, &obs_bus_reset_fops);
+	debugfs_create_file("reset_loop", 0600, obs_dir, NULL, &obs_reset_loop_fops);
 	ret = pci_register_driver(&obs_drv);
 	if (ret) {
 		debugfs_remove_recursive(obs_dir);

@@ -28,38 +28,6 @@ recovery_listen
 recovery_stack
 ptsm_load ptsm_test_observe
 
-# bound DEV: lock, fresh evidence, accept, bind the test driver
-bound() {
-	expect_ok "$(tf "$1" lock)" "$SEC"
-	expect_eq 2 "$(rd "$1" trust_level)" "$1 locked: trust_level"
-	rm -rf /tmp/ev; mkdir -p /tmp/ev
-	ptsm-nl read --family device-evidence --mask 0x7ff --quiet \
-		--nonce "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
-		--out /tmp/ev "$1" > /dev/null || fail "refresh of $1"
-	expect_ok "$(tf "$1" accept)" 1
-	expect_ok "$PCI/$1/driver_override" ptsm_test_observe
-	expect_ok "$DRV/ptsm_test_observe/bind" "$1"
-	expect_eq ptsm_test_observe "$(driver_of "$1")" "$1 bound"
-	expect_eq 3 "$(rd "$1" trust_level)" "$1 accepted: trust_level"
-	grep -q "^measurements sha384:" "$(tf "$1" accepted_digests)" ||
-		fail "$1: no measurement digest recorded: $(rd "$1" accepted_digests)"
-	grep -q "^generation $(rd "$1" evidence_generation)$" "$(tf "$1" accepted_digests)" ||
-		fail "$1: accepted generation: $(rd "$1" accepted_digests)"
-	echo > $OBSD/removed
-	echo > $OBSD/resets
-	: > $EVLOG
-}
-
-# has_kv LINE KV...: LINE carries every KV
-has_kv() {
-	local line=$1 kv
-
-	shift
-	for kv in "$@"; do
-		echo " $line " | grep -q " $kv " || return 1
-	done
-}
-
 # reset_untrusted DEV: reset it; at reset_done() it was no longer trusted
 reset_untrusted() {
 	local gen line
