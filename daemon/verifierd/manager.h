@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <pthread.h>
 
-#include <systemd/sd-event.h>
+#include "evloop.h"
 #include <libudev.h>
 
 #include "tsm.h"
@@ -222,10 +222,10 @@ struct vd_device {
 	char policy_digest[65];	/* vd_policy.digest when decided */
 	unsigned int attempts;
 	struct vd_job *job;	/* in flight, or NULL */
-	sd_event_source *timer;	/* deadline of the current pipeline run */
-	sd_event_source *retry;	/* backoff while waiting for evidence */
+	struct evsrc *timer;	/* deadline of the current pipeline run */
+	struct evsrc *retry;	/* backoff while waiting for evidence */
 	unsigned int retries;
-	sd_event_source *retry_start;	/* a fresh run after a timeout */
+	struct evsrc *retry_start;	/* a fresh run after a timeout */
 	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
 	/* recovery (docs/ABI.md 5.1) */
@@ -267,7 +267,7 @@ enum vd_event {
 typedef void (*vd_listener_fn)(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 struct manager {
-	sd_event *event;
+	struct evloop *event;
 	struct vd_options opts;
 	struct tsm_config cfg;
 	struct vd_policy *policy;
@@ -275,9 +275,9 @@ struct manager {
 	struct tsm_verify_cache *chain_cache;
 	struct udev *udev;
 	struct udev_monitor *monitor;
-	sd_event_source *monitor_src;
+	struct evsrc *monitor_src;
 	int listen_fd;
-	sd_event_source *listen_src;
+	struct evsrc *listen_src;
 	struct vd_client *clients;
 	struct vd_client *current_client;
 	struct vd_device *devices;
@@ -291,7 +291,7 @@ struct manager {
 	unsigned long uevent_overflows;	/* ENOBUFS seen on the uevent socket */
 	/* jobs */
 	int result_pipe[2];	/* workers write finished job pointers */
-	sd_event_source *result_src;
+	struct evsrc *result_src;
 	struct vd_job *queue_head, *queue_tail;
 	unsigned int running;	/* jobs on a worker thread */
 	struct vd_job *running_jobs;
@@ -305,7 +305,7 @@ struct manager {
 	struct json_object *saved;	/* state.json as found at start, during coldplug */
 	/* state.json writes, batched (state.c) */
 	bool state_dirty;		/* decisions not written yet */
-	sd_event_source *state_timer;	/* the write that is due */
+	struct evsrc *state_timer;	/* the write that is due */
 	uint64_t state_cost_usec;	/* how long the last write took */
 	unsigned long state_writes;	/* files written (tests, debug log) */
 	/* export-dir (exporter.c) and the export-key of the configuration in force */

@@ -541,7 +541,7 @@ int job_submit(struct manager *m, struct vd_job *job)
 	return 0;
 }
 
-static int on_result(sd_event_source *s, int fd, uint32_t revents, void *data)
+static int on_result(struct evsrc *s, int fd, uint32_t revents, void *data)
 {
 	struct manager *m = data;
 	struct vd_job *job;
@@ -574,10 +574,10 @@ int jobs_setup(struct manager *m)
 		return log_error_errno(errno, "pipe: %m");
 	/* the loop side never blocks; workers may block briefly */
 	fcntl(m->result_pipe[0], F_SETFL, O_NONBLOCK);
-	r = sd_event_add_io(m->event, &m->result_src, m->result_pipe[0], EPOLLIN, on_result, m);
+	r = evloop_add_io(m->event, &m->result_src, m->result_pipe[0], EPOLLIN, on_result, m);
 	if (r < 0)
 		return log_error_errno(r, "job result source: %m");
-	sd_event_source_set_description(m->result_src, "job-results");
+	evsrc_set_description(m->result_src, "job-results");
 	return 0;
 }
 
@@ -610,7 +610,7 @@ void jobs_shutdown(struct manager *m)
 		while (read(m->result_pipe[0], &job, sizeof(job)) == sizeof(job))
 			job_unref(job);
 	}
-	m->result_src = sd_event_source_unref(m->result_src);
+	m->result_src = evsrc_free(m->result_src);
 	if (!m->live_threads) {
 		if (m->result_pipe[0] >= 0)
 			close(m->result_pipe[0]);
