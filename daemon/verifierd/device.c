@@ -1061,8 +1061,10 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	d->job = NULL;
 	/* keep what was judged, for `tsmctl show` and the audit record */
 	if (v->summary) {
+		/* taken, not copied: the job goes right after */
 		free(d->summary);
-		d->summary = strdup(v->summary);
+		d->summary = job->v.summary;
+		job->v.summary = NULL;
 	}
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
