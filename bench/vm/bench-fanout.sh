@@ -99,6 +99,13 @@ kb() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$1/status
 }
 
+# memsplit PID: VmRSS split into anonymous and file pages, and the
+# proportional set size (file pages shared with other processes divided
+# among them; VmHWM and VmRSS count them whole)
+memsplit() {
+	echo "rss_anon_kb=$(kb $1 RssAnon) rss_file_kb=$(kb $1 RssFile) pss_kb=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/smaps_rollup)"
+}
+
 # maps PID WHAT: where the daemon's resident memory is, one "BENCH
 # footprint_map" line per file (or [heap], [stack], anonymous) of 32 KiB
 # or more: RSS and the anonymous (private, written) part of it
@@ -233,7 +240,7 @@ run_size() {
 rm -f $DSOCK $TSMETC/state/state.json
 daemon_start
 sleep 2
-echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l)"
+echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) $(memsplit $DPID)"
 maps $DPID floor
 daemon_stop
 
@@ -268,7 +275,7 @@ if [ "$FOOT" != 0 ]; then
 	wait_state_saved 30 $n accepted
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
-	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (')"
+	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID)"
 	maps $DPID decided
 	w=1 win=$((IDLE / 6))
 	while [ $w -le 6 ]; do
