@@ -275,7 +275,7 @@ if [ "$FOOT" != 0 ]; then
 	wait_state_saved 30 $n accepted
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
-	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID)"
+	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID) state_bytes=$(stat -c %s $TSMETC/state/state.json 2>/dev/null || echo 0)"
 	maps $DPID decided
 	w=1 win=$((IDLE / 6))
 	while [ $w -le 6 ]; do
