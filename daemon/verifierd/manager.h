@@ -24,6 +24,14 @@
 #define VD_STATE_FILE		"state.json"
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
 #define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
+/*
+ * Stack of the daemon's threads (workers, exporter). Not glibc's default of
+ * RLIMIT_STACK (8 MiB): on kernels before 6.8, where MAP_STACK does not
+ * exclude transparent huge pages, a thread's first stack touch could take
+ * a 2 MiB huge page (6.1 with THP enabled: +2 MiB of RSS for the exporter);
+ * a mapping smaller than 2 MiB cannot hold one.
+ */
+#define VD_THREAD_STACK		(512 * 1024)
 #define VD_NL_RETRIES		4	/* dump retries on EAGAIN */
 #define VD_STATE_DELAY_MIN_MS	1000	/* state.json: first unsaved change to write */
 #define VD_STATE_DELAY_MAX_MS	10000

@@ -446,7 +446,7 @@ static int start_worker(struct manager *m, struct vd_job *job)
 	a->job = job;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 512 * 1024);
+	pthread_attr_setstacksize(&attr, VD_THREAD_STACK);
 	pthread_mutex_lock(&m->lock);
 	m->live_threads++;
 	pthread_mutex_unlock(&m->lock);
