@@ -1061,10 +1061,8 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	d->job = NULL;
 	/* keep what was judged, for `tsmctl show` and the audit record */
 	if (v->summary) {
-		/* taken, not copied: the job goes right after */
 		free(d->summary);
-		d->summary = job->v.summary;
-		job->v.summary = NULL;
+		d->summary = strdup(v->summary);
 	}
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
