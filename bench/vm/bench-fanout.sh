@@ -99,11 +99,12 @@ kb() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$1/status
 }
 
-# memsplit PID: VmRSS split into anonymous and file pages, and the
+# memsplit PID: VmRSS split into anonymous, file and shmem pages (the
+# test VM's libraries are on its initramfs, tmpfs: shmem), and the
 # proportional set size (file pages shared with other processes divided
 # among them; VmHWM and VmRSS count them whole)
 memsplit() {
-	echo "rss_anon_kb=$(kb $1 RssAnon) rss_file_kb=$(kb $1 RssFile) pss_kb=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/smaps_rollup)"
+	echo "rss_anon_kb=$(kb $1 RssAnon) rss_file_kb=$(kb $1 RssFile) rss_shmem_kb=$(kb $1 RssShmem) pss_kb=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/smaps_rollup)"
 }
 
 # maps PID WHAT: where the daemon's resident memory is, one "BENCH
