@@ -241,8 +241,9 @@ run_size() {
 rm -f $DSOCK $TSMETC/state/state.json
 daemon_start
 # the socket exists before the coldplug scan; an answer comes from the
-# running loop, after it (a 6.1 floor sampled during it read 4.7 MiB, and
-# the mappings read a moment later 6.1 MiB)
+# running loop, after it. On kernels before 6.2 VmHWM and VmRSS still lag
+# (each thread's RSS count reaches the process every 64 faults): there the
+# footprint_map lines, read from the page tables, are the exact figure.
 tsmctl list > /dev/null 2>&1
 sleep 2
 echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) $(memsplit $DPID)"
