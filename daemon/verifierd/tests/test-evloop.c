@@ -229,8 +229,22 @@ static void test_listen_fds(void **state)
 	assert_int_equal(vd_listen_fds(), 1);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
-	/* stdin is no listening unix socket */
+	/* stdin is no listening unix socket; a bound one is, once it listens */
 	assert_false(vd_is_listening_unix_stream(0));
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/test-evloop.%s.ctl", pid);
+		unlink(sa.sun_path);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_false(vd_is_listening_unix_stream(fd));
+		assert_int_equal(listen(fd, 1), 0);
+		assert_true(vd_is_listening_unix_stream(fd));
+		close(fd);
+		unlink(sa.sun_path);
+	}
 }
 
 int main(void)
