@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * epoll loop with one-shot timers and signals, and the systemd service
- * protocols (evloop.h says why they are not libsystemd's).
+ * The daemon's event loop on libev (one-shot timers, file descriptors and a
+ * signalfd as ev_io watchers), and the systemd service protocols
+ * (evloop.h says why they are not libsystemd's).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,10 +17,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <ev.h>
 
 #include "evloop.h"
 #include "log.h"
@@ -27,11 +29,12 @@
 enum evsrc_type { EVSRC_IO, EVSRC_TIME, EVSRC_SIGNAL };
 
 struct evsrc {
+	union {			/* first: libev hands the watcher to the callbacks */
+		ev_io io;
+		ev_timer timer;
+	} w;
 	struct evloop *e;
 	enum evsrc_type type;
-	bool enabled;
-	bool dead;		/* freed while the loop dispatches: freed after */
-	int fd;			/* EVSRC_IO */
 	int sig;		/* EVSRC_SIGNAL */
 	uint64_t usec;		/* EVSRC_TIME: when */
 	union {
@@ -41,21 +44,18 @@ struct evsrc {
 	} cb;
 	void *data;
 	const char *desc;
-	struct evsrc *next;	/* timers (by time) or signals; the graveyard */
+	struct evsrc *next;	/* signals */
 };
 
 struct evloop {
-	int epfd;
+	struct ev_loop *loop;
 	int sigfd;		/* -1 until the first signal source */
+	ev_io sigw;
 	sigset_t sigs;
-	struct evsrc *timers;	/* enabled timers, earliest first */
 	struct evsrc *signals;
-	struct evsrc *graveyard;	/* freed during a dispatch */
-	bool dispatching;
+	ev_timer wd;		/* watchdog pings, when WATCHDOG_USEC asks */
 	bool exiting;
 	int exit_code;
-	uint64_t wd_usec;	/* watchdog ping interval, 0: none */
-	uint64_t wd_next;
 };
 
 uint64_t evloop_now(void)
@@ -66,6 +66,8 @@ uint64_t evloop_now(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static void on_signalfd(struct ev_loop *loop, ev_io *w, int revents);
+
 int evloop_new(struct evloop **ret)
 {
 	struct evloop *e = calloc(1, sizeof(*e));
@@ -74,55 +76,46 @@ int evloop_new(struct evloop **ret)
 		return -ENOMEM;
 	e->sigfd = -1;
 	sigemptyset(&e->sigs);
-	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->epfd < 0) {
-		int r = -errno;
-
+	/*
+	 * epoll, as before; EVFLAG_NOENV: LIBEV_FLAGS does not pick another;
+	 * EVFLAG_NOSIGMASK: signals come through our signalfd, libev leaves
+	 * the mask alone.
+	 */
+	e->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
+	if (!e->loop) {
 		free(e);
-		return r;
+		return -ENOMEM;
 	}
+	ev_set_userdata(e->loop, e);
+	ev_init(&e->sigw, on_signalfd);
+	ev_init(&e->wd, NULL);
 	*ret = e;
 	return 0;
 }
 
-static void timer_unlink(struct evsrc *s)
-{
-	struct evsrc **pp;
-
-	for (pp = &s->e->timers; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	s->next = NULL;
-}
-
-static void signal_unlink(struct evsrc *s)
-{
-	struct evsrc **pp;
-
-	for (pp = &s->e->signals; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	s->next = NULL;
-}
-
+/*
+ * libev's *_stop() also drops the watcher's pending event, so a source
+ * stopped and freed by a callback is not called for an event of it still
+ * in this iteration's batch (test-evloop.c's test_free_in_callback).
+ */
 static void evsrc_disable(struct evsrc *s)
 {
-	if (!s->enabled)
-		return;
-	s->enabled = false;
+	struct evsrc **pp;
+
 	switch (s->type) {
 	case EVSRC_IO:
-		epoll_ctl(s->e->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		ev_io_stop(s->e->loop, &s->w.io);
 		break;
 	case EVSRC_TIME:
-		timer_unlink(s);
+		ev_timer_stop(s->e->loop, &s->w.timer);
 		break;
 	case EVSRC_SIGNAL:
-		signal_unlink(s);
+		for (pp = &s->e->signals; *pp; pp = &(*pp)->next)
+			if (*pp == s) {
+				*pp = s->next;
+				break;
+			}
+		s->next = NULL;
 		break;
 	}
 }
@@ -132,14 +125,7 @@ struct evsrc *evsrc_free(struct evsrc *s)
 	if (!s)
 		return NULL;
 	evsrc_disable(s);
-	if (s->e->dispatching) {
-		/* an event of it may still be in this iteration's batch */
-		s->dead = true;
-		s->next = s->e->graveyard;
-		s->e->graveyard = s;
-	} else {
-		free(s);
-	}
+	free(s);
 	return NULL;
 }
 
@@ -158,52 +144,110 @@ static struct evsrc *evsrc_new(struct evloop *e, enum evsrc_type type, void *dat
 	s->e = e;
 	s->type = type;
 	s->data = data;
-	s->fd = -1;
 	return s;
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct evsrc *s = (struct evsrc *)w;
+	uint32_t ev = 0;
+
+	(void)loop;
+	/* libev reports hangups and errors as readiness; read() then tells */
+	if (revents & EV_READ)
+		ev |= EPOLLIN;
+	if (revents & EV_WRITE)
+		ev |= EPOLLOUT;
+	if (revents & EV_ERROR)
+		ev |= EPOLLERR;
+	if (s->cb.io(s, w->fd, ev, s->data) < 0) {
+		log_debug("event source %s failed; disabled",
+			  s->desc ? s->desc : "(unnamed)");
+		ev_io_stop(loop, w);
+	}
 }
 
 int evloop_add_io(struct evloop *e, struct evsrc **ret, int fd, uint32_t events,
 		  evloop_io_fn cb, void *data)
 {
-	struct epoll_event ev = { .events = events };
-	struct evsrc *s = evsrc_new(e, EVSRC_IO, data);
+	struct evsrc *s;
+	int what = 0;
 
+	if (fd < 0 || (events & ~(uint32_t)(EPOLLIN | EPOLLOUT)))
+		return -EINVAL;
+	s = evsrc_new(e, EVSRC_IO, data);
 	if (!s)
 		return -ENOMEM;
-	s->fd = fd;
+	if (events & EPOLLIN)
+		what |= EV_READ;
+	if (events & EPOLLOUT)
+		what |= EV_WRITE;
 	s->cb.io = cb;
-	ev.data.ptr = s;
-	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int r = -errno;
-
-		free(s);
-		return r;
-	}
-	s->enabled = true;
+	ev_io_init(&s->w.io, on_io, fd, what);
+	ev_io_start(e->loop, &s->w.io);
 	if (ret)
 		*ret = s;
 	return 0;
 }
 
+/* seconds from libev's notion of now (its cached monotonic time) to usec */
+static ev_tstamp time_until(struct evloop *e, uint64_t usec)
+{
+	uint64_t now;
+
+	ev_now_update(e->loop);
+	now = evloop_now();
+	return usec > now ? (ev_tstamp)(usec - now) / 1e6 : 0.;
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct evsrc *s = (struct evsrc *)w;
+
+	(void)revents;
+	/* libev may wake a little early (rounding); never call before usec */
+	if (evloop_now() < s->usec) {
+		ev_timer_set(w, time_until(s->e, s->usec), 0.);
+		ev_timer_start(loop, w);
+		return;
+	}
+	s->cb.time(s, s->usec, s->data);
+}
+
 int evloop_add_time(struct evloop *e, struct evsrc **ret, uint64_t usec,
 		    uint64_t accuracy_usec, evloop_time_fn cb, void *data)
 {
-	struct evsrc *s = evsrc_new(e, EVSRC_TIME, data), **pp;
+	struct evsrc *s = evsrc_new(e, EVSRC_TIME, data);
 
 	(void)accuracy_usec;	/* fired when due; nothing to batch them with */
 	if (!s)
 		return -ENOMEM;
 	s->usec = usec;
 	s->cb.time = cb;
-	/* ORDER: equal times fire in the order they were added */
-	for (pp = &e->timers; *pp && (*pp)->usec <= usec; pp = &(*pp)->next)
-		;
-	s->next = *pp;
-	*pp = s;
-	s->enabled = true;
+	/* one-shot (no repeat): stopped once fired, freed by its owner */
+	ev_timer_init(&s->w.timer, on_timer, time_until(e, usec), 0.);
+	ev_timer_start(e->loop, &s->w.timer);
 	if (ret)
 		*ret = s;
 	return 0;
+}
+
+static void on_signalfd(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct evloop *e = ev_userdata(loop);
+	struct signalfd_siginfo si;
+	struct evsrc *s, *next;
+
+	(void)w;
+	(void)revents;
+	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si))
+		for (s = e->signals; s; s = next) {
+			next = s->next;
+			if (s->sig != (int)si.ssi_signo)
+				continue;
+			if (s->cb.signal(s, &si, s->data) < 0)
+				evsrc_disable(s);
+		}
 }
 
 int evloop_add_signal(struct evloop *e, struct evsrc **ret, int sig,
@@ -212,33 +256,38 @@ int evloop_add_signal(struct evloop *e, struct evsrc **ret, int sig,
 	struct evsrc *s;
 	int fd;
 
-	sigaddset(&e->sigs, sig);
-	fd = signalfd(e->sigfd, &e->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (e->sigfd < 0) {
-		/* data.ptr NULL: the signalfd, not a source */
-		struct epoll_event ev = { .events = EPOLLIN };
-
-		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			int r = -errno;
-
-			close(fd);
-			return r;
-		}
-		e->sigfd = fd;
-	}
 	s = evsrc_new(e, EVSRC_SIGNAL, data);
 	if (!s)
 		return -ENOMEM;
+	sigaddset(&e->sigs, sig);
+	fd = signalfd(e->sigfd, &e->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		sigdelset(&e->sigs, sig);
+		free(s);
+		return r;
+	}
+	if (e->sigfd < 0) {
+		e->sigfd = fd;
+		ev_io_set(&e->sigw, fd, EV_READ);
+		ev_io_start(e->loop, &e->sigw);
+	}
 	s->sig = sig;
 	s->cb.signal = cb;
 	s->next = e->signals;
 	e->signals = s;
-	s->enabled = true;
 	if (ret)
 		*ret = s;
 	return 0;
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	vd_notify("WATCHDOG=1");
 }
 
 int evloop_set_watchdog(struct evloop *e)
@@ -255,8 +304,11 @@ int evloop_set_watchdog(struct evloop *e)
 	v = strtoull(usec, &end, 10);
 	if (errno || *end || !v)
 		return -EINVAL;
-	e->wd_usec = v / 2;
-	e->wd_next = evloop_now() + e->wd_usec;
+	/* at half the interval, repeating; it does not keep evloop_run going */
+	ev_timer_stop(e->loop, &e->wd);
+	ev_timer_init(&e->wd, on_watchdog, (ev_tstamp)(v / 2) / 1e6, (ev_tstamp)(v / 2) / 1e6);
+	ev_timer_start(e->loop, &e->wd);
+	ev_unref(e->loop);
 	return 1;
 }
 
@@ -264,90 +316,39 @@ int evloop_exit(struct evloop *e, int code)
 {
 	e->exiting = true;
 	e->exit_code = code;
+	ev_break(e->loop, EVBREAK_ALL);
 	return 0;
 }
 
-static void dispatch_signals(struct evloop *e)
+static void on_wait_over(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct signalfd_siginfo si;
-	struct evsrc *s, *next;
-
-	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si))
-		for (s = e->signals; s; s = next) {
-			next = s->next;
-			if (s->sig != (int)si.ssi_signo || !s->enabled)
-				continue;
-			if (s->cb.signal(s, &si, s->data) < 0)
-				evsrc_disable(s);
-		}
+	(void)loop;
+	(void)w;
+	(void)revents;
 }
 
 int evloop_run_once(struct evloop *e, uint64_t timeout_usec)
 {
-	struct epoll_event ev[16];
-	uint64_t now = evloop_now(), deadline = UINT64_MAX, wait;
-	struct evsrc *s;
-	int n, i, ms;
+	ev_timer limit;
 
-	if (timeout_usec != UINT64_MAX)
-		deadline = now + timeout_usec;
-	if (e->timers && e->timers->usec < deadline)
-		deadline = e->timers->usec;
-	if (e->wd_usec && e->wd_next < deadline)
-		deadline = e->wd_next;
-	if (deadline == UINT64_MAX) {
-		ms = -1;
-	} else {
-		/* rounded up: woken early, the timer would not be due yet */
-		wait = deadline > now ? (deadline - now + 999) / 1000 : 0;
-		ms = wait > INT_MAX ? INT_MAX : (int)wait;
+	if (timeout_usec == UINT64_MAX) {
+		ev_run(e->loop, EVRUN_ONCE);
+		return 0;
 	}
-	n = epoll_wait(e->epfd, ev, 16, ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-
-	e->dispatching = true;
-	now = evloop_now();
-	if (e->wd_usec && e->wd_next <= now) {
-		vd_notify("WATCHDOG=1");
-		e->wd_next = now + e->wd_usec;
-	}
-	/* the callbacks may add and free timers: take the head each time */
-	while ((s = e->timers) && s->usec <= now) {
-		timer_unlink(s);
-		s->enabled = false;
-		s->cb.time(s, s->usec, s->data);
-	}
-	for (i = 0; i < n; i++) {
-		s = ev[i].data.ptr;
-		if (!s) {
-			dispatch_signals(e);
-			continue;
-		}
-		if (s->dead || !s->enabled)
-			continue;
-		if (s->cb.io(s, s->fd, ev[i].events, s->data) < 0) {
-			log_debug("event source %s failed; disabled",
-				  s->desc ? s->desc : "(unnamed)");
-			evsrc_disable(s);
-		}
-	}
-	e->dispatching = false;
-	while ((s = e->graveyard)) {
-		e->graveyard = s->next;
-		free(s);
-	}
-	return n;
+	/* EVRUN_ONCE waits for any event: this timer bounds the wait */
+	ev_timer_init(&limit, on_wait_over, (ev_tstamp)timeout_usec / 1e6, 0.);
+	ev_timer_start(e->loop, &limit);
+	ev_run(e->loop, EVRUN_ONCE);
+	ev_timer_stop(e->loop, &limit);
+	return 0;
 }
 
 int evloop_run(struct evloop *e)
 {
-	int r;
-
 	while (!e->exiting) {
-		r = evloop_run_once(e, UINT64_MAX);
-		if (r < 0)
-			return r;
+		/* returns on evloop_exit, or when nothing is left to wait for */
+		if (!ev_run(e->loop, 0) && !e->exiting)
+			return -EINVAL;
 	}
 	return e->exit_code;
 }
@@ -358,17 +359,18 @@ struct evloop *evloop_free(struct evloop *e)
 
 	if (!e)
 		return NULL;
-	while ((s = e->timers)) {
-		e->timers = s->next;
-		free(s);
-	}
 	while ((s = e->signals)) {
 		e->signals = s->next;
 		free(s);
 	}
+	if (ev_is_active(&e->wd)) {
+		ev_ref(e->loop);
+		ev_timer_stop(e->loop, &e->wd);
+	}
+	ev_io_stop(e->loop, &e->sigw);
 	if (e->sigfd >= 0)
 		close(e->sigfd);
-	close(e->epfd);
+	ev_loop_destroy(e->loop);
 	free(e);
 	return NULL;
 }

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The daemon's event loop: file descriptors, one-shot CLOCK_MONOTONIC
- * timers and signals on one epoll set, and the systemd service protocols
- * the daemon speaks (readiness and watchdog notification, socket
- * activation, native journal records). These are the parts of libsystemd
- * the daemon used; linking libsystemd for them mapped libsystemd and the
- * six libraries it needs (liblzma, libzstd, liblz4, libgcrypt,
- * libgpg-error, libcap) into the relying party: ~1.1 MiB of its resident
- * memory and code it never calls (docs/performance.md, section 5).
+ * timers and signals, on libev (evloop.c wraps it so that the callers keep
+ * sd-event's semantics), and the systemd service protocols the daemon
+ * speaks (readiness and watchdog notification, socket activation, native
+ * journal records), written here from systemd's documentation of them.
+ * Linking libsystemd for these mapped libsystemd and the six libraries it
+ * needs (liblzma, libzstd, liblz4, libgcrypt, libgpg-error, libcap) into
+ * the relying party: ~1.2 MiB of its resident memory and code it never
+ * calls (docs/performance.md section 5, docs/HACKING.md).
  *
  * Semantics follow sd-event where the daemon relied on them: a timer fires
- * once and stays allocated (disabled) until its owner frees it; a source
- * may be freed from any callback, its own included; a callback returning
- * a negative errno disables its source. Single-threaded: only the loop's
- * thread calls these (workers talk to it through a pipe).
+ * once, never before its time, and stays allocated (disabled) until its
+ * owner frees it; a source may be freed from any callback, its own
+ * included; a callback returning a negative errno disables its source.
+ * Single-threaded: only the loop's thread calls these (workers talk to it
+ * through a pipe).
  */
 #ifndef VD_EVLOOP_H
 #define VD_EVLOOP_H
@@ -35,7 +37,11 @@ typedef int (*evloop_signal_fn)(struct evsrc *s, const struct signalfd_siginfo *
 int evloop_new(struct evloop **ret);
 struct evloop *evloop_free(struct evloop *e);
 
-/* ret may be NULL for sources that live as long as the loop */
+/*
+ * events: EPOLLIN and/or EPOLLOUT; revents: EPOLLIN, EPOLLOUT, EPOLLERR (a
+ * hangup shows as EPOLLIN: read() returns 0). ret may be NULL for sources
+ * that live as long as the loop.
+ */
 int evloop_add_io(struct evloop *e, struct evsrc **ret, int fd, uint32_t events,
 		  evloop_io_fn cb, void *data);
 /* usec: absolute CLOCK_MONOTONIC time; accuracy_usec: slack the caller allows */
