@@ -54,6 +54,8 @@ struct evloop {
 	sigset_t sigs;
 	struct evsrc *signals;
 	ev_timer wd;		/* watchdog pings, when WATCHDOG_USEC asks */
+	struct evsrc *current;	/* whose callback runs; NULL once it is freed */
+	unsigned int sig_frees;	/* signal sources freed, to stop a scan */
 	bool exiting;
 	int exit_code;
 };
@@ -125,6 +127,10 @@ struct evsrc *evsrc_free(struct evsrc *s)
 	if (!s)
 		return NULL;
 	evsrc_disable(s);
+	if (s->e->current == s)
+		s->e->current = NULL;
+	if (s->type == EVSRC_SIGNAL)
+		s->e->sig_frees++;
 	free(s);
 	return NULL;
 }
@@ -150,9 +156,10 @@ static struct evsrc *evsrc_new(struct evloop *e, enum evsrc_type type, void *dat
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct evsrc *s = (struct evsrc *)w;
+	struct evloop *e = s->e;
 	uint32_t ev = 0;
+	int r;
 
-	(void)loop;
 	/* libev reports hangups and errors as readiness; read() then tells */
 	if (revents & EV_READ)
 		ev |= EPOLLIN;
@@ -160,11 +167,15 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 		ev |= EPOLLOUT;
 	if (revents & EV_ERROR)
 		ev |= EPOLLERR;
-	if (s->cb.io(s, w->fd, ev, s->data) < 0) {
+	e->current = s;
+	r = s->cb.io(s, w->fd, ev, s->data);
+	/* a source its own callback freed has nothing left to disable */
+	if (r < 0 && e->current == s) {
 		log_debug("event source %s failed; disabled",
 			  s->desc ? s->desc : "(unnamed)");
 		ev_io_stop(loop, w);
 	}
+	e->current = NULL;
 }
 
 int evloop_add_io(struct evloop *e, struct evsrc **ret, int fd, uint32_t events,
@@ -237,6 +248,8 @@ static void on_signalfd(struct ev_loop *loop, ev_io *w, int revents)
 	struct evloop *e = ev_userdata(loop);
 	struct signalfd_siginfo si;
 	struct evsrc *s, *next;
+	unsigned int frees;
+	int r;
 
 	(void)w;
 	(void)revents;
@@ -245,8 +258,15 @@ static void on_signalfd(struct ev_loop *loop, ev_io *w, int revents)
 			next = s->next;
 			if (s->sig != (int)si.ssi_signo)
 				continue;
-			if (s->cb.signal(s, &si, s->data) < 0)
+			frees = e->sig_frees;
+			e->current = s;
+			r = s->cb.signal(s, &si, s->data);
+			if (r < 0 && e->current == s)
 				evsrc_disable(s);
+			e->current = NULL;
+			/* a callback freed signal sources: |next| may be one */
+			if (e->sig_frees != frees)
+				break;
 		}
 }
 

@@ -136,6 +136,30 @@ static void test_failing_source_disabled(void **state)
 	close(a[1]);
 }
 
+/* freed by its own callback, which then fails: nothing is touched after */
+static void test_free_self_and_fail(void **state)
+{
+	struct evloop *e;
+	struct evsrc *none = NULL;
+	struct pair p = { .ret = -EIO };
+	int a[2];
+
+	(void)state;
+	p.other = (void *)&none;
+	assert_int_equal(evloop_new(&e), 0);
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(evloop_add_io(e, &p.self, a[0], EPOLLIN, on_io_free, &p), 0);
+	assert_true(evloop_run_once(e, 100000) >= 0);
+	assert_int_equal(p.calls, 1);
+	assert_null(p.self);
+	assert_true(evloop_run_once(e, 10000) >= 0);
+	assert_int_equal(p.calls, 1);
+	evloop_free(e);
+	close(a[0]);
+	close(a[1]);
+}
+
 static int on_sig(struct evsrc *s, const struct signalfd_siginfo *si, void *data)
 {
 	(void)s;
@@ -253,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_timers_once_in_order),
 		cmocka_unit_test(test_free_in_callback),
 		cmocka_unit_test(test_failing_source_disabled),
+		cmocka_unit_test(test_free_self_and_fail),
 		cmocka_unit_test(test_signal_and_exit),
 		cmocka_unit_test(test_notify_and_watchdog),
 		cmocka_unit_test(test_listen_fds),
