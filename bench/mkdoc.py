@@ -164,7 +164,7 @@ w('''
 The VmHWM figure is one load of that size (a high-water mark); the fan-out
 table gives VmHWM per repetition for its sizes. The idle windows start once
 the daemon has written its state file (in a batch, 1-10 s after the last
-decision); idle, it sleeps in sd-event with one thread and nothing to do: no
+decision); idle, it sleeps in epoll_wait with one thread and nothing to do: no
 timer fires while nothing changes.
 ''')
 figs = "\n".join(out)

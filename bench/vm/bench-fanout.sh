@@ -99,6 +99,14 @@ kb() {
 	sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$1/status
 }
 
+# memsplit PID: VmRSS split into anonymous, file and shmem pages (the
+# test VM's libraries are on its initramfs, tmpfs: shmem), and the
+# proportional set size (file pages shared with other processes divided
+# among them; VmHWM and VmRSS count them whole)
+memsplit() {
+	echo "rss_anon_kb=$(kb $1 RssAnon) rss_file_kb=$(kb $1 RssFile) rss_shmem_kb=$(kb $1 RssShmem) pss_kb=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$1/smaps_rollup)"
+}
+
 # maps PID WHAT: where the daemon's resident memory is, one "BENCH
 # footprint_map" line per file (or [heap], [stack], anonymous) of 32 KiB
 # or more: RSS and the anonymous (private, written) part of it
@@ -232,8 +240,13 @@ run_size() {
 # The daemon with no device at all: the floor of the footprint figure.
 rm -f $DSOCK $TSMETC/state/state.json
 daemon_start
+# the socket exists before the coldplug scan; an answer comes from the
+# running loop, after it. On kernels before 6.2 VmHWM and VmRSS still lag
+# (each thread's RSS count reaches the process every 64 faults): there the
+# footprint_map lines, read from the page tables, are the exact figure.
+tsmctl list > /dev/null 2>&1
 sleep 2
-echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l)"
+echo "BENCH daemon_base hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) $(memsplit $DPID)"
 maps $DPID floor
 daemon_stop
 
@@ -268,7 +281,7 @@ if [ "$FOOT" != 0 ]; then
 	wait_state_saved 30 $n accepted
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
-	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (')"
+	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID) state_bytes=$(stat -c %s $TSMETC/state/state.json 2>/dev/null || echo 0)"
 	maps $DPID decided
 	w=1 win=$((IDLE / 6))
 	while [ $w -le 6 ]; do

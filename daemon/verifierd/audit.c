@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 #include "manager.h"
@@ -70,7 +69,7 @@ void audit_decision(const struct manager *m, const struct vd_device *d)
 		iov[i].iov_base = f[i];
 		iov[i].iov_len = strlen(f[i]);
 	}
-	r = sd_journal_sendv(iov, n);
+	r = vd_journal_sendv(iov, n);
 	if (r < 0 || m->opts.foreground)
 		log_msg(d->decision == VD_DENIED ? LOG_WARNING : LOG_NOTICE, "%s: %s%s%s%s: %s",
 			d->bdf, dec, d->rule[0] ? " (rule " : "", d->rule,

@@ -5,12 +5,13 @@
 # shares (tsmctl/build.mk links them too).
 
 VD_BUILD   := verifierd/obj
-VD_PKGS    := libnl-genl-3.0 libudev libsystemd json-c
+VD_PKGS    := libnl-genl-3.0 libudev json-c
 VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) \
 	      -DTSM_VERSION='"$(shell cat ../VERSION 2>/dev/null || echo unknown)"'
-VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -pthread
+# libev has no pkg-config file in Debian 12
+VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -lev -pthread
 VD_SHARED  := log sysfs genl evsummary evbundle
-VD_MODULES := main manager device worker udev audit state control policy_digest record history exporter
+VD_MODULES := main evloop manager device worker udev audit state control policy_digest record history exporter sumstore
 VD_HDRS    := $(wildcard verifierd/*.h) $(LIB_HDRS)
 VD_OBJS    := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_MODULES) $(VD_SHARED))
 VD_SHARED_OBJS := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_SHARED))

@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "manager.h"
@@ -45,7 +44,7 @@
 struct vd_client {
 	struct manager *m;
 	int fd;
-	sd_event_source *src;
+	struct evsrc *src;
 	char in[CLIENT_BUF];
 	size_t inlen;
 	bool watch;
@@ -66,7 +65,7 @@ static void client_free(struct vd_client *c)
 			break;
 		}
 	}
-	sd_event_source_disable_unref(c->src);
+	evsrc_free(c->src);
 	close(c->fd);
 	free(c);
 }
@@ -192,7 +191,7 @@ static bool handle(struct vd_client *c, struct json_object *req)
 	return reply_ok(c, "device", d ? device_to_json(d, true) : NULL);
 }
 
-static int on_client(sd_event_source *s, int fd, uint32_t revents, void *data)
+static int on_client(struct evsrc *s, int fd, uint32_t revents, void *data)
 {
 	struct vd_client *c = data;
 	ssize_t n;
@@ -265,7 +264,7 @@ static bool peer_in_group(int fd, const struct ucred *cred)
 	return false;
 }
 
-static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *data)
+static int on_listen(struct evsrc *s, int fd, uint32_t revents, void *data)
 {
 	struct manager *m = data;
 	struct vd_client *c;
@@ -297,13 +296,13 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *data)
 	c->m = m;
 	c->fd = cfd;
 	c->may_decide = cred.uid == 0;
-	r = sd_event_add_io(m->event, &c->src, cfd, EPOLLIN, on_client, c);
+	r = evloop_add_io(m->event, &c->src, cfd, EPOLLIN, on_client, c);
 	if (r < 0) {
 		close(cfd);
 		free(c);
 		return 0;
 	}
-	sd_event_source_set_description(c->src, "control-client");
+	evsrc_set_description(c->src, "control-client");
 	c->next = m->clients;
 	m->clients = c;
 	return 0;
@@ -331,13 +330,13 @@ int control_setup(struct manager *m)
 	gid_t gid;
 	int fd, r;
 
-	if (sd_listen_fds(0) == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
+	if (vd_listen_fds() == 1 && vd_is_listening_unix_stream(VD_LISTEN_FDS_START)) {
 		/*
 		 * Socket activation (tsm-verifierd.socket): owner, group and
 		 * mode are the socket unit's. Non-blocking like our own, so
 		 * that a client gone before accept() cannot stall the loop.
 		 */
-		fd = SD_LISTEN_FDS_START;
+		fd = VD_LISTEN_FDS_START;
 		r = fcntl(fd, F_GETFL);
 		if (r < 0 || fcntl(fd, F_SETFL, r | O_NONBLOCK) < 0)
 			return log_error_errno(errno, "control socket (socket activation): %m");
@@ -379,10 +378,10 @@ int control_setup(struct manager *m)
 		}
 	}
 	m->listen_fd = fd;
-	r = sd_event_add_io(m->event, &m->listen_src, fd, EPOLLIN, on_listen, m);
+	r = evloop_add_io(m->event, &m->listen_src, fd, EPOLLIN, on_listen, m);
 	if (r < 0)
 		return log_error_errno(r, "control socket source: %m");
-	sd_event_source_set_description(m->listen_src, "control-listen");
+	evsrc_set_description(m->listen_src, "control-listen");
 	log_debug("control socket at %s", path);
 	return 0;
 }
@@ -391,10 +390,10 @@ void control_teardown(struct manager *m)
 {
 	while (m->clients)
 		client_free(m->clients);
-	m->listen_src = sd_event_source_disable_unref(m->listen_src);
+	m->listen_src = evsrc_free(m->listen_src);
 	if (m->listen_fd >= 0) {
 		close(m->listen_fd);
-		if (m->listen_fd != SD_LISTEN_FDS_START)
+		if (m->listen_fd != VD_LISTEN_FDS_START)
 			unlink(m->opts.socket_path);
 	}
 	m->listen_fd = -1;

@@ -76,9 +76,9 @@ static void device_abort(struct vd_device *d)
 		job_unref(d->job);
 		d->job = NULL;
 	}
-	d->timer = sd_event_source_disable_unref(d->timer);
-	d->retry = sd_event_source_disable_unref(d->retry);
-	d->retry_start = sd_event_source_disable_unref(d->retry_start);
+	d->timer = evsrc_free(d->timer);
+	d->retry = evsrc_free(d->retry);
+	d->retry_start = evsrc_free(d->retry_start);
 	d->retries = 0;
 	d->seq = 0;
 }
@@ -94,7 +94,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 		}
 	}
 	device_abort(d);
-	free(d->summary);
+	sumstore_put(m, d, NULL);
 	free(d->bundle);
 	free(d->hist);
 	free(d);
@@ -165,8 +165,8 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s",
 		 m->policy ? m->policy->digest : "");
 	if (dec != VD_PENDING) {
-		d->timer = sd_event_source_disable_unref(d->timer);
-		d->retry = sd_event_source_disable_unref(d->retry);
+		d->timer = evsrc_free(d->timer);
+		d->retry = evsrc_free(d->retry);
 		d->retries = 0;
 		if (strcmp(d->check, "timeout"))
 			d->timeouts = 0;
@@ -281,20 +281,20 @@ static void refuse(struct manager *m, struct vd_device *d, const char *rule, con
 		deny(m, d, rule, check, reason);
 }
 
-static int on_deadline(sd_event_source *s, uint64_t usec, void *data);
+static int on_deadline(struct evsrc *s, uint64_t usec, void *data);
 
 /* The device's run must end by |from| + timeout (CLOCK_MONOTONIC). */
 static int arm_deadline_from(struct manager *m, struct vd_device *d, uint64_t from)
 {
 	int r;
 
-	d->timer = sd_event_source_disable_unref(d->timer);
+	d->timer = evsrc_free(d->timer);
 	d->started_usec = from;
-	r = sd_event_add_time(m->event, &d->timer, CLOCK_MONOTONIC,
-			      from + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
+	r = evloop_add_time(m->event, &d->timer,
+			    from + (uint64_t)m->cfg.timeout_ms * 1000, 10000, on_deadline, d);
 	if (r < 0)
 		return log_error_errno(r, "%s: timer: %m", d->bdf);
-	sd_event_source_set_description(d->timer, "device-deadline");
+	evsrc_set_description(d->timer, "device-deadline");
 	return 0;
 }
 
@@ -302,7 +302,7 @@ static int arm_deadline(struct manager *m, struct vd_device *d)
 {
 	uint64_t now;
 
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	now = evloop_now();
 	return arm_deadline_from(m, d, now);
 }
 
@@ -370,7 +370,7 @@ static void submit_job_ex(struct manager *m, struct vd_device *d, enum vd_job_ki
 		 d->host_role ? m->link_tsm : m->devsec_tsm);
 	job->tsm_mode = d->host_role ? "link" : "devsec";
 	/* the job gets what is left of the device's budget */
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	now = evloop_now();
 	left = (uint64_t)m->cfg.timeout_ms * 1000;
 	if (d->started_usec && now - d->started_usec < left)
 		left -= now - d->started_usec;
@@ -479,13 +479,13 @@ static void recheck_done(struct manager *m, struct vd_device *d, const struct vd
 	revoke_device(m, d, v->rule, v->check, v->reason);
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *data)
+static int on_retry(struct evsrc *s, uint64_t usec, void *data)
 {
 	struct vd_device *d = data;
 
 	(void)s;
 	(void)usec;
-	d->retry = sd_event_source_disable_unref(d->retry);
+	d->retry = evsrc_free(d->retry);
 	maybe_start_job(d->mgr, d);
 	return 0;
 }
@@ -499,10 +499,10 @@ static void arm_retry(struct vd_device *d)
 		return;
 	delay = 100000ULL << (d->retries < 5 ? d->retries : 5);	/* 0.1 .. 3.2 s */
 	d->retries++;
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	if (sd_event_add_time(m->event, &d->retry, CLOCK_MONOTONIC, now + delay, 10000,
-			      on_retry, d) >= 0)
-		sd_event_source_set_description(d->retry, "evidence-retry");
+	now = evloop_now();
+	if (evloop_add_time(m->event, &d->retry, now + delay, 10000,
+			    on_retry, d) >= 0)
+		evsrc_set_description(d->retry, "evidence-retry");
 }
 
 /* Evidence is there when the generation is non-zero; else wait for a uevent. */
@@ -770,8 +770,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
 			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
-		free(d->summary);
-		d->summary = NULL;
+		sumstore_put(m, d, NULL);
 		d->admin = false;
 	} else {
 		d = device_new(m, bdf);
@@ -846,13 +845,13 @@ void device_removed(struct manager *m, const char *bdf)
 	device_destroy(m, d);
 }
 
-static int on_timeout_retry(sd_event_source *s, uint64_t usec, void *data)
+static int on_timeout_retry(struct evsrc *s, uint64_t usec, void *data)
 {
 	struct vd_device *d = data;
 
 	(void)s;
 	(void)usec;
-	d->retry_start = sd_event_source_disable_unref(d->retry_start);
+	d->retry_start = evsrc_free(d->retry_start);
 	/* only the timeout's denial is retried; anything decided since stands */
 	if (d->admin || d->decision != VD_DENIED || strcmp(d->check, "timeout"))
 		return 0;
@@ -881,16 +880,16 @@ static void schedule_timeout_retry(struct manager *m, struct vd_device *d)
 	if (delay > VD_TIMEOUT_BACKOFF_MAX_MS * 1000ULL)
 		delay = VD_TIMEOUT_BACKOFF_MAX_MS * 1000ULL;
 	d->timeouts++;
-	d->retry_start = sd_event_source_disable_unref(d->retry_start);
-	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-	if (sd_event_add_time(m->event, &d->retry_start, CLOCK_MONOTONIC, now + delay, 100000,
-			      on_timeout_retry, d) >= 0) {
-		sd_event_source_set_description(d->retry_start, "timeout-retry");
+	d->retry_start = evsrc_free(d->retry_start);
+	now = evloop_now();
+	if (evloop_add_time(m->event, &d->retry_start, now + delay, 100000,
+			    on_timeout_retry, d) >= 0) {
+		evsrc_set_description(d->retry_start, "timeout-retry");
 		log_info("%s: retrying in %llu ms", d->bdf, (unsigned long long)(delay / 1000));
 	}
 }
 
-static int on_deadline(sd_event_source *s, uint64_t usec, void *data)
+static int on_deadline(struct evsrc *s, uint64_t usec, void *data)
 {
 	struct vd_device *d = data;
 	struct manager *m = d->mgr;
@@ -1060,10 +1059,8 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	job_unref(d->job);
 	d->job = NULL;
 	/* keep what was judged, for `tsmctl show` and the audit record */
-	if (v->summary) {
-		free(d->summary);
-		d->summary = strdup(v->summary);
-	}
+	if (v->summary)
+		sumstore_put(m, d, v->summary);
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	/* the bundle goes with the digests: the evidence of the decision to come */

@@ -323,6 +323,7 @@ static void *export_main(void *p)
 int exporter_setup(struct manager *m)
 {
 	struct vd_exporter *x = calloc(1, sizeof(*x));
+	pthread_attr_t attr;
 	sigset_t all, old;
 	int r;
 
@@ -336,7 +337,10 @@ int exporter_setup(struct manager *m)
 	/* the loop takes the signals (signalfd): none for this thread */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&x->thread, NULL, export_main, x);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VD_THREAD_STACK);
+	r = -pthread_create(&x->thread, &attr, export_main, x);
+	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r) {
 		pthread_cond_destroy(&x->done);

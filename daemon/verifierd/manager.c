@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The manager: builds everything in order (config, policy, jobs, udev,
- * control socket), runs sd-event, reloads on SIGHUP, and tears down in
+ * control socket), runs the event loop (evloop.c), reloads on SIGHUP, and tears down in
  * reverse. Devices stay as they are on exit: held stays held.
  */
 #ifndef _GNU_SOURCE
@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
-#include <systemd/sd-daemon.h>
 
 #include "ear.h"
 #include "log.h"
@@ -104,11 +103,11 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	EVP_PKEY *key = NULL;
 	int r;
 
-	sd_notify(0, "RELOADING=1");
+	vd_notify("RELOADING=1");
 	r = load_config(&m->opts, &cfg, &p, &key, err, errlen);
 	if (r < 0) {
 		log_error("reload failed, keeping the old configuration and policy: %s", err);
-		sd_notify(0, "READY=1\nSTATUS=Reload failed; running with the previous policy");
+		vd_notify("READY=1\nSTATUS=Reload failed; running with the previous policy");
 		return r;
 	}
 	m->cfg = cfg;
@@ -124,11 +123,11 @@ int manager_reload(struct manager *m, char *err, size_t errlen)
 	devices_reevaluate(m);
 	/* what the reload decided is on disk before `tsmctl reload` returns */
 	state_flush(m);
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	vd_notify("READY=1\nSTATUS=Running");
 	return 0;
 }
 
-static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *data)
+static int on_sighup(struct evsrc *s, const struct signalfd_siginfo *si, void *data)
 {
 	struct manager *m = data;
 	char err[TSM_REASON_MAX];
@@ -139,15 +138,15 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
-static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *data)
+static int on_sigterm(struct evsrc *s, const struct signalfd_siginfo *si, void *data)
 {
 	struct manager *m = data;
 
 	(void)s;
 	log_info("received %s, stopping; held devices stay held", strsignal(si->ssi_signo));
-	sd_notify(0, "STOPPING=1");
+	vd_notify("STOPPING=1");
 	m->quitting = true;
-	return sd_event_exit(m->event, 0);
+	return evloop_exit(m->event, 0);
 }
 
 void manager_check_once(struct manager *m)
@@ -155,7 +154,7 @@ void manager_check_once(struct manager *m)
 	if (m->opts.once && !m->quitting && !devices_busy(m)) {
 		log_debug("--once: every device decided");
 		m->quitting = true;
-		sd_event_exit(m->event, 0);
+		evloop_exit(m->event, 0);
 	}
 }
 
@@ -211,6 +210,7 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 		return log_error_errno(ENOMEM, "out of memory");
 	m->opts = *opts;
 	m->listen_fd = -1;
+	m->sum_fd = -1;
 	m->result_pipe[0] = m->result_pipe[1] = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->idle, NULL);
@@ -245,17 +245,17 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = sd_event_default(&m->event);
+	r = evloop_new(&m->event);
 	if (r < 0) {
-		log_error_errno(r, "sd_event_default: %m");
+		log_error_errno(r, "event loop: %m");
 		goto fail;
 	}
-	sd_event_set_watchdog(m->event, true);
-	r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m);
+	evloop_set_watchdog(m->event);
+	r = evloop_add_signal(m->event, NULL, SIGTERM, on_sigterm, m);
 	if (r >= 0)
-		r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m);
+		r = evloop_add_signal(m->event, NULL, SIGINT, on_sigterm, m);
 	if (r >= 0)
-		r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+		r = evloop_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
 	if (r < 0) {
 		log_error_errno(r, "signal sources: %m");
 		goto fail;
@@ -292,10 +292,10 @@ int manager_run(struct manager *m)
 	state_snapshot_drop(m);
 	if (r < 0)
 		return r;
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	vd_notify("READY=1\nSTATUS=Running");
 	manager_check_once(m);
 	if (!m->quitting) {
-		r = sd_event_loop(m->event);
+		r = evloop_run(m->event);
 		if (r < 0)
 			log_error_errno(r, "event loop: %m");
 	}
@@ -317,11 +317,12 @@ void manager_free(struct manager *m)
 	/* what is queued for export-dir is written before we go */
 	exporter_teardown(m);
 	devices_free(m);
+	sumstore_close(m);
 	vd_policy_unref(m->policy);
 	EVP_PKEY_free(m->export_key);
 	/* ORDER: after jobs_shutdown(), no job holds it any more */
 	tsm_verify_cache_free(m->chain_cache);
-	sd_event_unref(m->event);
+	evloop_free(m->event);
 	pthread_cond_destroy(&m->idle);
 	pthread_mutex_destroy(&m->lock);
 	free(m);

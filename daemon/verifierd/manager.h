@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <pthread.h>
 
-#include <systemd/sd-event.h>
+#include "evloop.h"
 #include <libudev.h>
 
 #include "tsm.h"
@@ -24,6 +24,14 @@
 #define VD_STATE_FILE		"state.json"
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
 #define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
+/*
+ * Stack of the daemon's threads (workers, exporter). Not glibc's default of
+ * RLIMIT_STACK (8 MiB): on kernels before 6.8, where MAP_STACK does not
+ * exclude transparent huge pages, a thread's first stack touch could take
+ * a 2 MiB huge page (6.1 with THP enabled: +2 MiB of RSS for the exporter);
+ * a mapping smaller than 2 MiB cannot hold one.
+ */
+#define VD_THREAD_STACK		(512 * 1024)
 #define VD_NL_RETRIES		4	/* dump retries on EAGAIN */
 #define VD_STATE_DELAY_MIN_MS	1000	/* state.json: first unsaved change to write */
 #define VD_STATE_DELAY_MAX_MS	10000
@@ -216,16 +224,19 @@ struct vd_device {
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	char *summary;		/* last evidence summary, JSON text */
+	/* last evidence summary, JSON text, in the summary store (sumstore.c) */
+	uint64_t sum_off;	/* its slot in the store */
+	uint32_t sum_len;	/* 0: none */
+	uint32_t sum_cap;	/* the slot's size */
 	char *bundle;		/* its evidence bundle (export-dir only), or NULL */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
 	char policy_digest[65];	/* vd_policy.digest when decided */
 	unsigned int attempts;
 	struct vd_job *job;	/* in flight, or NULL */
-	sd_event_source *timer;	/* deadline of the current pipeline run */
-	sd_event_source *retry;	/* backoff while waiting for evidence */
+	struct evsrc *timer;	/* deadline of the current pipeline run */
+	struct evsrc *retry;	/* backoff while waiting for evidence */
 	unsigned int retries;
-	sd_event_source *retry_start;	/* a fresh run after a timeout */
+	struct evsrc *retry_start;	/* a fresh run after a timeout */
 	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
 	/* recovery (docs/ABI.md 5.1) */
@@ -267,7 +278,7 @@ enum vd_event {
 typedef void (*vd_listener_fn)(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 struct manager {
-	sd_event *event;
+	struct evloop *event;
 	struct vd_options opts;
 	struct tsm_config cfg;
 	struct vd_policy *policy;
@@ -275,9 +286,9 @@ struct manager {
 	struct tsm_verify_cache *chain_cache;
 	struct udev *udev;
 	struct udev_monitor *monitor;
-	sd_event_source *monitor_src;
+	struct evsrc *monitor_src;
 	int listen_fd;
-	sd_event_source *listen_src;
+	struct evsrc *listen_src;
 	struct vd_client *clients;
 	struct vd_client *current_client;
 	struct vd_device *devices;
@@ -291,7 +302,7 @@ struct manager {
 	unsigned long uevent_overflows;	/* ENOBUFS seen on the uevent socket */
 	/* jobs */
 	int result_pipe[2];	/* workers write finished job pointers */
-	sd_event_source *result_src;
+	struct evsrc *result_src;
 	struct vd_job *queue_head, *queue_tail;
 	unsigned int running;	/* jobs on a worker thread */
 	struct vd_job *running_jobs;
@@ -305,12 +316,16 @@ struct manager {
 	struct json_object *saved;	/* state.json as found at start, during coldplug */
 	/* state.json writes, batched (state.c) */
 	bool state_dirty;		/* decisions not written yet */
-	sd_event_source *state_timer;	/* the write that is due */
+	struct evsrc *state_timer;	/* the write that is due */
 	uint64_t state_cost_usec;	/* how long the last write took */
 	unsigned long state_writes;	/* files written (tests, debug log) */
 	/* export-dir (exporter.c) and the export-key of the configuration in force */
 	struct vd_exporter *exporter;
 	struct evp_pkey_st *export_key;
+	/* evidence summaries, out of the heap (sumstore.c): -1 until the first */
+	int sum_fd;
+	uint64_t sum_end;	/* bytes of slots */
+	uint64_t sum_live;	/* bytes of current summaries */
 	/* where jobs read evidence: NULL for the kernel (tests set their own) */
 	const struct vd_evidence_source *evsrc;
 };
@@ -367,6 +382,11 @@ void audit_decision(const struct manager *m, const struct vd_device *d);
 void audit_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 /* state.c */
+/* sumstore.c: a device's evidence summary (NULL: none); get: malloc'd or NULL */
+int sumstore_put(struct manager *m, struct vd_device *d, const char *json);
+char *sumstore_get(const struct manager *m, const struct vd_device *d);
+void sumstore_close(struct manager *m);
+
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
 /* record.c: the parts of a full record (state.json, tsmctl show) */

@@ -139,7 +139,7 @@ static int state_write(struct manager *m)
 	return r;
 }
 
-static int on_state_timer(sd_event_source *s, uint64_t usec, void *data)
+static int on_state_timer(struct evsrc *s, uint64_t usec, void *data)
 {
 	struct manager *m = data;
 
@@ -154,7 +154,7 @@ int state_flush(struct manager *m)
 	uint64_t t0;
 	int r;
 
-	m->state_timer = sd_event_source_disable_unref(m->state_timer);
+	m->state_timer = evsrc_free(m->state_timer);
 	if (!m->state_dirty)
 		return 0;
 	t0 = now_mono_usec();
@@ -180,14 +180,14 @@ void state_changed(struct manager *m)
 		delay = VD_STATE_DELAY_MIN_MS * 1000ULL;
 	if (delay > VD_STATE_DELAY_MAX_MS * 1000ULL)
 		delay = VD_STATE_DELAY_MAX_MS * 1000ULL;
+	now = evloop_now();
 	if (!m->event || m->quitting ||
-	    sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
-	    sd_event_add_time(m->event, &m->state_timer, CLOCK_MONOTONIC, now + delay,
-			      10000, on_state_timer, m) < 0) {
+	    evloop_add_time(m->event, &m->state_timer, now + delay,
+			    10000, on_state_timer, m) < 0) {
 		state_flush(m);		/* no loop to wait for: write through */
 		return;
 	}
-	sd_event_source_set_description(m->state_timer, "state-save");
+	evsrc_set_description(m->state_timer, "state-save");
 }
 
 void state_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev)
@@ -306,11 +306,11 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->nonce[i] = b;
 		d->has_nonce = i == sizeof(d->nonce);
 	}
-	free(d->summary);
-	d->summary = NULL;
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
 	    json_object_is_type(ev, json_type_object))
-		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		sumstore_put(d->mgr, d, json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	else
+		sumstore_put(d->mgr, d, NULL);
 }
 
 static bool has_evidence_digest(struct json_object *o)

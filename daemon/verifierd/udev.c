@@ -49,7 +49,7 @@ static bool recovery_event(struct udev_device *dev, struct vd_recovery *ev)
 	return true;
 }
 
-static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *data)
+static int on_uevent(struct evsrc *s, int fd, uint32_t revents, void *data)
 {
 	struct manager *m = data;
 	struct vd_recovery rev;
@@ -127,11 +127,11 @@ int udev_setup(struct manager *m)
 	rcvbuf = getenv("TSM_UDEV_RCVBUF");
 	udev_monitor_set_receive_buffer_size(m->monitor,
 					     rcvbuf ? atoi(rcvbuf) : 8 * 1024 * 1024);
-	r = sd_event_add_io(m->event, &m->monitor_src, udev_monitor_get_fd(m->monitor),
+	r = evloop_add_io(m->event, &m->monitor_src, udev_monitor_get_fd(m->monitor),
 			    EPOLLIN, on_uevent, m);
 	if (r < 0)
 		return log_error_errno(r, "udev event source: %m");
-	sd_event_source_set_description(m->monitor_src, "udev-monitor");
+	evsrc_set_description(m->monitor_src, "udev-monitor");
 	log_debug("listening to %s uevents", source);
 	return 0;
 }
@@ -155,7 +155,7 @@ int udev_coldplug(struct manager *m)
 
 void udev_teardown(struct manager *m)
 {
-	m->monitor_src = sd_event_source_unref(m->monitor_src);
+	m->monitor_src = evsrc_free(m->monitor_src);
 	if (m->monitor)
 		udev_monitor_unref(m->monitor);
 	m->monitor = NULL;

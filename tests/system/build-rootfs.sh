@@ -64,7 +64,7 @@ echo "update_initramfs=no" > "$root/etc/initramfs-tools/update-initramfs.conf"
 pkgs="jq"
 # what our packages will pull in (dkms and its compiler, the daemon's
 # libraries): fetched only, see above
-prefetch="dkms libnl-genl-3-200 libnl-3-200 libssl3 libudev1 libsystemd0 libinih1 libjson-c5"
+prefetch="dkms libnl-genl-3-200 libnl-3-200 libssl3 libudev1 libev4 libinih1 libjson-c5"
 for kv in $kvers; do
 	case "$kv" in
 	6.1.*) img=linux-image-$kv ;;
