@@ -11,7 +11,7 @@ VD_CFLAGS  := $(TSM_CFLAGS) -Iverifierd $(shell $(PKGCONF) --cflags $(VD_PKGS)) 
 # libev has no pkg-config file in Debian 12
 VD_LIBS    := $(shell $(PKGCONF) --libs $(VD_PKGS)) -lev -pthread
 VD_SHARED  := log sysfs genl evsummary evbundle
-VD_MODULES := main evloop manager device worker udev audit state control policy_digest record history exporter sumstore
+VD_MODULES := main evloop manager device worker udev audit state control policy_digest record history exporter
 VD_HDRS    := $(wildcard verifierd/*.h) $(LIB_HDRS)
 VD_OBJS    := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_MODULES) $(VD_SHARED))
 VD_SHARED_OBJS := $(patsubst %,$(VD_BUILD)/verifierd/%.o,$(VD_SHARED))

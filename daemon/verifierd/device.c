@@ -94,7 +94,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 		}
 	}
 	device_abort(d);
-	sumstore_put(m, d, NULL);
+	free(d->summary);
 	free(d->bundle);
 	free(d->hist);
 	free(d);
@@ -770,7 +770,8 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
 			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
-		sumstore_put(m, d, NULL);
+		free(d->summary);
+		d->summary = NULL;
 		d->admin = false;
 	} else {
 		d = device_new(m, bdf);
@@ -1059,8 +1060,10 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	job_unref(d->job);
 	d->job = NULL;
 	/* keep what was judged, for `tsmctl show` and the audit record */
-	if (v->summary)
-		sumstore_put(m, d, v->summary);
+	if (v->summary) {
+		free(d->summary);
+		d->summary = strdup(v->summary);
+	}
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	/* the bundle goes with the digests: the evidence of the decision to come */

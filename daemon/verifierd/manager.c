@@ -210,7 +210,6 @@ int manager_new(struct manager **ret, const struct vd_options *opts)
 		return log_error_errno(ENOMEM, "out of memory");
 	m->opts = *opts;
 	m->listen_fd = -1;
-	m->sum_fd = -1;
 	m->result_pipe[0] = m->result_pipe[1] = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->idle, NULL);
@@ -317,7 +316,6 @@ void manager_free(struct manager *m)
 	/* what is queued for export-dir is written before we go */
 	exporter_teardown(m);
 	devices_free(m);
-	sumstore_close(m);
 	vd_policy_unref(m->policy);
 	EVP_PKEY_free(m->export_key);
 	/* ORDER: after jobs_shutdown(), no job holds it any more */

@@ -224,10 +224,7 @@ struct vd_device {
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	/* last evidence summary, JSON text, in the summary store (sumstore.c) */
-	uint64_t sum_off;	/* its slot in the store */
-	uint32_t sum_len;	/* 0: none */
-	uint32_t sum_cap;	/* the slot's size */
+	char *summary;		/* last evidence summary, JSON text */
 	char *bundle;		/* its evidence bundle (export-dir only), or NULL */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
 	char policy_digest[65];	/* vd_policy.digest when decided */
@@ -322,10 +319,6 @@ struct manager {
 	/* export-dir (exporter.c) and the export-key of the configuration in force */
 	struct vd_exporter *exporter;
 	struct evp_pkey_st *export_key;
-	/* evidence summaries, out of the heap (sumstore.c): -1 until the first */
-	int sum_fd;
-	uint64_t sum_end;	/* bytes of slots */
-	uint64_t sum_live;	/* bytes of current summaries */
 	/* where jobs read evidence: NULL for the kernel (tests set their own) */
 	const struct vd_evidence_source *evsrc;
 };
@@ -382,11 +375,6 @@ void audit_decision(const struct manager *m, const struct vd_device *d);
 void audit_on_event(struct manager *m, const struct vd_device *d, enum vd_event ev);
 
 /* state.c */
-/* sumstore.c: a device's evidence summary (NULL: none); get: malloc'd or NULL */
-int sumstore_put(struct manager *m, struct vd_device *d, const char *json);
-char *sumstore_get(const struct manager *m, const struct vd_device *d);
-void sumstore_close(struct manager *m);
-
 struct json_object;
 struct json_object *device_to_json(const struct vd_device *d, bool full);
 /* record.c: the parts of a full record (state.json, tsmctl show) */

@@ -121,11 +121,9 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 	if (d->accepted.valid)
 		json_object_object_add(o, "accepted_evidence", evrec_to_json(&d->accepted));
 	json_object_object_add(o, "history", history_to_json(d));
-	if (d->sum_len) {
-		char *text = sumstore_get(d->mgr, d);
-		struct json_object *s = text ? json_tokener_parse(text) : NULL;
+	if (d->summary) {
+		struct json_object *s = json_tokener_parse(d->summary);
 
-		free(text);
 		if (s)
 			json_object_object_add(o, "evidence", s);
 	}

@@ -306,11 +306,11 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->nonce[i] = b;
 		d->has_nonce = i == sizeof(d->nonce);
 	}
+	free(d->summary);
+	d->summary = NULL;
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
 	    json_object_is_type(ev, json_type_object))
-		sumstore_put(d->mgr, d, json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
-	else
-		sumstore_put(d->mgr, d, NULL);
+		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 }
 
 static bool has_evidence_digest(struct json_object *o)
