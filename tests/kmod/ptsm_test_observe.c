@@ -430,26 +430,35 @@ static const struct file_operations obs_removed_fops = {
 	.llseek = default_llseek,
 };
 
-static ssize_t obs_write(struct file *file, const char __user *ubuf,
-			 size_t count, loff_t *ppos)
+/*
+ * obs_get_pdev() - the PCI device a debugfs write names
+ *
+ * Return: the device with a reference (pci_dev_put() it), or an ERR_PTR.
+ */
+static struct pci_dev *obs_get_pdev(const char __user *ubuf, size_t count)
 {
-	struct pci_dev *pdev;
 	struct device *dev;
 	char name[32];
 
 	if (!count || count >= sizeof(name))
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (copy_from_user(name, ubuf, count))
-		return -EFAULT;
+		return ERR_PTR(-EFAULT);
 	name[count] = '\0';
-	strim(name);
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-	if (!dev)
-		return -ENODEV;
-	pdev = to_pci_dev(dev);
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(name));
+	return dev ? to_pci_dev(dev) : ERR_PTR(-ENODEV);
+}
+
+static ssize_t obs_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	struct pci_dev *pdev = obs_get_pdev(ubuf, count);
+
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
 	scoped_guard(mutex, &obs_lock)
 		obs_run(pdev);
-	put_device(dev);
+	pci_dev_put(pdev);
 	return count;
 }
 
@@ -476,21 +485,13 @@ static const struct file_operations obs_fops = {
 static ssize_t obs_bus_reset_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	struct device *dev;
-	char name[32];
+	struct pci_dev *pdev = obs_get_pdev(ubuf, count);
 	int ret;
 
-	if (!count || count >= sizeof(name))
-		return -EINVAL;
-	if (copy_from_user(name, ubuf, count))
-		return -EFAULT;
-	name[count] = '\0';
-	strim(name);
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-	if (!dev)
-		return -ENODEV;
-	ret = pci_reset_bus(to_pci_dev(dev));
-	put_device(dev);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	ret = pci_reset_bus(pdev);
+	pci_dev_put(pdev);
 	return ret ? ret : count;
 }
 
