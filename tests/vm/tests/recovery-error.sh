@@ -53,15 +53,7 @@ bound $D
 decode_off_on $D
 wait_event $D left-run error -
 wait_event $D reaccepted error -
-expect_eq 1 "$(rd $D accept)" "same-evidence: accept"
-expect_eq 2 "$(tdisp_state $D)" "same-evidence: emulated TDISP state"
-expect_eq ptsm_test_observe "$(driver_of $D)" "same-evidence: driver"
-expect_eq "" "$(cat $OBSD/removed)" "same-evidence: remove() of $D"
-echo $D > $OBSD/run
-line=$(tr '\n' ' ' < $OBSD/run)
-for kv in fdu=private map=direct bar0=encrypted; do
-	echo " $line " | grep -q " $kv " || fail "same-evidence: $D not private again ($kv): $line"
-done
+back_private $D
 expect_ok "$DRV/ptsm_test_observe/unbind" $D
 expect_ok "$(tf $D unlock)" "$SEC"
 

@@ -90,6 +90,57 @@ bound() {
 	: > $EVLOG
 }
 
+# reset_untrusted DEV function|bus: a function reset of DEV (sysfs
+# "reset"), or pci_reset_bus() on it; at reset_prepare() it was still
+# trusted, at reset_done() (when it could do DMA again) no longer, and its
+# evidence generation was bumped
+reset_untrusted() {
+	local gen line
+
+	gen=$(rd "$1" evidence_generation)
+	if [ "$2" = bus ]; then
+		echo "$1" > $OBSD/bus_reset || fail "pci_reset_bus() on $1"
+	else
+		echo 1 > "$PCI/$1/reset" || fail "reset of $1"
+	fi
+	line=$(grep "^done $1 " $OBSD/resets)
+	log "reset_done(): $line"
+	has_kv "$line" accept=0 fdu=shared map=bounced coherent=shared ||
+		fail "$1 still trusted when it could do DMA again: $line"
+	line=$(grep "^prepare $1 " $OBSD/resets)
+	has_kv "$line" accept=1 fdu=private ||
+		fail "$1 no longer trusted at reset_prepare(): $line"
+	[ "$(rd "$1" evidence_generation)" -gt "$gen" ] ||
+		fail "$1: evidence generation not bumped by the $2 reset"
+}
+
+# wait_held DEV WHAT: DEV's driver was taken off and the hold bound (30 s)
+wait_held() {
+	local i=0
+
+	while [ "$(driver_of "$1")" != pci_tsm_hold ]; do
+		i=$((i + 1))
+		[ $i -le 300 ] || fail "$2: $1 still has driver $(driver_of "$1")"
+		usleep 100000
+	done
+}
+
+# back_private DEV: after a same-evidence recovery DEV is in RUN again,
+# ptsm_test_observe still bound (its remove() never ran), and what the
+# kernel's functions return for it is private again
+back_private() {
+	local line
+
+	expect_eq 1 "$(rd "$1" accept)" "same-evidence: accept"
+	expect_eq 2 "$(tdisp_state "$1")" "same-evidence: emulated TDISP state"
+	expect_eq ptsm_test_observe "$(driver_of "$1")" "same-evidence: driver"
+	expect_eq "" "$(cat $OBSD/removed)" "same-evidence: remove() of $1"
+	echo "$1" > $OBSD/run
+	line=$(tr '\n' ' ' < $OBSD/run)
+	has_kv "$line" fdu=private map=direct bar0=encrypted ||
+		fail "same-evidence: $1 not private again: $line"
+}
+
 # has_kv LINE KV...: LINE carries every KV
 has_kv() {
 	local line=$1 kv

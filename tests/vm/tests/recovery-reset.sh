@@ -28,23 +28,6 @@ recovery_listen
 recovery_stack
 ptsm_load ptsm_test_observe
 
-# reset_untrusted DEV: reset it; at reset_done() it was no longer trusted
-reset_untrusted() {
-	local gen line
-
-	gen=$(rd "$1" evidence_generation)
-	echo 1 > "$PCI/$1/reset" || fail "reset of $1"
-	line=$(grep "^done $1 " $OBSD/resets)
-	log "reset_done(): $line"
-	has_kv "$line" accept=0 fdu=shared map=bounced coherent=shared ||
-		fail "$1 still trusted when it could do DMA again: $line"
-	line=$(grep "^prepare $1 " $OBSD/resets)
-	has_kv "$line" accept=1 fdu=private ||
-		fail "$1 no longer trusted at reset_prepare(): $line"
-	[ "$(rd "$1" evidence_generation)" -gt "$gen" ] ||
-		fail "$1: evidence generation not bumped by the reset"
-}
-
 start_responder
 
 # the knob: validated writes, module default
@@ -57,15 +40,10 @@ expect_eq "" "$(rd $D accepted_digests)" "accepted_digests before any accept"
 
 # 1. never: fails closed, held in ERROR
 bound $D
-reset_untrusted $D
+reset_untrusted $D function
 wait_event $D left-run reset -
 wait_event $D needs-decision reset never
-i=0
-while [ "$(driver_of $D)" != pci_tsm_hold ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "never: $D still has driver $(driver_of $D)"
-	usleep 100000
-done
+wait_held $D never
 grep -q "^$D accept=0 " $OBSD/removed || fail "never: remove() of $D: $(cat $OBSD/removed)"
 expect_eq 0 "$(rd $D accept)" "never: accept"
 expect_eq 3 "$(tdisp_state $D)" "never: emulated TDISP state"
@@ -78,20 +56,13 @@ expect_ok "$(tf $D reaccept)" same-evidence
 expect_eq same-evidence "$(rd $D reaccept)" "reaccept"
 bound $D
 digests=$(rd $D accepted_digests | grep -v ^generation)
-reset_untrusted $D
+reset_untrusted $D function
 wait_event $D left-run reset -
 wait_event $D reaccepted reset -
 grep -q " needs-decision " $EVLOG && fail "same-evidence: $(cat $EVLOG)"
-expect_eq 1 "$(rd $D accept)" "same-evidence: accept"
+back_private $D
 expect_eq 3 "$(rd $D trust_level)" "same-evidence: trust_level"
-expect_eq 2 "$(tdisp_state $D)" "same-evidence: emulated TDISP state"
-expect_eq ptsm_test_observe "$(driver_of $D)" "same-evidence: driver"
-expect_eq "" "$(cat $OBSD/removed)" "same-evidence: remove() of $D"
 expect_eq "$digests" "$(rd $D accepted_digests | grep -v ^generation)" "same-evidence: digests"
-echo $D > $OBSD/run
-line=$(tr '\n' ' ' < $OBSD/run)
-has_kv "$line" fdu=private map=direct bar0=encrypted ||
-	fail "same-evidence: $D not private again: $line"
 pidof tsm-verifierd > /dev/null && fail "a relying party is running"
 
 # 2b. the same with devsec_pci, a driver that holds its regions, BAR0 and
@@ -118,14 +89,9 @@ stop_responder
 start_responder --svn 7
 : > $EVLOG
 echo > $OBSD/resets
-reset_untrusted $D
+reset_untrusted $D function
 wait_event $D needs-decision reset evidence-changed
-i=0
-while [ "$(driver_of $D)" != pci_tsm_hold ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "changed: $D still has driver $(driver_of $D)"
-	usleep 100000
-done
+wait_held $D changed
 expect_eq 0 "$(rd $D accept)" "changed: accept"
 expect_eq "$SEC" "$(rd $D lock)" "changed: still locked"
 expect_eq 1 "$(tdisp_state $D)" "changed: emulated TDISP state"

@@ -57,12 +57,7 @@ sleep_cycle platform
 resumed_untrusted $D resume_noirq
 wait_event $D left-run suspend -
 wait_event $D needs-decision suspend never
-i=0
-while [ "$(driver_of $D)" != pci_tsm_hold ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "never: $D still has driver $(driver_of $D)"
-	usleep 100000
-done
+wait_held $D never
 grep -q "^$D accept=0 " $OBSD/removed || fail "never: remove() of $D: $(cat $OBSD/removed)"
 expect_eq 0 "$(rd $D accept)" "never: accept"
 expect_eq 3 "$(tdisp_state $D)" "never: emulated TDISP state"
@@ -77,14 +72,7 @@ resumed_untrusted $D resume_noirq
 wait_event $D left-run suspend -
 wait_event $D reaccepted suspend -
 grep -q " needs-decision " $EVLOG && fail "same-evidence: $(cat $EVLOG)"
-expect_eq 1 "$(rd $D accept)" "same-evidence: accept"
-expect_eq 2 "$(tdisp_state $D)" "same-evidence: emulated TDISP state"
-expect_eq ptsm_test_observe "$(driver_of $D)" "same-evidence: driver"
-expect_eq "" "$(cat $OBSD/removed)" "same-evidence: remove() of $D"
-echo $D > $OBSD/run
-line=$(tr '\n' ' ' < $OBSD/run)
-has_kv "$line" fdu=private map=direct bar0=encrypted ||
-	fail "same-evidence: $D not private again: $line"
+back_private $D
 pidof tsm-verifierd > /dev/null && fail "a relying party is running"
 
 # 3. same-evidence, pm_test devices: no noirq phase, no D3hot
