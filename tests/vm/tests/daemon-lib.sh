@@ -150,6 +150,17 @@ daemon_start() {
 	log "tsm-verifierd started (pid $DPID)"
 }
 
+# wait_log PATTERN [SECONDS]: the daemon's log gets a line matching PATTERN
+wait_log() {
+	local i=0 n=$((${2:-60} * 5))
+
+	until grep -q "$1" $DLOG; do
+		i=$((i + 1))
+		[ $i -le $n ] || return 1
+		usleep 200000
+	done
+}
+
 daemon_alive() {
 	[ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null
 }

@@ -28,17 +28,6 @@ policy_narrow() {
 	grep -q "^match.address = $1" $f || fail "could not narrow the policy"
 }
 
-# wait_log PATTERN [SECONDS]: the daemon's log gets a line matching PATTERN
-wait_log() {
-	local i=0 n=$((${2:-60} * 5))
-
-	until grep -q "$1" $DLOG; do
-		i=$((i + 1))
-		[ $i -le $n ] || return 1
-		usleep 200000
-	done
-}
-
 drv() {
 	[ -L "$PCI/$1/driver" ] && basename "$(readlink "$PCI/$1/driver")"
 	return 0
@@ -100,12 +89,8 @@ expect_eq admin "$(field $EP0 Rule)" "rule after tsmctl revoke"
 expect_eq "" "$(cat $PCI/$EP0/tsm/lock)" "$EP0 lock after tsmctl revoke"
 echo add > $PCI/$EP0/uevent || fail "add uevent of $EP0"
 echo change > /sys/class/tsm/$DEVSEC_TSM/uevent || fail "change uevent of $DEVSEC_TSM"
-i=0
-until grep -q "$EP0: add uevent: the administrator's decision (denied) stands" $DLOG; do
-	i=$((i + 1))
-	[ $i -le 100 ] || fail "the add uevent of $EP0 did not reach the daemon, or was not kept"
-	usleep 200000
-done
+wait_log "$EP0: add uevent: the administrator's decision (denied) stands" 20 ||
+	fail "the add uevent of $EP0 did not reach the daemon, or was not kept"
 expect_revoked $EP0 "after an add uevent and a TSM rescan"
 expect_eq "" "$(cat $PCI/$EP0/tsm/lock)" "$EP0 lock after an add uevent"
 tsmctl reload || fail "reload"
