@@ -19,6 +19,16 @@
  * probe, with the same rules, on pcibios_reset_secondary_bus() sees bus
  * and slot resets: every function below the bridge leaves RUN there.
  *
+ * Error recovery (AER, DPC, EDR): each of the PCI core's error recovery
+ * services runs pcie_do_recovery() on the function or port that reported
+ * the error, which walks the port's subtree through the drivers'
+ * error_detected(), the link or bus reset, slot_reset() and resume(). A
+ * third probe, with the same rules, on its entry takes every function of
+ * that subtree out of RUN before any of this runs; a kretprobe on it
+ * counts the recoveries under way, and recovery work waits until none is
+ * left (no relock while a link is being reset). A kernel built without
+ * PCIEAER has no pcie_do_recovery(), and no error recovery to see.
+ *
  * System sleep (suspend to idle or RAM, hibernation): a PM notifier takes
  * every accepted function out of "accepted" at PM_SUSPEND_PREPARE /
  * PM_HIBERNATION_PREPARE, before any device's suspend callback, so before
@@ -91,6 +101,7 @@ static const char *const ptsm_cause_names[] = {
 	[PTSM_CAUSE_SUSPEND] = "suspend",
 	[PTSM_CAUSE_UNREGISTER] = "unregister",
 	[PTSM_CAUSE_REMOVE] = "remove",
+	[PTSM_CAUSE_AER] = "aer",
 };
 
 /* ---- digests of what was accepted ---- */
@@ -309,6 +320,85 @@ static void ptsm_reset_post(struct kprobe *kp, struct pt_regs *regs,
 {
 }
 
+/* pcie_do_recovery() of the error reported by @dev covers the result's subtree */
+static struct pci_dev *ptsm_aer_bridge(struct pci_dev *dev)
+{
+	struct pci_dev *up;
+
+	switch (pci_pcie_type(dev)) {
+	case PCI_EXP_TYPE_ROOT_PORT:
+	case PCI_EXP_TYPE_DOWNSTREAM:
+	case PCI_EXP_TYPE_RC_EC:
+	case PCI_EXP_TYPE_RC_END:
+		return dev;
+	}
+	up = pci_upstream_bridge(dev);
+	return up ? up : dev;
+}
+
+static void ptsm_aer_one(struct pci_dev *pdev, void *bridge)
+{
+	struct pci_dev *b = bridge;
+
+	/* as pci_walk_bridge(): the bus below a bridge, else the function */
+	if (b->subordinate ? ptsm_below(pdev, b) : pdev == b)
+		ptsm_recovery_left_run(pdev, PTSM_CAUSE_AER);
+}
+
+/* recoveries under way (pcie_do_recovery() entered and not returned) */
+static atomic_t ptsm_aer_active = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(ptsm_aer_wq);
+
+/*
+ * Entry of pcie_do_recovery(dev, state, reset_subordinates): count it,
+ * then every accepted function it covers leaves RUN, before the first
+ * error_detected() or reset. Counting first: the recovery work queued
+ * here finds it under way.
+ */
+static int ptsm_aer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_inc(&ptsm_aer_active);
+	ptsm_pdevs_each(ptsm_aer_one,
+			ptsm_aer_bridge((struct pci_dev *)regs_get_kernel_argument(regs, 0)));
+	return 0;
+}
+
+static int ptsm_aer_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (atomic_dec_and_test(&ptsm_aer_active))
+		wake_up_all(&ptsm_aer_wq);
+	return 0;
+}
+
+/*
+ * A kretprobe that finds no free instance (more recoveries at once than
+ * maxactive) skips its entry handler: this plain probe on the same entry
+ * takes the subtree out of RUN anyway (a no-op for the functions the
+ * entry handler already took out), so no recovery goes unseen; only its
+ * end is then not waited for.
+ */
+static int ptsm_aer_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ptsm_pdevs_each(ptsm_aer_one,
+			ptsm_aer_bridge((struct pci_dev *)regs_get_kernel_argument(regs, 0)));
+	return 0;
+}
+
+static struct kretprobe ptsm_aer_rp = {
+	.kp.symbol_name = "pcie_do_recovery",
+	.entry_handler = ptsm_aer_entry,
+	.handler = ptsm_aer_ret,
+	.maxactive = 64,
+};
+
+/* Wait (sleeping) until no error recovery is under way, or @pd is gone. */
+static void ptsm_aer_wait(struct ptsm_pdev *pd)
+{
+	while (atomic_read(&ptsm_aer_active) && !READ_ONCE(pd->dead))
+		wait_event_timeout(ptsm_aer_wq, !atomic_read(&ptsm_aer_active),
+				   HZ);
+}
+
 /*
  * The reset probes: a function reset, and a secondary bus reset, which
  * every bus and slot reset of the PCI core runs (pci_reset_bus(), the
@@ -330,7 +420,14 @@ static struct kprobe ptsm_reset_kps[] = {
 		.pre_handler = ptsm_bus_reset_pre,
 		.post_handler = ptsm_reset_post,
 	},
+	{
+		.symbol_name = "pcie_do_recovery",
+		.pre_handler = ptsm_aer_pre,
+		.post_handler = ptsm_reset_post,
+	},
 };
+
+#define PTSM_AER_KP	2	/* ptsm_reset_kps[PTSM_AER_KP]: optional */
 
 static void ptsm_suspend_one(struct pci_dev *pdev, void *unused)
 {
@@ -351,13 +448,26 @@ static struct notifier_block ptsm_pm_nb = {
 
 static bool ptsm_pm_nb_registered;
 static bool ptsm_reset_kps_registered;
+/* pcie_do_recovery() exists (PCIEAER): its two probes are registered */
+static bool ptsm_aer_probed;
 static char ptsm_reset_why[96];
+
+/* Every probe in force, the kretprobe's last; @ptsm_aer_probed: all */
+static struct kprobe *const ptsm_kps[] = {
+	&ptsm_reset_kps[0], &ptsm_reset_kps[1], &ptsm_reset_kps[PTSM_AER_KP],
+	&ptsm_aer_rp.kp,
+};
+
+static int ptsm_nr_kps(void)
+{
+	return ptsm_aer_probed ? ARRAY_SIZE(ptsm_kps) : PTSM_AER_KP;
+}
 
 /**
  * ptsm_recovery_ready() - is every exit from RUN seen?
  *
  * Return: 0, or -EOPNOTSUPP (accept must fail) when the PM notifier or a
- * reset probe is not in force.
+ * reset or error recovery probe is not in force.
  */
 int ptsm_recovery_ready(void)
 {
@@ -369,9 +479,8 @@ int ptsm_recovery_ready(void)
 	}
 	if (!ptsm_reset_kps_registered)
 		goto refuse;
-	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
-		if (kprobe_disabled(&ptsm_reset_kps[i]) ||
-		    kprobe_gone(&ptsm_reset_kps[i]))
+	for (i = 0; i < ptsm_nr_kps(); i++)
+		if (kprobe_disabled(ptsm_kps[i]) || kprobe_gone(ptsm_kps[i]))
 			goto refuse;
 	return 0;
 
@@ -570,6 +679,9 @@ static void ptsm_recovery_work(struct work_struct *work)
 	seen = atomic_read(&pd->recovering);
 	cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
 
+	/* no relock while an error recovery resets links */
+	if (cause != PTSM_CAUSE_NONE)
+		ptsm_aer_wait(pd);
 	if (cause != PTSM_CAUSE_NONE && !READ_ONCE(pd->dead))
 		ptsm_recover(pd, cause);
 	/*
@@ -734,8 +846,24 @@ void ptsm_recovery_flush(struct ptsm_pdev *pd)
 	flush_work(&pd->recovery_work);
 }
 
+static int ptsm_probe_register(int i)
+{
+	if (ptsm_kps[i] == &ptsm_aer_rp.kp)
+		return register_kretprobe(&ptsm_aer_rp);
+	return register_kprobe(ptsm_kps[i]);
+}
+
+static void ptsm_probe_unregister(int i)
+{
+	if (ptsm_kps[i] == &ptsm_aer_rp.kp)
+		unregister_kretprobe(&ptsm_aer_rp);
+	else
+		unregister_kprobe(ptsm_kps[i]);
+}
+
 /**
- * ptsm_recovery_init() - register the PM notifier and the reset probes
+ * ptsm_recovery_init() - register the PM notifier, the reset probes and
+ *	the error recovery probes (where pcie_do_recovery() exists)
  *
  * A probe that cannot be registered is not fatal: pci_tsm loads, and
  * refuses every accept (ptsm_recovery_ready()).
@@ -753,10 +881,17 @@ int ptsm_recovery_init(void)
 		ptsm_rec_tfm = NULL;
 	}
 	ptsm_pm_nb_registered = !register_pm_notifier(&ptsm_pm_nb);
-	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++) {
-		struct kprobe *kp = &ptsm_reset_kps[i];
+	ptsm_aer_probed = true;
+	for (i = 0; i < ptsm_nr_kps(); i++) {
+		struct kprobe *kp = ptsm_kps[i];
 
-		rc = register_kprobe(kp);
+		rc = ptsm_probe_register(i);
+		/* no pcie_do_recovery(): a kernel without AER, DPC and EDR */
+		if (rc == -ENOENT && i == PTSM_AER_KP) {
+			pr_info("no pcie_do_recovery() in this kernel: no error recovery to see\n");
+			ptsm_aer_probed = false;
+			break;
+		}
 		if (rc) {
 			snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
 				 "kprobe on %s failed: %d", kp->symbol_name, rc);
@@ -782,7 +917,7 @@ int ptsm_recovery_init(void)
 
 unregister:
 	while (i--)
-		unregister_kprobe(&ptsm_reset_kps[i]);
+		ptsm_probe_unregister(i);
 	pr_err("%s: no device can be accepted\n", ptsm_reset_why);
 	return 0;
 }
@@ -793,9 +928,12 @@ void ptsm_recovery_exit(void)
 	int i;
 
 	if (ptsm_reset_kps_registered)
-		for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
-			unregister_kprobe(&ptsm_reset_kps[i]);
+		for (i = 0; i < ptsm_nr_kps(); i++)
+			ptsm_probe_unregister(i);
 	ptsm_reset_kps_registered = false;
+	/* a recovery under way is no longer counted: nobody waits for it */
+	atomic_set(&ptsm_aer_active, 0);
+	wake_up_all(&ptsm_aer_wq);
 	if (ptsm_pm_nb_registered)
 		unregister_pm_notifier(&ptsm_pm_nb);
 	ptsm_pm_nb_registered = false;
