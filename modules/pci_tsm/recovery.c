@@ -463,15 +463,40 @@ static int ptsm_nr_kps(void)
 	return ptsm_aer_probed ? ARRAY_SIZE(ptsm_kps) : PTSM_AER_KP;
 }
 
-/**
- * ptsm_recovery_ready() - is every exit from RUN seen?
- *
- * Return: 0, or -EOPNOTSUPP (accept must fail) when the PM notifier or a
- * reset or error recovery probe is not in force.
+/*
+ * The canary: a function of our own with a probe armed and disarmed with
+ * the others. Calling it and seeing its handler run proves that kprobes
+ * are armed at all ("echo 0 > /sys/kernel/debug/kprobes/enabled" disarms
+ * every probe without a trace in its flags).
  */
-int ptsm_recovery_ready(void)
+static atomic_t ptsm_canary_hits = ATOMIC_INIT(0);
+
+static noinline void ptsm_recovery_canary(void)
 {
-	int i;
+	/* a body the compiler keeps, so a call it cannot fold */
+	asm volatile ("" ::: "memory");
+}
+
+static int ptsm_canary_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_inc(&ptsm_canary_hits);
+	return 0;
+}
+
+static struct kprobe ptsm_canary_kp = {
+	.pre_handler = ptsm_canary_pre,
+	.post_handler = ptsm_reset_post,
+};
+
+/*
+ * Is every exit from RUN seen? The PM notifier registered, every probe
+ * registered, ftrace-based and enabled (arming does not fail silently
+ * only then), and kprobes armed at all (the canary fires).
+ * Return: 0, or -EOPNOTSUPP (accept must fail).
+ */
+static int ptsm_recovery_ready(void)
+{
+	int i, hits;
 
 	if (!ptsm_pm_nb_registered) {
 		pr_warn_ratelimited("accept refused: system sleep is not seen\n");
@@ -482,12 +507,124 @@ int ptsm_recovery_ready(void)
 	for (i = 0; i < ptsm_nr_kps(); i++)
 		if (kprobe_disabled(ptsm_kps[i]) || kprobe_gone(ptsm_kps[i]))
 			goto refuse;
+	if (kprobe_disabled(&ptsm_canary_kp) || kprobe_gone(&ptsm_canary_kp))
+		goto refuse;
+	hits = atomic_read(&ptsm_canary_hits);
+	ptsm_recovery_canary();
+	if (atomic_read(&ptsm_canary_hits) == hits) {
+		pr_warn_ratelimited("accept refused: resets are not seen (kprobes are disarmed)\n");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 
 refuse:
 	pr_warn_ratelimited("accept refused: resets are not seen (%s)\n",
 			    ptsm_reset_why[0] ? ptsm_reset_why : "probe disabled");
 	return -EOPNOTSUPP;
+}
+
+/*
+ * Arming on demand. The probes are registered disabled at load; the first
+ * accept arms them, and they stay armed while any function holds them (in
+ * RUN, or accepted and on its way out). The last one out queues the
+ * disarm, which runs in a worker: the kernel WARNs when disarming an
+ * ftrace-based probe fails to allocate, and module unload (under fault
+ * injection in faultinject-stack) never disarms them itself.
+ */
+static DEFINE_MUTEX(ptsm_arm_lock);
+static unsigned int ptsm_arm_users;	/* ptsm_arm_lock */
+static bool ptsm_armed;			/* ptsm_arm_lock: enable ran */
+static bool ptsm_arm_dead;		/* ptsm_arm_lock: unloading */
+
+static void ptsm_disarm_fn(struct work_struct *work);
+static DECLARE_WORK(ptsm_disarm_work, ptsm_disarm_fn);
+
+static int ptsm_probe_enable(struct kprobe *kp, bool on)
+{
+	if (kp == &ptsm_aer_rp.kp)
+		return on ? enable_kretprobe(&ptsm_aer_rp) :
+			    disable_kretprobe(&ptsm_aer_rp);
+	return on ? enable_kprobe(kp) : disable_kprobe(kp);
+}
+
+/* Arm or disarm the canary and every registered probe. */
+static int __ptsm_probes_set(bool on)
+{
+	int i, rc, ret = 0;
+
+	lockdep_assert_held(&ptsm_arm_lock);
+	for (i = 0; i < ptsm_nr_kps(); i++) {
+		rc = ptsm_probe_enable(ptsm_kps[i], on);
+		if (rc && !ret)
+			ret = rc;
+	}
+	rc = ptsm_probe_enable(&ptsm_canary_kp, on);
+	return ret ? ret : rc;
+}
+
+static void ptsm_disarm_fn(struct work_struct *work)
+{
+	guard(mutex)(&ptsm_arm_lock);
+	if ((ptsm_arm_users && !ptsm_arm_dead) || !ptsm_armed)
+		return;
+	__ptsm_probes_set(false);
+	ptsm_armed = false;
+}
+
+/**
+ * ptsm_recovery_arm() - before @pd is accepted: arm the probes that see it
+ *	leave RUN, and check they are in force
+ * @pd: a locked context on its way to RUN
+ *
+ * Context: slot lock held, may sleep.
+ * Return: 0 (@pd holds the probes until ptsm_recovery_put()), or
+ * -EOPNOTSUPP: a probe could not be armed or is not in force.
+ */
+int ptsm_recovery_arm(struct ptsm_pdev *pd)
+{
+	int rc;
+
+	ptsm_assert_slot_held(pd);
+	guard(mutex)(&ptsm_arm_lock);
+	if (ptsm_arm_dead || !ptsm_reset_kps_registered)
+		return ptsm_recovery_ready();
+	if (!ptsm_armed) {
+		ptsm_armed = true;
+		rc = __ptsm_probes_set(true);
+		if (rc)
+			pr_warn_ratelimited("cannot arm the recovery probes: %d\n",
+					    rc);
+	}
+	rc = ptsm_recovery_ready();
+	if (rc) {
+		/* what did arm is disarmed by the worker, as always */
+		if (!ptsm_arm_users)
+			queue_work(system_wq, &ptsm_disarm_work);
+		return rc;
+	}
+	if (!pd->probes_held) {
+		pd->probes_held = true;
+		ptsm_arm_users++;
+	}
+	return 0;
+}
+
+/**
+ * ptsm_recovery_put() - @pd left RUN, or did not get there: it no longer
+ *	needs the probes (a no-op when it does not hold them)
+ * @pd: a context
+ *
+ * Context: slot lock held.
+ */
+void ptsm_recovery_put(struct ptsm_pdev *pd)
+{
+	ptsm_assert_slot_held(pd);
+	if (!pd->probes_held)
+		return;
+	pd->probes_held = false;
+	guard(mutex)(&ptsm_arm_lock);
+	if (!--ptsm_arm_users && !ptsm_arm_dead)
+		queue_work(system_wq, &ptsm_disarm_work);
 }
 
 static const char *const ptsm_clone_suffixes[] = {
@@ -881,10 +1018,21 @@ int ptsm_recovery_init(void)
 		ptsm_rec_tfm = NULL;
 	}
 	ptsm_pm_nb_registered = !register_pm_notifier(&ptsm_pm_nb);
+	ptsm_canary_kp.addr = (kprobe_opcode_t *)ptsm_recovery_canary;
+	ptsm_canary_kp.flags = KPROBE_FLAG_DISABLED;
+	rc = register_kprobe(&ptsm_canary_kp);
+	if (rc) {
+		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+			 "canary kprobe failed: %d", rc);
+		pr_err("%s: no device can be accepted\n", ptsm_reset_why);
+		return 0;
+	}
 	ptsm_aer_probed = true;
 	for (i = 0; i < ptsm_nr_kps(); i++) {
 		struct kprobe *kp = ptsm_kps[i];
 
+		/* armed by the first accept (ptsm_recovery_arm()) */
+		kp->flags = KPROBE_FLAG_DISABLED;
 		rc = ptsm_probe_register(i);
 		/* no pcie_do_recovery(): a kernel without AER, DPC and EDR */
 		if (rc == -ENOENT && i == PTSM_AER_KP) {
@@ -918,6 +1066,7 @@ int ptsm_recovery_init(void)
 unregister:
 	while (i--)
 		ptsm_probe_unregister(i);
+	unregister_kprobe(&ptsm_canary_kp);
 	pr_err("%s: no device can be accepted\n", ptsm_reset_why);
 	return 0;
 }
@@ -927,9 +1076,20 @@ void ptsm_recovery_exit(void)
 {
 	int i;
 
-	if (ptsm_reset_kps_registered)
+	/*
+	 * Functions still in RUN keep the probes armed: the worker disarms
+	 * them all the same, and no put queues it again. Unregistering
+	 * disarmed probes touches no ftrace state.
+	 */
+	scoped_guard(mutex, &ptsm_arm_lock)
+		ptsm_arm_dead = true;
+	queue_work(system_wq, &ptsm_disarm_work);
+	flush_work(&ptsm_disarm_work);
+	if (ptsm_reset_kps_registered) {
 		for (i = 0; i < ptsm_nr_kps(); i++)
 			ptsm_probe_unregister(i);
+		unregister_kprobe(&ptsm_canary_kp);
+	}
 	ptsm_reset_kps_registered = false;
 	/* a recovery under way is no longer counted: nobody waits for it */
 	atomic_set(&ptsm_aer_active, 0);

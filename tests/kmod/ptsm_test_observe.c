@@ -41,6 +41,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/freezer.h>
+#include <linux/ftrace.h>
 #include <linux/io.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -702,6 +703,75 @@ static const struct file_operations obs_aer_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * "ipmodify": writing a function name attaches an ftrace_ops that may
+ * modify the IP (as livepatch does) to it; writing "-" detaches it. A
+ * kprobe with a post_handler on that function cannot be armed meanwhile
+ * (ftrace allows one IP modifier per function): the test's way to make
+ * pci_tsm's arming of its recovery probes fail with kprobes otherwise
+ * working (tsm_shim's checks then still pass).
+ */
+static void obs_ipmodify_fn(unsigned long ip, unsigned long parent_ip,
+			    struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops obs_ipmodify_ops = {
+	.func = obs_ipmodify_fn,
+	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static unsigned long obs_ipmodify_ip;	/* obs_lock */
+
+static ssize_t obs_ipmodify_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
+	char name[KSYM_NAME_LEN];
+	unsigned long ip;
+	int ret;
+
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	strim(name);
+	guard(mutex)(&obs_lock);
+	if (!strcmp(name, "-")) {
+		if (!obs_ipmodify_ip)
+			return -ENOENT;
+		unregister_ftrace_function(&obs_ipmodify_ops);
+		ftrace_set_filter_ip(&obs_ipmodify_ops, obs_ipmodify_ip, 1, 0);
+		obs_ipmodify_ip = 0;
+		return count;
+	}
+	if (obs_ipmodify_ip)
+		return -EBUSY;
+	/* the function's ftrace site: where a disabled kprobe would sit */
+	kp.symbol_name = name;
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	ip = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	ret = ftrace_set_filter_ip(&obs_ipmodify_ops, ip, 0, 0);
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(&obs_ipmodify_ops);
+	if (ret) {
+		ftrace_set_filter_ip(&obs_ipmodify_ops, ip, 1, 0);
+		return ret;
+	}
+	obs_ipmodify_ip = ip;
+	return count;
+}
+
+static const struct file_operations obs_ipmodify_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_ipmodify_write,
+};
+
 static int __init obs_init(void)
 {
 	int ret;
@@ -725,6 +795,7 @@ static int __init obs_init(void)
 	debugfs_create_file("bus_reset", 0200, obs_dir, NULL, &obs_bus_reset_fops);
 	debugfs_create_file("reset_loop", 0600, obs_dir, NULL, &obs_reset_loop_fops);
 	debugfs_create_file("aer", 0600, obs_dir, NULL, &obs_aer_fops);
+	debugfs_create_file("ipmodify", 0200, obs_dir, NULL, &obs_ipmodify_fops);
 	ret = pci_register_driver(&obs_drv);
 	if (ret) {
 		debugfs_remove_recursive(obs_dir);
@@ -738,6 +809,10 @@ static void __exit obs_exit(void)
 {
 	pci_unregister_driver(&obs_drv);
 	debugfs_remove_recursive(obs_dir);
+	if (obs_ipmodify_ip) {
+		unregister_ftrace_function(&obs_ipmodify_ops);
+		ftrace_set_filter_ip(&obs_ipmodify_ops, obs_ipmodify_ip, 1, 0);
+	}
 	unregister_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
 }
 module_exit(obs_exit);
