@@ -223,6 +223,15 @@ void ptsm_hold_release(struct pci_dev *pdev)
 		device_release_driver(&pdev->dev);
 }
 
+/*
+ * Evictions one at a time: two of the same function (the error work and
+ * the recovery work, when a reset was reported as ERROR first) must not
+ * interleave, or the second could unbind the hold the first just bound,
+ * whose probe cleared the override, and leave the function with no
+ * driver at all.
+ */
+static DEFINE_MUTEX(ptsm_evict_lock);
+
 /**
  * ptsm_hold_evict() - before @pdev leaves TDISP RUN: unbind its driver,
  *	then hold it
@@ -244,6 +253,7 @@ void ptsm_hold_evict(struct pci_dev *pdev)
 	struct device *dev = &pdev->dev;
 	int rc;
 
+	guard(mutex)(&ptsm_evict_lock);
 	if (READ_ONCE(dev->driver) == &ptsm_hold_driver.driver)
 		return;
 	rc = ptsm_set_hold_override(pdev);
