@@ -683,7 +683,7 @@ static ssize_t obs_aer_write(struct file *file, const char __user *ubuf,
 	r = obs_do_recovery(pdev, state, obs_aer_reset);
 	scoped_guard(mutex, &obs_lock)
 		scnprintf(obs_aer_result, sizeof(obs_aer_result),
-			  "%s %s result=%u\n", buf, sp, (unsigned int)r);
+			  "%s %s result=%u\n", buf, sp, (__force unsigned int)r);
 	pci_dev_put(pdev);
 	return count;
 }
