@@ -50,7 +50,9 @@ rm -rf /tmp/ev; mkdir -p /tmp/ev
 ptsm-nl read --family device-evidence --mask 0x7ff --quiet \
 	--nonce "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
 	--out /tmp/ev "$D" > /dev/null || fail "refresh of $D"
-# kprobes disarmed for everyone (tsm_shim's checks refuse first)
+# kprobes disarmed for everyone (tsm_shim's checks refuse first); a
+# failure meanwhile must leave neither them off nor the IP modifier on
+trap 'echo 1 > $KPROBES_ON; echo - > $OBSD/ipmodify 2>/dev/null' EXIT
 echo 0 > $KPROBES_ON || fail "kprobes/enabled"
 expect_errno EOPNOTSUPP "$(tf $D accept)" 1
 echo 1 > $KPROBES_ON || fail "kprobes/enabled"
@@ -60,6 +62,7 @@ expect_eq 0 "$(rd $D accept)" "accept with kprobes disarmed"
 expect_ok $OBSD/ipmodify __pci_reset_function_locked
 expect_errno EOPNOTSUPP "$(tf $D accept)" 1
 expect_ok $OBSD/ipmodify -
+trap - EXIT
 dmesg | grep -q "pci_tsm: accept refused: resets are not seen" ||
 	fail "no log line saying resets are not seen"
 expect_eq 0 "$(rd $D accept)" "accept with the reset probe unarmable"
