@@ -16,7 +16,8 @@
  *		  address in the swiotlb pool?), allocate
  *		  coherent memory, ioremap BAR0 and the MSI-X table range;
  *		  read: the outcome of the last run as key=value lines
- *		  (resets=N: function resets the driver went through)
+ *		  (resets=N: function resets the driver went through,
+ *		  recoveries=N: PCI error recoveries, error_detected())
  *	hammer    write N: a kernel thread maps and unmaps a 4 KiB buffer N
  *		  times; "N coherent": also allocates and frees 4 KiB of
  *		  coherent memory each time; 0 stops it; read: running, done,
@@ -91,6 +92,7 @@ struct devsec_pci {
 	bool hammer_running;
 
 	unsigned int resets;	/* function resets gone through (lock) */
+	unsigned int recoveries; /* error recoveries gone through (lock) */
 };
 
 static struct dentry *devsec_pci_root;
@@ -189,8 +191,8 @@ static void devsec_selftest(struct devsec_pci *dp)
 	struct devsec_out o = { .buf = dp->result };
 
 	lockdep_assert_held(&dp->lock);
-	out(&o, "device=%s\nmsix_enabled=%d\nresets=%u\n", pci_name(dp->pdev),
-	    dp->msix_enabled, dp->resets);
+	out(&o, "device=%s\nmsix_enabled=%d\nresets=%u\nrecoveries=%u\n",
+	    pci_name(dp->pdev), dp->msix_enabled, dp->resets, dp->recoveries);
 	selftest_streaming(dp, &o);
 	selftest_coherent(dp, &o);
 	selftest_mmio(dp, &o);
@@ -676,7 +678,48 @@ static void devsec_pci_reset_done(struct pci_dev *pdev)
 	pci_info(pdev, "reset done\n");
 }
 
+/*
+ * PCI error recovery (AER, DPC, EDR: pcie_do_recovery()), as a driver
+ * that can recover takes it: quiesce at error_detected(); with the channel
+ * frozen ask for the reset (the port's link or bus reset already ran) and
+ * restore the config space in slot_reset(); resume DMA at resume(). What
+ * it holds stays, as for a function reset: pci_tsm took the function out
+ * of RUN when the recovery began, and accepts it again on the same
+ * evidence or unbinds this driver once the recovery is over.
+ */
+static pci_ers_result_t devsec_pci_error_detected(struct pci_dev *pdev,
+						  pci_channel_state_t state)
+{
+	struct devsec_pci *dp = pci_get_drvdata(pdev);
+
+	scoped_guard(mutex, &dp->lock) {
+		__devsec_hammer_stop(dp);
+		dp->recoveries++;
+	}
+	pci_info(pdev, "error detected (channel state %d)\n", state);
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	pci_clear_master(pdev);
+	return state == pci_channel_io_frozen ? PCI_ERS_RESULT_NEED_RESET :
+						 PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static pci_ers_result_t devsec_pci_slot_reset(struct pci_dev *pdev)
+{
+	pci_restore_state(pdev);
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void devsec_pci_error_resume(struct pci_dev *pdev)
+{
+	pci_set_master(pdev);
+	pci_info(pdev, "error recovery done\n");
+}
+
 static const struct pci_error_handlers devsec_pci_err = {
+	.error_detected = devsec_pci_error_detected,
+	.slot_reset = devsec_pci_slot_reset,
+	.resume = devsec_pci_error_resume,
 	.reset_prepare = devsec_pci_reset_prepare,
 	.reset_done = devsec_pci_reset_done,
 };

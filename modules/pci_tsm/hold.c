@@ -59,6 +59,39 @@ static void ptsm_hold_remove(struct pci_dev *pdev)
 	pci_dbg(pdev, "hold released\n");
 }
 
+/*
+ * PCI error recovery (AER, DPC, EDR) of a port's subtree: a function with
+ * no driver, or one without error_detected(), makes the whole recovery
+ * fail and every function of the subtree ends disconnected. A held
+ * function has no state to lose or restore: it takes part without a vote
+ * (NONE), agrees that the reset recovered it, and is not used on resume.
+ * pci_tsm took it out of RUN at pcie_do_recovery()'s entry (recovery.c).
+ */
+static pci_ers_result_t ptsm_hold_error_detected(struct pci_dev *pdev,
+						 pci_channel_state_t state)
+{
+	pci_info(pdev, "held: error recovery (channel state %d)\n", state);
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	return PCI_ERS_RESULT_NONE;
+}
+
+static pci_ers_result_t ptsm_hold_slot_reset(struct pci_dev *pdev)
+{
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void ptsm_hold_resume(struct pci_dev *pdev)
+{
+	pci_dbg(pdev, "held: error recovery done\n");
+}
+
+static const struct pci_error_handlers ptsm_hold_err = {
+	.error_detected = ptsm_hold_error_detected,
+	.slot_reset = ptsm_hold_slot_reset,
+	.resume = ptsm_hold_resume,
+};
+
 /* Matches nothing by id: only devices whose driver_override names it. */
 static const struct pci_device_id ptsm_hold_ids[] = {
 	{ }
@@ -69,6 +102,7 @@ struct pci_driver ptsm_hold_driver = {
 	.id_table = ptsm_hold_ids,
 	.probe = ptsm_hold_probe,
 	.remove = ptsm_hold_remove,
+	.err_handler = &ptsm_hold_err,
 };
 
 /**
@@ -189,6 +223,15 @@ void ptsm_hold_release(struct pci_dev *pdev)
 		device_release_driver(&pdev->dev);
 }
 
+/*
+ * Evictions one at a time: two of the same function (the error work and
+ * the recovery work, when a reset was reported as ERROR first) must not
+ * interleave, or the second could unbind the hold the first just bound,
+ * whose probe cleared the override, and leave the function with no
+ * driver at all.
+ */
+static DEFINE_MUTEX(ptsm_evict_lock);
+
 /**
  * ptsm_hold_evict() - before @pdev leaves TDISP RUN: unbind its driver,
  *	then hold it
@@ -210,6 +253,7 @@ void ptsm_hold_evict(struct pci_dev *pdev)
 	struct device *dev = &pdev->dev;
 	int rc;
 
+	guard(mutex)(&ptsm_evict_lock);
 	if (READ_ONCE(dev->driver) == &ptsm_hold_driver.driver)
 		return;
 	rc = ptsm_set_hold_override(pdev);

@@ -352,6 +352,7 @@ void __ptsm_run_leave(struct ptsm_pdev *pd)
 		pd->shim->accepted(pd->pdev, false);
 	__ptsm_shim_release(pd);
 	static_branch_dec(&ptsm_accepted_key);
+	ptsm_recovery_put(pd);
 }
 
 /**

@@ -71,7 +71,7 @@ struct ptsm_mmio_set;
 enum { PTSM_REACCEPT_NEVER, PTSM_REACCEPT_SAME };
 enum {
 	PTSM_CAUSE_NONE, PTSM_CAUSE_ERROR, PTSM_CAUSE_RESET, PTSM_CAUSE_SHIM_LOST,
-	PTSM_CAUSE_SUSPEND, PTSM_CAUSE_UNREGISTER, PTSM_CAUSE_REMOVE,
+	PTSM_CAUSE_SUSPEND, PTSM_CAUSE_UNREGISTER, PTSM_CAUSE_REMOVE, PTSM_CAUSE_AER,
 };
 
 /**
@@ -145,6 +145,8 @@ struct ptsm_accepted {
  *	work defers
  * @reaccept: 0 follows the module parameter, else PTSM_REACCEPT_* + 1
  * @acc: what was accepted (slot lock)
+ * @probes_held: this function keeps the recovery probes armed, from its
+ *	accept until it leaves RUN (slot lock; recovery.c)
  * @error_left_run: the error work took the function out of RUN
  * @shim_lost: the ERROR was tsm_shim's (ptsm_pci_shim_lost())
  * @release_left_run: the TSM's unregistration took the function out of RUN
@@ -200,6 +202,7 @@ struct ptsm_pdev {
 	atomic_t recovering;
 	int reaccept;
 	struct ptsm_accepted acc;
+	bool probes_held;
 	bool error_left_run;
 	bool shim_lost;
 	bool release_left_run;
@@ -247,7 +250,8 @@ void ptsm_recovery_exit(void);
 void ptsm_recovery_free(void);
 void ptsm_recovery_init_pdev(struct ptsm_pdev *pd);
 void ptsm_recovery_flush(struct ptsm_pdev *pd);
-int ptsm_recovery_ready(void);
+int ptsm_recovery_arm(struct ptsm_pdev *pd);
+void ptsm_recovery_put(struct ptsm_pdev *pd);
 void __ptsm_recovery_record(struct ptsm_pdev *pd);
 void __ptsm_recovery_forget(struct ptsm_pdev *pd);
 bool ptsm_recovery_take_error(struct ptsm_pdev *pd);

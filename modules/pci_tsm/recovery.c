@@ -19,6 +19,16 @@
  * probe, with the same rules, on pcibios_reset_secondary_bus() sees bus
  * and slot resets: every function below the bridge leaves RUN there.
  *
+ * Error recovery (AER, DPC, EDR): each of the PCI core's error recovery
+ * services runs pcie_do_recovery() on the function or port that reported
+ * the error, which walks the port's subtree through the drivers'
+ * error_detected(), the link or bus reset, slot_reset() and resume(). A
+ * third probe, with the same rules, on its entry takes every function of
+ * that subtree out of RUN before any of this runs; a kretprobe on it
+ * counts the recoveries under way, and recovery work waits until none is
+ * left (no relock while a link is being reset). A kernel built without
+ * PCIEAER has no pcie_do_recovery(), and no error recovery to see.
+ *
  * System sleep (suspend to idle or RAM, hibernation): a PM notifier takes
  * every accepted function out of "accepted" at PM_SUSPEND_PREPARE /
  * PM_HIBERNATION_PREPARE, before any device's suspend callback, so before
@@ -91,6 +101,7 @@ static const char *const ptsm_cause_names[] = {
 	[PTSM_CAUSE_SUSPEND] = "suspend",
 	[PTSM_CAUSE_UNREGISTER] = "unregister",
 	[PTSM_CAUSE_REMOVE] = "remove",
+	[PTSM_CAUSE_AER] = "aer",
 };
 
 /* ---- digests of what was accepted ---- */
@@ -309,6 +320,85 @@ static void ptsm_reset_post(struct kprobe *kp, struct pt_regs *regs,
 {
 }
 
+/* pcie_do_recovery() of the error reported by @dev covers the result's subtree */
+static struct pci_dev *ptsm_aer_bridge(struct pci_dev *dev)
+{
+	struct pci_dev *up;
+
+	switch (pci_pcie_type(dev)) {
+	case PCI_EXP_TYPE_ROOT_PORT:
+	case PCI_EXP_TYPE_DOWNSTREAM:
+	case PCI_EXP_TYPE_RC_EC:
+	case PCI_EXP_TYPE_RC_END:
+		return dev;
+	}
+	up = pci_upstream_bridge(dev);
+	return up ? up : dev;
+}
+
+static void ptsm_aer_one(struct pci_dev *pdev, void *bridge)
+{
+	struct pci_dev *b = bridge;
+
+	/* as pci_walk_bridge(): the bus below a bridge, else the function */
+	if (b->subordinate ? ptsm_below(pdev, b) : pdev == b)
+		ptsm_recovery_left_run(pdev, PTSM_CAUSE_AER);
+}
+
+/* recoveries under way (pcie_do_recovery() entered and not returned) */
+static atomic_t ptsm_aer_active = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(ptsm_aer_wq);
+
+/*
+ * Entry of pcie_do_recovery(dev, state, reset_subordinates): count it,
+ * then every accepted function it covers leaves RUN, before the first
+ * error_detected() or reset. Counting first: the recovery work queued
+ * here finds it under way.
+ */
+static int ptsm_aer_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_inc(&ptsm_aer_active);
+	ptsm_pdevs_each(ptsm_aer_one,
+			ptsm_aer_bridge((struct pci_dev *)regs_get_kernel_argument(regs, 0)));
+	return 0;
+}
+
+static int ptsm_aer_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (atomic_dec_and_test(&ptsm_aer_active))
+		wake_up_all(&ptsm_aer_wq);
+	return 0;
+}
+
+/*
+ * A kretprobe that finds no free instance (more recoveries at once than
+ * maxactive) skips its entry handler: this plain probe on the same entry
+ * takes the subtree out of RUN anyway (a no-op for the functions the
+ * entry handler already took out), so no recovery goes unseen; only its
+ * end is then not waited for.
+ */
+static int ptsm_aer_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ptsm_pdevs_each(ptsm_aer_one,
+			ptsm_aer_bridge((struct pci_dev *)regs_get_kernel_argument(regs, 0)));
+	return 0;
+}
+
+static struct kretprobe ptsm_aer_rp = {
+	.kp.symbol_name = "pcie_do_recovery",
+	.entry_handler = ptsm_aer_entry,
+	.handler = ptsm_aer_ret,
+	.maxactive = 64,
+};
+
+/* Wait (sleeping) until no error recovery is under way, or @pd is gone. */
+static void ptsm_aer_wait(struct ptsm_pdev *pd)
+{
+	while (atomic_read(&ptsm_aer_active) && !READ_ONCE(pd->dead))
+		wait_event_timeout(ptsm_aer_wq, !atomic_read(&ptsm_aer_active),
+				   HZ);
+}
+
 /*
  * The reset probes: a function reset, and a secondary bus reset, which
  * every bus and slot reset of the PCI core runs (pci_reset_bus(), the
@@ -330,7 +420,14 @@ static struct kprobe ptsm_reset_kps[] = {
 		.pre_handler = ptsm_bus_reset_pre,
 		.post_handler = ptsm_reset_post,
 	},
+	{
+		.symbol_name = "pcie_do_recovery",
+		.pre_handler = ptsm_aer_pre,
+		.post_handler = ptsm_reset_post,
+	},
 };
+
+#define PTSM_AER_KP	2	/* ptsm_reset_kps[PTSM_AER_KP]: optional */
 
 static void ptsm_suspend_one(struct pci_dev *pdev, void *unused)
 {
@@ -351,17 +448,55 @@ static struct notifier_block ptsm_pm_nb = {
 
 static bool ptsm_pm_nb_registered;
 static bool ptsm_reset_kps_registered;
+/* pcie_do_recovery() exists (PCIEAER): its two probes are registered */
+static bool ptsm_aer_probed;
 static char ptsm_reset_why[96];
 
-/**
- * ptsm_recovery_ready() - is every exit from RUN seen?
- *
- * Return: 0, or -EOPNOTSUPP (accept must fail) when the PM notifier or a
- * reset probe is not in force.
- */
-int ptsm_recovery_ready(void)
+/* Every probe in force, the kretprobe's last; @ptsm_aer_probed: all */
+static struct kprobe *const ptsm_kps[] = {
+	&ptsm_reset_kps[0], &ptsm_reset_kps[1], &ptsm_reset_kps[PTSM_AER_KP],
+	&ptsm_aer_rp.kp,
+};
+
+static int ptsm_nr_kps(void)
 {
-	int i;
+	return ptsm_aer_probed ? ARRAY_SIZE(ptsm_kps) : PTSM_AER_KP;
+}
+
+/*
+ * The canary: a function of our own with a probe armed and disarmed with
+ * the others. Calling it and seeing its handler run proves that kprobes
+ * are armed at all ("echo 0 > /sys/kernel/debug/kprobes/enabled" disarms
+ * every probe without a trace in its flags).
+ */
+static atomic_t ptsm_canary_hits = ATOMIC_INIT(0);
+
+static noinline void ptsm_recovery_canary(void)
+{
+	/* a body the compiler keeps, so a call it cannot fold */
+	asm volatile ("" ::: "memory");
+}
+
+static int ptsm_canary_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_inc(&ptsm_canary_hits);
+	return 0;
+}
+
+static struct kprobe ptsm_canary_kp = {
+	.pre_handler = ptsm_canary_pre,
+	.post_handler = ptsm_reset_post,
+};
+
+/*
+ * Is every exit from RUN seen? The PM notifier registered, every probe
+ * registered, ftrace-based and enabled (arming does not fail silently
+ * only then), and kprobes armed at all (the canary fires).
+ * Return: 0, or -EOPNOTSUPP (accept must fail).
+ */
+static int ptsm_recovery_ready(void)
+{
+	int i, hits;
 
 	if (!ptsm_pm_nb_registered) {
 		pr_warn_ratelimited("accept refused: system sleep is not seen\n");
@@ -369,16 +504,127 @@ int ptsm_recovery_ready(void)
 	}
 	if (!ptsm_reset_kps_registered)
 		goto refuse;
-	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
-		if (kprobe_disabled(&ptsm_reset_kps[i]) ||
-		    kprobe_gone(&ptsm_reset_kps[i]))
+	for (i = 0; i < ptsm_nr_kps(); i++)
+		if (kprobe_disabled(ptsm_kps[i]) || kprobe_gone(ptsm_kps[i]))
 			goto refuse;
+	if (kprobe_disabled(&ptsm_canary_kp) || kprobe_gone(&ptsm_canary_kp))
+		goto refuse;
+	hits = atomic_read(&ptsm_canary_hits);
+	ptsm_recovery_canary();
+	if (atomic_read(&ptsm_canary_hits) == hits) {
+		pr_warn_ratelimited("accept refused: resets are not seen (kprobes are disarmed)\n");
+		return -EOPNOTSUPP;
+	}
 	return 0;
 
 refuse:
 	pr_warn_ratelimited("accept refused: resets are not seen (%s)\n",
 			    ptsm_reset_why[0] ? ptsm_reset_why : "probe disabled");
 	return -EOPNOTSUPP;
+}
+
+/*
+ * Arming on demand. The probes are registered disabled at load; the first
+ * accept arms them, and they stay armed while any function holds them (in
+ * RUN, or accepted and on its way out). The last one out queues the
+ * disarm, which runs in a worker: the kernel WARNs when disarming an
+ * ftrace-based probe fails to allocate, and module unload (under fault
+ * injection in faultinject-stack) never disarms them itself.
+ */
+static DEFINE_MUTEX(ptsm_arm_lock);
+static unsigned int ptsm_arm_users;	/* ptsm_arm_lock */
+static bool ptsm_armed;			/* ptsm_arm_lock: enable ran */
+static bool ptsm_arm_dead;		/* ptsm_arm_lock: unloading */
+
+static void ptsm_disarm_fn(struct work_struct *work);
+static DECLARE_WORK(ptsm_disarm_work, ptsm_disarm_fn);
+
+static int ptsm_probe_enable(struct kprobe *kp, bool on)
+{
+	if (kp == &ptsm_aer_rp.kp)
+		return on ? enable_kretprobe(&ptsm_aer_rp) :
+			    disable_kretprobe(&ptsm_aer_rp);
+	return on ? enable_kprobe(kp) : disable_kprobe(kp);
+}
+
+/* Arm or disarm the canary and every registered probe. */
+static int __ptsm_probes_set(bool on)
+{
+	int i, rc, ret = 0;
+
+	lockdep_assert_held(&ptsm_arm_lock);
+	for (i = 0; i < ptsm_nr_kps(); i++) {
+		rc = ptsm_probe_enable(ptsm_kps[i], on);
+		if (rc && !ret)
+			ret = rc;
+	}
+	rc = ptsm_probe_enable(&ptsm_canary_kp, on);
+	return ret ? ret : rc;
+}
+
+static void ptsm_disarm_fn(struct work_struct *work)
+{
+	guard(mutex)(&ptsm_arm_lock);
+	if ((ptsm_arm_users && !ptsm_arm_dead) || !ptsm_armed)
+		return;
+	__ptsm_probes_set(false);
+	ptsm_armed = false;
+}
+
+/**
+ * ptsm_recovery_arm() - before @pd is accepted: arm the probes that see it
+ *	leave RUN, and check they are in force
+ * @pd: a locked context on its way to RUN
+ *
+ * Context: slot lock held, may sleep.
+ * Return: 0 (@pd holds the probes until ptsm_recovery_put()), or
+ * -EOPNOTSUPP: a probe could not be armed or is not in force.
+ */
+int ptsm_recovery_arm(struct ptsm_pdev *pd)
+{
+	int rc;
+
+	ptsm_assert_slot_held(pd);
+	guard(mutex)(&ptsm_arm_lock);
+	if (ptsm_arm_dead || !ptsm_reset_kps_registered)
+		return ptsm_recovery_ready();
+	if (!ptsm_armed) {
+		ptsm_armed = true;
+		rc = __ptsm_probes_set(true);
+		if (rc)
+			pr_warn_ratelimited("cannot arm the recovery probes: %d\n",
+					    rc);
+	}
+	rc = ptsm_recovery_ready();
+	if (rc) {
+		/* what did arm is disarmed by the worker, as always */
+		if (!ptsm_arm_users)
+			queue_work(system_wq, &ptsm_disarm_work);
+		return rc;
+	}
+	if (!pd->probes_held) {
+		pd->probes_held = true;
+		ptsm_arm_users++;
+	}
+	return 0;
+}
+
+/**
+ * ptsm_recovery_put() - @pd left RUN, or did not get there: it no longer
+ *	needs the probes (a no-op when it does not hold them)
+ * @pd: a context
+ *
+ * Context: slot lock held.
+ */
+void ptsm_recovery_put(struct ptsm_pdev *pd)
+{
+	ptsm_assert_slot_held(pd);
+	if (!pd->probes_held)
+		return;
+	pd->probes_held = false;
+	guard(mutex)(&ptsm_arm_lock);
+	if (!--ptsm_arm_users && !ptsm_arm_dead)
+		queue_work(system_wq, &ptsm_disarm_work);
 }
 
 static const char *const ptsm_clone_suffixes[] = {
@@ -570,6 +816,9 @@ static void ptsm_recovery_work(struct work_struct *work)
 	seen = atomic_read(&pd->recovering);
 	cause = atomic_xchg(&pd->rcause, PTSM_CAUSE_NONE);
 
+	/* no relock while an error recovery resets links */
+	if (cause != PTSM_CAUSE_NONE)
+		ptsm_aer_wait(pd);
 	if (cause != PTSM_CAUSE_NONE && !READ_ONCE(pd->dead))
 		ptsm_recover(pd, cause);
 	/*
@@ -734,8 +983,24 @@ void ptsm_recovery_flush(struct ptsm_pdev *pd)
 	flush_work(&pd->recovery_work);
 }
 
+static int ptsm_probe_register(int i)
+{
+	if (ptsm_kps[i] == &ptsm_aer_rp.kp)
+		return register_kretprobe(&ptsm_aer_rp);
+	return register_kprobe(ptsm_kps[i]);
+}
+
+static void ptsm_probe_unregister(int i)
+{
+	if (ptsm_kps[i] == &ptsm_aer_rp.kp)
+		unregister_kretprobe(&ptsm_aer_rp);
+	else
+		unregister_kprobe(ptsm_kps[i]);
+}
+
 /**
- * ptsm_recovery_init() - register the PM notifier and the reset probes
+ * ptsm_recovery_init() - register the PM notifier, the reset probes and
+ *	the error recovery probes (where pcie_do_recovery() exists)
  *
  * A probe that cannot be registered is not fatal: pci_tsm loads, and
  * refuses every accept (ptsm_recovery_ready()).
@@ -753,10 +1018,28 @@ int ptsm_recovery_init(void)
 		ptsm_rec_tfm = NULL;
 	}
 	ptsm_pm_nb_registered = !register_pm_notifier(&ptsm_pm_nb);
-	for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++) {
-		struct kprobe *kp = &ptsm_reset_kps[i];
+	ptsm_canary_kp.addr = (kprobe_opcode_t *)ptsm_recovery_canary;
+	ptsm_canary_kp.flags = KPROBE_FLAG_DISABLED;
+	rc = register_kprobe(&ptsm_canary_kp);
+	if (rc) {
+		snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
+			 "canary kprobe failed: %d", rc);
+		pr_err("%s: no device can be accepted\n", ptsm_reset_why);
+		return 0;
+	}
+	ptsm_aer_probed = true;
+	for (i = 0; i < ptsm_nr_kps(); i++) {
+		struct kprobe *kp = ptsm_kps[i];
 
-		rc = register_kprobe(kp);
+		/* armed by the first accept (ptsm_recovery_arm()) */
+		kp->flags = KPROBE_FLAG_DISABLED;
+		rc = ptsm_probe_register(i);
+		/* no pcie_do_recovery(): a kernel without AER, DPC and EDR */
+		if (rc == -ENOENT && i == PTSM_AER_KP) {
+			pr_info("no pcie_do_recovery() in this kernel: no error recovery to see\n");
+			ptsm_aer_probed = false;
+			break;
+		}
 		if (rc) {
 			snprintf(ptsm_reset_why, sizeof(ptsm_reset_why),
 				 "kprobe on %s failed: %d", kp->symbol_name, rc);
@@ -782,7 +1065,8 @@ int ptsm_recovery_init(void)
 
 unregister:
 	while (i--)
-		unregister_kprobe(&ptsm_reset_kps[i]);
+		ptsm_probe_unregister(i);
+	unregister_kprobe(&ptsm_canary_kp);
 	pr_err("%s: no device can be accepted\n", ptsm_reset_why);
 	return 0;
 }
@@ -792,10 +1076,24 @@ void ptsm_recovery_exit(void)
 {
 	int i;
 
-	if (ptsm_reset_kps_registered)
-		for (i = 0; i < ARRAY_SIZE(ptsm_reset_kps); i++)
-			unregister_kprobe(&ptsm_reset_kps[i]);
+	/*
+	 * Functions still in RUN keep the probes armed: the worker disarms
+	 * them all the same, and no put queues it again. Unregistering
+	 * disarmed probes touches no ftrace state.
+	 */
+	scoped_guard(mutex, &ptsm_arm_lock)
+		ptsm_arm_dead = true;
+	queue_work(system_wq, &ptsm_disarm_work);
+	flush_work(&ptsm_disarm_work);
+	if (ptsm_reset_kps_registered) {
+		for (i = 0; i < ptsm_nr_kps(); i++)
+			ptsm_probe_unregister(i);
+		unregister_kprobe(&ptsm_canary_kp);
+	}
 	ptsm_reset_kps_registered = false;
+	/* a recovery under way is no longer counted: nobody waits for it */
+	atomic_set(&ptsm_aer_active, 0);
+	wake_up_all(&ptsm_aer_wq);
 	if (ptsm_pm_nb_registered)
 		unregister_pm_notifier(&ptsm_pm_nb);
 	ptsm_pm_nb_registered = false;

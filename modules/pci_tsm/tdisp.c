@@ -336,12 +336,15 @@ int __ptsm_accept_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm, u32 *gen)
 	int rc;
 
 	ptsm_assert_slot_held(pd);
-	rc = ptsm_recovery_ready();
-	if (rc)
-		return rc;
 	rc = __ptsm_shim_hold(pd);
 	if (rc)
 		return rc;
+	/* ORDER: every exit from RUN is seen before the function is accepted */
+	rc = ptsm_recovery_arm(pd);
+	if (rc) {
+		__ptsm_shim_release(pd);
+		return rc;
+	}
 	rc = tsm->ops->devsec.accept(tsm, pd->pdev);
 	/* ERROR reported while the accept op ran: no RUN, not even briefly */
 	if (!rc && atomic_read(&pd->error)) {
@@ -366,6 +369,7 @@ int __ptsm_accept_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm, u32 *gen)
 	if (rc) {
 		__ptsm_mmio_discard_pending(pd);
 		__ptsm_shim_release(pd);
+		ptsm_recovery_put(pd);
 	}
 	return rc;
 }

@@ -41,6 +41,7 @@
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/freezer.h>
+#include <linux/ftrace.h>
 #include <linux/io.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -337,7 +338,41 @@ static void obs_drv_reset_done(struct pci_dev *pdev)
 	obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "done");
 }
 
+/*
+ * PCI error recovery: what the kernel does for the device when the driver
+ * hears of the error (error_detected()), after the port's reset
+ * (slot_reset(), frozen channel only) and when it may resume (resume()):
+ * "detected DEV ...", "slot_reset DEV ...", "resume DEV ..." lines in
+ * "resets". Frozen asks for the reset, normal recovers without one.
+ */
+static pci_ers_result_t obs_drv_error_detected(struct pci_dev *pdev,
+					       pci_channel_state_t state)
+{
+	scoped_guard(mutex, &obs_lock)
+		obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "detected");
+	if (state == pci_channel_io_perm_failure)
+		return PCI_ERS_RESULT_DISCONNECT;
+	return state == pci_channel_io_frozen ? PCI_ERS_RESULT_NEED_RESET :
+						 PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static pci_ers_result_t obs_drv_slot_reset(struct pci_dev *pdev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "slot_reset");
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static void obs_drv_error_resume(struct pci_dev *pdev)
+{
+	guard(mutex)(&obs_lock);
+	obs_drv_record(pdev, obs_resets, sizeof(obs_resets), "resume");
+}
+
 static const struct pci_error_handlers obs_drv_err = {
+	.error_detected = obs_drv_error_detected,
+	.slot_reset = obs_drv_slot_reset,
+	.resume = obs_drv_error_resume,
 	.reset_prepare = obs_drv_reset_prepare,
 	.reset_done = obs_drv_reset_done,
 };
@@ -572,6 +607,171 @@ static const struct file_operations obs_reset_loop_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * "aer": writing "DEV frozen|normal" runs the PCI core's error recovery,
+ * pcie_do_recovery(DEV, state, reset), on DEV, as the AER, DPC and EDR
+ * service drivers call it for the function or port that reported an
+ * error. It is what aer_inject cannot reach here: the devsec root ports
+ * have no AER capability and claim no port service, and the firmware-first
+ * path (aer_recover_queue()) carries a u16 segment, short of the sample's
+ * domains 0x10000 and up. pcie_do_recovery() is not exported: its address
+ * comes from a kprobe registered and removed at load (absent in a kernel
+ * without PCIEAER: the write then fails with ENOENT). The reset callback
+ * stands for the port service's link reset (aer_root_reset(),
+ * dpc_reset_link()): a secondary bus reset of the port, and then, as the
+ * drivers' slot_reset() would, the config space of the functions below
+ * restored. Reading gives "DEV STATE result=R" of the last write, R the
+ * pci_ers_result_t returned (5: recovered).
+ */
+static pci_ers_result_t (*obs_do_recovery)(struct pci_dev *dev,
+					   pci_channel_state_t state,
+					   pci_ers_result_t (*reset)(struct pci_dev *));
+static char obs_aer_result[64];
+
+static int obs_save_one(struct pci_dev *pdev, void *unused)
+{
+	pci_save_state(pdev);
+	return 0;
+}
+
+static int obs_restore_one(struct pci_dev *pdev, void *unused)
+{
+	pci_restore_state(pdev);
+	return 0;
+}
+
+static pci_ers_result_t obs_aer_reset(struct pci_dev *bridge)
+{
+	if (!bridge->subordinate)
+		return PCI_ERS_RESULT_RECOVERED;
+	pci_walk_bus(bridge->subordinate, obs_save_one, NULL);
+	pci_bridge_secondary_bus_reset(bridge);
+	pci_walk_bus(bridge->subordinate, obs_restore_one, NULL);
+	return PCI_ERS_RESULT_RECOVERED;
+}
+
+static ssize_t obs_aer_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	pci_channel_state_t state;
+	struct pci_dev *pdev;
+	struct device *dev;
+	char buf[48], *sp;
+	pci_ers_result_t r;
+
+	if (!obs_do_recovery)
+		return -ENOENT;
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	sp = strchr(strim(buf), ' ');
+	if (!sp)
+		return -EINVAL;
+	*sp++ = '\0';
+	if (!strcmp(sp, "frozen"))
+		state = pci_channel_io_frozen;
+	else if (!strcmp(sp, "normal"))
+		state = pci_channel_io_normal;
+	else
+		return -EINVAL;
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, buf);
+	if (!dev)
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	r = obs_do_recovery(pdev, state, obs_aer_reset);
+	scoped_guard(mutex, &obs_lock)
+		scnprintf(obs_aer_result, sizeof(obs_aer_result),
+			  "%s %s result=%u\n", buf, sp, (__force unsigned int)r);
+	pci_dev_put(pdev);
+	return count;
+}
+
+static ssize_t obs_aer_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	guard(mutex)(&obs_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, obs_aer_result,
+				       strlen(obs_aer_result));
+}
+
+static const struct file_operations obs_aer_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_aer_write,
+	.read = obs_aer_read,
+	.llseek = default_llseek,
+};
+
+/*
+ * "ipmodify": writing a function name attaches an ftrace_ops that may
+ * modify the IP (as livepatch does) to it; writing "-" detaches it. A
+ * kprobe with a post_handler on that function cannot be armed meanwhile
+ * (ftrace allows one IP modifier per function): the test's way to make
+ * pci_tsm's arming of its recovery probes fail with kprobes otherwise
+ * working (tsm_shim's checks then still pass).
+ */
+static void obs_ipmodify_fn(unsigned long ip, unsigned long parent_ip,
+			    struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops obs_ipmodify_ops = {
+	.func = obs_ipmodify_fn,
+	.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static unsigned long obs_ipmodify_ip;	/* obs_lock */
+
+static ssize_t obs_ipmodify_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
+	char name[KSYM_NAME_LEN];
+	unsigned long ip;
+	int ret;
+
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	strim(name);
+	guard(mutex)(&obs_lock);
+	if (!strcmp(name, "-")) {
+		if (!obs_ipmodify_ip)
+			return -ENOENT;
+		unregister_ftrace_function(&obs_ipmodify_ops);
+		ftrace_set_filter_ip(&obs_ipmodify_ops, obs_ipmodify_ip, 1, 0);
+		obs_ipmodify_ip = 0;
+		return count;
+	}
+	if (obs_ipmodify_ip)
+		return -EBUSY;
+	/* the function's ftrace site: where a disabled kprobe would sit */
+	kp.symbol_name = name;
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	ip = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	ret = ftrace_set_filter_ip(&obs_ipmodify_ops, ip, 0, 0);
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(&obs_ipmodify_ops);
+	if (ret) {
+		ftrace_set_filter_ip(&obs_ipmodify_ops, ip, 1, 0);
+		return ret;
+	}
+	obs_ipmodify_ip = ip;
+	return count;
+}
+
+static const struct file_operations obs_ipmodify_fops = {
+	.owner = THIS_MODULE,
+	.write = obs_ipmodify_write,
+};
+
 static int __init obs_init(void)
 {
 	int ret;
@@ -581,6 +781,8 @@ static int __init obs_init(void)
 		pr_err("cannot find force_dma_unencrypted\n");
 		return -ENOENT;
 	}
+	/* NULL without PCIEAER: the "aer" file then says ENOENT */
+	obs_do_recovery = obs_lookup("pcie_do_recovery");
 	ret = register_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
 	if (ret) {
 		pr_err("cannot probe cc_mkenc/cc_mkdec/set_memory_decrypted: %d\n", ret);
@@ -592,6 +794,8 @@ static int __init obs_init(void)
 	debugfs_create_file("resets", 0600, obs_dir, obs_resets, &obs_removed_fops);
 	debugfs_create_file("bus_reset", 0200, obs_dir, NULL, &obs_bus_reset_fops);
 	debugfs_create_file("reset_loop", 0600, obs_dir, NULL, &obs_reset_loop_fops);
+	debugfs_create_file("aer", 0600, obs_dir, NULL, &obs_aer_fops);
+	debugfs_create_file("ipmodify", 0200, obs_dir, NULL, &obs_ipmodify_fops);
 	ret = pci_register_driver(&obs_drv);
 	if (ret) {
 		debugfs_remove_recursive(obs_dir);
@@ -605,6 +809,10 @@ static void __exit obs_exit(void)
 {
 	pci_unregister_driver(&obs_drv);
 	debugfs_remove_recursive(obs_dir);
+	if (obs_ipmodify_ip) {
+		unregister_ftrace_function(&obs_ipmodify_ops);
+		ftrace_set_filter_ip(&obs_ipmodify_ops, obs_ipmodify_ip, 1, 0);
+	}
 	unregister_kprobes(obs_kps, ARRAY_SIZE(obs_kps));
 }
 module_exit(obs_exit);

@@ -199,11 +199,12 @@ round() {
 		op "$prob" rmmod "$m"
 	done
 	ptsm_unload tsm_shim
-	# pci_tsm's function-reset probe (recovery.c) is an armed ftrace
-	# kprobe too: the kernel WARNs when disarming it at unload fails to
-	# allocate, as for tsm_shim above. Its load stays under injection (a
-	# failed arm is a clean error there).
-	ptsm_unload pci_tsm
+	# pci_tsm's recovery probes (recovery.c) are ftrace kprobes too, but
+	# registered disarmed: armed by an accept (a failed arm is a clean
+	# error: the accept fails), disarmed by a worker once no function is
+	# accepted, and at unload by that worker as well (a worker never runs
+	# under the task filter), so its unload stays under injection.
+	op "$prob" rmmod pci_tsm
 	op "$prob" rmmod tsm_core
 	echo > "$FI/fail_function/inject" 2>/dev/null
 	ptsm_unload_all

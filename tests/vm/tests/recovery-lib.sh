@@ -150,3 +150,38 @@ has_kv() {
 		echo " $line " | grep -q " $kv " || return 1
 	done
 }
+
+KPLIST=/sys/kernel/debug/kprobes/list
+KPROBES_ON=/sys/kernel/debug/kprobes/enabled
+
+# rec_probes: pci_tsm's recovery probes as kprobes/list shows them, one
+# line each: the two reset probes, the canary and, where the kernel has
+# pcie_do_recovery(), its kprobe and kretprobe
+rec_probes() {
+	grep -E " (__pci_reset_function_locked|pcibios_reset_secondary_bus|pcie_do_recovery|ptsm_recovery_canary)\+" $KPLIST
+}
+
+# probes_are armed|disarmed WHAT: every recovery probe of pci_tsm is
+# registered and, armed, enabled and ftrace-based or, disarmed, disabled
+# (the disarm runs from a worker: 10 s)
+probes_are() {
+	local n i=0 want=3
+
+	grep -q " pcie_do_recovery$" /proc/kallsyms && want=5
+	while :; do
+		n=$(rec_probes | wc -l)
+		[ "$n" -eq "$want" ] ||
+			fail "$2: $n recovery probes registered, $want expected: $(rec_probes)"
+		if [ "$1" = armed ]; then
+			rec_probes | grep -q DISABLED &&
+				fail "$2: a recovery probe is disarmed: $(rec_probes)"
+			[ "$(rec_probes | grep -c FTRACE)" -eq "$want" ] ||
+				fail "$2: a recovery probe is not ftrace-based: $(rec_probes)"
+			return 0
+		fi
+		[ "$(rec_probes | grep -c DISABLED)" -eq "$want" ] && return 0
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "$2: recovery probes still armed: $(rec_probes)"
+		usleep 100000
+	done
+}

@@ -19,7 +19,11 @@
 #  - same-evidence after a firmware update (the responder now reports
 #    another SVN): it stays LOCKED with the fresh evidence, its driver is
 #    unbound, "needs-decision ... evidence-changed".
-# Also the knob's validation and trust_level along the way.
+# Also the knob's validation and trust_level along the way, and the
+# probes that see a function leave RUN: armed (kprobes/list) only while a
+# function is accepted, and an accept refused (EOPNOTSUPP) while kprobes
+# are disarmed for everyone (kprobes/enabled 0) or while a probe cannot
+# be armed (ptsm_test_observe's "ipmodify" takes its function).
 # vm: swiotlb=force
 # vm: timeout=240
 . /ptsm/tests/recovery-lib.sh
@@ -38,8 +42,36 @@ expect_eq never "$(cat /sys/module/pci_tsm/parameters/reaccept)" "reaccept param
 expect_eq 0 "$(rd $D trust_level)" "held: trust_level"
 expect_eq "" "$(rd $D accepted_digests)" "accepted_digests before any accept"
 
+# 0. the probes: disarmed while nothing is accepted; armed and checked
+# before an accept, which fails closed when they cannot be
+probes_are disarmed "nothing accepted"
+expect_ok "$(tf $D lock)" "$SEC"
+rm -rf /tmp/ev; mkdir -p /tmp/ev
+ptsm-nl read --family device-evidence --mask 0x7ff --quiet \
+	--nonce "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
+	--out /tmp/ev "$D" > /dev/null || fail "refresh of $D"
+# kprobes disarmed for everyone (tsm_shim's checks refuse first); a
+# failure meanwhile must leave neither them off nor the IP modifier on
+trap 'echo 1 > $KPROBES_ON; echo - > $OBSD/ipmodify 2>/dev/null' EXIT
+echo 0 > $KPROBES_ON || fail "kprobes/enabled"
+expect_errno EOPNOTSUPP "$(tf $D accept)" 1
+echo 1 > $KPROBES_ON || fail "kprobes/enabled"
+expect_eq 0 "$(rd $D accept)" "accept with kprobes disarmed"
+# the reset probe cannot be armed (another IP modifier on the function),
+# all else works: pci_tsm's own refusal
+expect_ok $OBSD/ipmodify __pci_reset_function_locked
+expect_errno EOPNOTSUPP "$(tf $D accept)" 1
+expect_ok $OBSD/ipmodify -
+trap - EXIT
+dmesg | grep -q "pci_tsm: accept refused: resets are not seen" ||
+	fail "no log line saying resets are not seen"
+expect_eq 0 "$(rd $D accept)" "accept with the reset probe unarmable"
+probes_are disarmed "accept refused"
+expect_ok "$(tf $D unlock)" "$SEC"
+
 # 1. never: fails closed, held in ERROR
 bound $D
+probes_are armed "$D accepted"
 reset_untrusted $D function
 wait_event $D left-run reset -
 wait_event $D needs-decision reset never
@@ -50,6 +82,7 @@ expect_eq 3 "$(tdisp_state $D)" "never: emulated TDISP state"
 expect_errno EINVAL "$(tf $D accept)" 1
 expect_ok "$(tf $D unlock)" "$SEC"
 expect_eq "" "$(rd $D accepted_digests)" "accepted_digests after unlock"
+probes_are disarmed "$D unlocked"
 
 # 2. same-evidence: back in RUN, the same driver still bound and working
 expect_ok "$(tf $D reaccept)" same-evidence
