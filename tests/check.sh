@@ -31,10 +31,13 @@
 #   8. system       tests/system/run.sh: a Debian VM with systemd as PID 1,
 #                   the project installed with apt from the packages `make
 #                   deb` builds (and upgraded, then purged), on both
-#                   kernels, plus the host-side `make install` check; it
-#                   starts when the first of steps 6 and 7 is done, beside
-#                   the other (the rootfs is built once with
-#                   debootstrap and cached in /var/cache/pci-tsm)
+#                   kernels, plus the host-side `make install` check; its
+#                   preparation (packages, installs with DKMS, disk image:
+#                   run.sh --prepare) runs beside the VM lanes from the end
+#                   of the userspace build, its VMs (run.sh --boot, both
+#                   kernels at once) start when the first of steps 6 and 7
+#                   is done, beside the other (the rootfs is built once
+#                   with debootstrap and cached in /var/cache/pci-tsm)
 # Each item prints PASS or FAIL; the last line is exactly
 # "N passed, N failed, N skipped" (skipped = not run, listed above it).
 # Exit status non-zero if anything failed. Logs: build/check/.
@@ -63,7 +66,7 @@ while [ $# -gt 0 ]; do
 	--no-debug-lane) debug_lane=0 ;;
 	--no-system) system_test=0 ;;
 	-k) kargs+=(-k "$2"); shift ;;
-	-h|--help) sed -n '3,45p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,48p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--captures DIR] [--no-debug-lane] [--no-system] [-k SPEC]..." >&2; exit 2 ;;
 	esac
 	shift
@@ -229,6 +232,17 @@ else
 	debug_vm_pid=$!
 	echo "started step 7 in the background: the debug-6.12 lane (log: ${LOGS#$TOP/}/vm-debug.log)"
 fi
+# The whole-system test's preparation (step 8): package builds, DKMS
+# builds in the chroot and the disk image are host work that needs nothing
+# of steps 2-7, so it runs now, at a lower priority than the VMs, instead
+# of in front of the system VMs at the end.
+system_prep_pid=""
+if [ "$system_test" = 1 ] && [ -x "$TOP/tests/system/run.sh" ]; then
+	nice -n 5 "$TOP/tests/system/run.sh" --prepare ${kargs[@]+"${kargs[@]}"} \
+		> "$LOGS/system-prep.log" 2> "$LOGS/system-prep.err" &
+	system_prep_pid=$!
+	echo "started the whole-system test's preparation in the background (log: ${LOGS#$TOP/}/system-prep.err)"
+fi
 if [ -f "$TOP/tests/tools/Makefile" ]; then
 	make_check "unit tests/tools (make -C tests/tools check)" tests/tools check \
 		${captures:+SPDM_CAPTURE_DIR="$captures"}
@@ -301,11 +315,24 @@ if [ "$system_test" != 1 ]; then
 elif [ -n "$rootfs_pid" ] && ! wait "$rootfs_pid"; then
 	fail "system: building the Debian rootfs failed (${LOGS#$TOP/}/system-rootfs.log)"
 	tail -n 30 "$LOGS/system-rootfs.log" | sed 's/^/  | /'
+elif [ -z "$system_prep_pid" ]; then
+	fail "system: tests/system/run.sh is missing"
 else
-	"$TOP/tests/system/run.sh" ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" \
-		2> "$LOGS/system.err" &
-	system_pid=$!
-	echo "started: tests/system/run.sh (log: ${LOGS#$TOP/}/system.log, progress: ${LOGS#$TOP/}/system.err)"
+	# the preparation: 0 ready, 1 ready but a host check failed (in its
+	# log), anything else (2: die) nothing to boot
+	wait "$system_prep_pid"
+	rc=$?
+	cat "$LOGS/system-prep.log"
+	count "$LOGS/system-prep.log"
+	if [ $rc -gt 1 ]; then
+		fail "system: the preparation failed (tests/system/run.sh --prepare, exit $rc)"
+		tail -n 40 "$LOGS/system-prep.err" | sed 's/^/  | /'
+	else
+		"$TOP/tests/system/run.sh" --boot ${kargs[@]+"${kargs[@]}"} > "$LOGS/system.log" \
+			2> "$LOGS/system.err" &
+		system_pid=$!
+		echo "started: tests/system/run.sh --boot (log: ${LOGS#$TOP/}/system.log, progress: ${LOGS#$TOP/}/system.err)"
+	fi
 fi
 
 wait "$vm_pid"
