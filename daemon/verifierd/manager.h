@@ -23,7 +23,16 @@
 #define VD_SOCKET_PATH		"/run/tsm-verifierd/control.sock"
 #define VD_STATE_FILE		"state.json"
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
-#define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
+/*
+ * Concurrent jobs; more wait in a queue (their deadline counts from when
+ * they leave it, device.c). The functions behind one bus take turns
+ * anyway (worker.c): this bounds how many devices are asked for evidence
+ * at once. Each worker costs ~10 KiB of stack that glibc keeps cached
+ * after the thread ends, and a job's evidence and parsed chain in the heap
+ * at the peak; 32 cost 0.28 MiB more than 8 with 256 functions decided,
+ * for no faster fan-out (docs/performance.md, footprint).
+ */
+#define VD_MAX_WORKERS		8
 /*
  * Stack of the daemon's threads (workers, exporter). Not glibc's default of
  * RLIMIT_STACK (8 MiB): on kernels before 6.8, where MAP_STACK does not
