@@ -94,7 +94,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 		}
 	}
 	device_abort(d);
-	free(d->summary);
+	vd_summary_clear(d);
 	free(d->bundle);
 	free(d->hist);
 	free(d);
@@ -770,8 +770,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
 			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
-		free(d->summary);
-		d->summary = NULL;
+		vd_summary_clear(d);
 		d->admin = false;
 	} else {
 		d = device_new(m, bdf);
@@ -1060,10 +1059,8 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	job_unref(d->job);
 	d->job = NULL;
 	/* keep what was judged, for `tsmctl show` and the audit record */
-	if (v->summary) {
-		free(d->summary);
-		d->summary = strdup(v->summary);
-	}
+	if (v->summary && vd_summary_set(d, v->summary, v->summary_shared) < 0)
+		log_warning("%s: out of memory keeping the evidence summary", d->bdf);
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	/* the bundle goes with the digests: the evidence of the decision to come */

@@ -158,7 +158,8 @@ struct vd_verdict {
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];	/* the one the evidence answers */
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	char *summary;		/* evidence summary (JSON text) or NULL */
+	char *summary;		/* evidence summary (JSON text) or NULL: this read's part */
+	char *summary_shared;	/* its chain and measurements part (evsummary_split) */
 	char *bundle;		/* evidence bundle file text (export-dir) or NULL */
 	struct vd_evrec rec;	/* of the evidence read (valid when it parsed) */
 	bool rule_svn_min;	/* the deciding rule sets measurement.svn-min */
@@ -215,6 +216,18 @@ struct vd_job {
 	struct vd_job *run_next; /* jobs on a worker thread (loop side) */
 };
 
+/*
+ * The part of evidence summaries that the functions of one device have in
+ * common (certificate chain, hwid, measurement blocks: evsummary_split),
+ * kept once by content and counted by the devices holding it (record.c).
+ * 256 VFs of one device hold one copy, not 256.
+ */
+struct vd_shared_text {
+	unsigned int refs;
+	struct vd_shared_text *next;
+	char text[];
+};
+
 struct vd_device {
 	struct manager *mgr;
 	char bdf[TSM_BDF_MAX];
@@ -233,7 +246,9 @@ struct vd_device {
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	char *summary;		/* last evidence summary, JSON text */
+	/* last evidence summary (JSON text): the function's own part, and the shared one */
+	char *summary;
+	struct vd_shared_text *summary_shared;
 	char *bundle;		/* its evidence bundle (export-dir only), or NULL */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
 	char policy_digest[65];	/* vd_policy.digest when decided */
@@ -298,6 +313,7 @@ struct manager {
 	struct vd_client *clients;
 	struct vd_client *current_client;
 	struct vd_device *devices;
+	struct vd_shared_text *shared_texts;	/* summary parts devices share */
 	uint64_t next_seq;
 	vd_listener_fn listeners[VD_MAX_LISTENERS];
 	unsigned int nlisteners;
@@ -389,6 +405,12 @@ struct json_object *device_to_json(const struct vd_device *d, bool full);
 /* record.c: the parts of a full record (state.json, tsmctl show) */
 struct json_object *evrec_to_json(const struct vd_evrec *r);
 struct json_object *history_to_json(const struct vd_device *d);
+/*
+ * record.c: |d|'s evidence summary from the two texts evsummary_split made
+ * of it (|shared| may be NULL; interned in d->mgr); clear drops it.
+ */
+int vd_summary_set(struct vd_device *d, const char *own, const char *shared);
+void vd_summary_clear(struct vd_device *d);
 /* A decision changed: state.json is written soon, in a batch (state.c). */
 void state_changed(struct manager *m);
 /* listener: batched writes, an administrator's decision written through */

@@ -53,6 +53,7 @@
 
 #include <json-c/json.h>
 
+#include "evsummary.h"
 #include "log.h"
 #include "manager.h"
 
@@ -306,11 +307,19 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->nonce[i] = b;
 		d->has_nonce = i == sizeof(d->nonce);
 	}
-	free(d->summary);
-	d->summary = NULL;
+	vd_summary_clear(d);
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
-	    json_object_is_type(ev, json_type_object))
-		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	    json_object_is_type(ev, json_type_object)) {
+		struct json_object *own, *shared;
+
+		evsummary_split(ev, &own, &shared);
+		if (own && vd_summary_set(d, json_object_to_json_string_ext(own, JSON_C_TO_STRING_PLAIN),
+					  shared ? json_object_to_json_string_ext(shared,
+						JSON_C_TO_STRING_PLAIN) : NULL) < 0)
+			log_warning("%s: out of memory restoring the evidence summary", d->bdf);
+		json_object_put(own);
+		json_object_put(shared);
+	}
 }
 
 static bool has_evidence_digest(struct json_object *o)

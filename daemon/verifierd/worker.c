@@ -55,6 +55,7 @@ void job_unref(struct vd_job *job)
 	vd_policy_unref(job->policy);
 	close(job->cancel_fd);
 	free(job->v.summary);
+	free(job->v.summary_shared);
 	free(job->v.bundle);
 	free(job);
 }
@@ -275,7 +276,18 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 	parsed_ok = tsm_evidence_parse_ex(&ev, &po, &w->parsed, &w->err) == 0;
 	sum = evsummary_build(raw, parsed_ok ? &w->parsed : NULL, parsed_ok ? NULL : w->err.reason);
 	if (sum) {
-		v->summary = strdup(json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
+		struct json_object *own, *shared;
+
+		/* what this function's siblings share is kept once (record.c) */
+		evsummary_split(sum, &own, &shared);
+		if (own)
+			v->summary = strdup(json_object_to_json_string_ext(own,
+								JSON_C_TO_STRING_PLAIN));
+		if (shared)
+			v->summary_shared = strdup(json_object_to_json_string_ext(shared,
+								JSON_C_TO_STRING_PLAIN));
+		json_object_put(own);
+		json_object_put(shared);
 		json_object_put(sum);
 	}
 	tsm_policy_evaluate(job->policy->pol, &job->id, parsed_ok ? &w->parsed : NULL, &opts, &w->dec);
