@@ -452,7 +452,7 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 
 static void recheck_done(struct manager *m, struct vd_device *d, const struct vd_job *job)
 {
-	const struct vd_verdict *v = &job->v;
+	const struct vd_verdict *v = job->v;
 
 	if (job->nonce_from_evidence && d->recovery[0]) {
 		reaccept_done(m, d, v);
@@ -1049,7 +1049,7 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 void device_job_done(struct manager *m, struct vd_job *job)
 {
 	struct vd_device *d = device_find(m, job->bdf);
-	const struct vd_verdict *v = &job->v;
+	const struct vd_verdict *v = job->v;
 	char note[TSM_REASON_MAX] = "";
 
 	if (!d || d->job != job || d->seq != job->seq || atomic_load(&job->cancelled)) {
@@ -1058,6 +1058,11 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	}
 	job_unref(d->job);
 	d->job = NULL;
+	if (!v) {
+		/* no verdict could be allocated: the job never ran */
+		refuse(m, d, "", "internal", "out of memory starting verification");
+		return;
+	}
 	/* keep what was judged, for `tsmctl show` and the audit record */
 	if (v->summary && vd_summary_set(d, v->summary, v->summary_shared) < 0)
 		log_warning("%s: out of memory keeping the evidence summary", d->bdf);
@@ -1065,8 +1070,8 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	/* the bundle goes with the digests: the evidence of the decision to come */
 	free(d->bundle);
-	d->bundle = job->v.bundle;
-	job->v.bundle = NULL;
+	d->bundle = job->v->bundle;
+	job->v->bundle = NULL;
 	if (v->has_generation)
 		d->generation = v->generation;
 	if (job->kind != VD_JOB_RECHECK || job->nonce_from_evidence) {

@@ -210,8 +210,11 @@ struct vd_job {
 	bool want_bundle;
 	char tsm_name[TSM_NAME_MAX];
 	const char *tsm_mode;
-	/* output */
-	struct vd_verdict v;
+	/*
+	 * output: allocated when the job runs (job_verdict), so that the
+	 * jobs queued at coldplug, one per device, stay small
+	 */
+	struct vd_verdict *v;
 	struct vd_job *next;	/* queue of jobs waiting for a worker slot */
 	struct vd_job *run_next; /* jobs on a worker thread (loop side) */
 };
@@ -383,6 +386,8 @@ int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t er
 struct vd_job *job_new(enum vd_job_kind kind);
 void job_unref(struct vd_job *job);
 void job_cancel(struct vd_job *job);
+/* |job|'s verdict, allocated on first use; false when out of memory. */
+bool job_verdict(struct vd_job *job);
 int job_submit(struct manager *m, struct vd_job *job);
 void jobs_dispatch(struct manager *m);
 int jobs_setup(struct manager *m);

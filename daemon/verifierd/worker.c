@@ -54,10 +54,20 @@ void job_unref(struct vd_job *job)
 		return;
 	vd_policy_unref(job->policy);
 	close(job->cancel_fd);
-	free(job->v.summary);
-	free(job->v.summary_shared);
-	free(job->v.bundle);
+	if (job->v) {
+		free(job->v->summary);
+		free(job->v->summary_shared);
+		free(job->v->bundle);
+		free(job->v);
+	}
 	free(job);
+}
+
+bool job_verdict(struct vd_job *job)
+{
+	if (!job->v)
+		job->v = calloc(1, sizeof(*job->v));
+	return job->v != NULL;
 }
 
 void job_cancel(struct vd_job *job)
@@ -113,7 +123,7 @@ static const char *read_error(int r)
 static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_evidence *raw,
 			  uint8_t nonce[PCI_TSM_NONCE_SIZE])
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v = job->v;
 	bool use_nonce = true;
 	int r;
 
@@ -234,7 +244,7 @@ static bool request_nonce(const struct tsm_nl_evidence *raw, uint8_t nonce[PCI_T
 
 void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v;
 	struct tsm_evidence ev;
 	/*
 	 * On the heap, not the worker's stack: 2.2 KiB less depth under the
@@ -267,6 +277,11 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 	struct json_object *sum;
 	bool parsed_ok;
 
+	if (!job_verdict(job)) {
+		free(w);
+		return;
+	}
+	v = job->v;
 	if (!w) {
 		verdict_fail(v, "internal", "out of memory judging the evidence");
 		return;
@@ -328,7 +343,7 @@ static char *build_bundle(const struct vd_job *job, const struct tsm_nl_evidence
 
 static void run_job(struct vd_job *job)
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v = job->v;
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	struct tsm_nl_evidence raw;
 	struct tsm_nl *nl;
@@ -537,11 +552,12 @@ void jobs_dispatch(struct manager *m)
 		if (m->queue_tail == job)
 			m->queue_tail = prev;
 		job->next = NULL;
-		r = start_worker(m, job);
+		r = job_verdict(job) ? start_worker(m, job) : -ENOMEM;
 		if (r < 0) {
 			log_error_errno(r, "%s: cannot start a worker: %m", job->bdf);
-			verdict_fail(&job->v, "internal", "cannot start a worker thread: %s",
-				     strerror(-r));
+			if (job->v)
+				verdict_fail(job->v, "internal", "cannot start a worker thread: %s",
+					     strerror(-r));
 			m->job_done(m, job);
 			job_unref(job);
 			continue;
