@@ -60,6 +60,7 @@ static struct vd_device *device_new(struct manager *m, const char *bdf)
 		return NULL;
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 	d->mgr = m;
+	d->rule = d->check = d->reason = "";
 	/* keep the list sorted by name: `tsmctl list` reads it in order */
 	for (pp = &m->devices; *pp && strcmp((*pp)->bdf, bdf) < 0; pp = &(*pp)->next)
 		;
@@ -95,6 +96,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 	}
 	device_abort(d);
 	vd_summary_clear(d);
+	free(d->words);
 	free(d->bundle);
 	free(d->hist);
 	free(d);
@@ -154,12 +156,15 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 {
 	va_list ap;
 
+	char reason[TSM_REASON_MAX];
+
 	d->decision = dec;
-	snprintf(d->rule, sizeof(d->rule), "%s", rule ? rule : "");
-	snprintf(d->check, sizeof(d->check), "%s", check ? check : "");
 	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	if (vd_device_set_words(d, rule, check, reason) < 0)
+		log_error("%s: out of memory recording the reason of a decision: %s", d->bdf,
+			  reason);
 	d->state = sysfs_dev_state(d->bdf);
 	d->decided_usec = now_realtime_usec();
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s",
@@ -558,8 +563,8 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
 			 d->bdf);
 		d->decision = VD_ACCEPTED;
 		d->state = sysfs_dev_state(d->bdf);
-		snprintf(d->reason, sizeof(d->reason), "%s",
-			 "accepted before the restart; being judged again under the current policy");
+		vd_device_set_words(d, d->rule, d->check,
+				    "accepted before the restart; being judged again under the current policy");
 		start_recheck(m, d);
 		return true;
 	}
@@ -832,9 +837,7 @@ void device_removed(struct manager *m, const char *bdf)
 	if (d->decision == VD_PENDING) {
 		device_abort(d);
 		d->decision = VD_DENIED;
-		snprintf(d->rule, sizeof(d->rule), "%s", "");
-		snprintf(d->check, sizeof(d->check), "removed");
-		snprintf(d->reason, sizeof(d->reason), "device removed during verification");
+		vd_device_set_words(d, "", "removed", "device removed during verification");
 		d->state = TSM_TDISP_NONE;
 		d->decided_usec = now_realtime_usec();
 		devices_announce(m, d, VD_EVENT_DECISION);

@@ -240,9 +240,14 @@ struct vd_device {
 	bool host_role;		/* link TSM: connect/disconnect */
 	enum vd_decision decision;
 	enum tsm_tdisp state;
-	char rule[128];
-	char reason[TSM_REASON_MAX];
-	char check[TSM_CHECK_MAX];
+	/*
+	 * The decision's rule, check id and reason: into |words|, one
+	 * allocation of their length (vd_device_set_words), or "".
+	 */
+	const char *rule;
+	const char *check;
+	const char *reason;
+	char *words;
 	bool admin;		/* decided by an administrator: sticky over reload */
 	uint32_t generation;
 	bool has_nonce;		/* the evidence judged answers |nonce| */
@@ -416,6 +421,13 @@ struct json_object *history_to_json(const struct vd_device *d);
  */
 int vd_summary_set(struct vd_device *d, const char *own, const char *shared);
 void vd_summary_clear(struct vd_device *d);
+/*
+ * record.c: sets |d|'s rule, check and reason (NULL: ""), copies of their
+ * length; the arguments may be |d|'s own. Out of memory: -ENOMEM, and the
+ * words say so (check "internal"), never those of an older decision.
+ */
+int vd_device_set_words(struct vd_device *d, const char *rule, const char *check,
+			const char *reason);
 /* A decision changed: state.json is written soon, in a batch (state.c). */
 void state_changed(struct manager *m);
 /* listener: batched writes, an administrator's decision written through */

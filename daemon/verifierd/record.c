@@ -176,6 +176,32 @@ static struct vd_shared_text *shared_text_get(struct manager *m, const char *tex
 	return t;
 }
 
+int vd_device_set_words(struct vd_device *d, const char *rule, const char *check,
+			const char *reason)
+{
+	size_t lr = strlen(rule ? rule : "") + 1, lc = strlen(check ? check : "") + 1;
+	size_t ln = strlen(reason ? reason : "") + 1;
+	char *w = malloc(lr + lc + ln);
+
+	if (!w) {
+		free(d->words);
+		d->words = NULL;
+		d->rule = "";
+		d->check = "internal";
+		d->reason = "out of memory recording the reason of this decision";
+		return -ENOMEM;
+	}
+	memcpy(w, rule ? rule : "", lr);
+	memcpy(w + lr, check ? check : "", lc);
+	memcpy(w + lr + lc, reason ? reason : "", ln);
+	free(d->words);
+	d->words = w;
+	d->rule = w;
+	d->check = w + lr;
+	d->reason = w + lr + lc;
+	return 0;
+}
+
 void vd_summary_clear(struct vd_device *d)
 {
 	free(d->summary);

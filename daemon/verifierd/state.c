@@ -371,9 +371,8 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	d->decided_usec = 0;
 	if (json_object_object_get_ex(o, "decided_usec", &v) && json_object_get_int64(v) > 0)
 		d->decided_usec = json_object_get_int64(v);
-	snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
-	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
-	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
+	if (vd_device_set_words(d, jstr(o, "rule"), jstr(o, "check"), jstr(o, "reason")) < 0)
+		log_warning("%s: out of memory restoring the reason of its decision", d->bdf);
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
 	return stale ? -ESTALE : 1;
 }
