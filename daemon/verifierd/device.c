@@ -96,6 +96,7 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 	}
 	device_abort(d);
 	vd_summary_clear(d);
+	vd_evrec_drop(d);
 	free(d->words);
 	free(d->bundle);
 	free(d->hist);
@@ -422,6 +423,7 @@ static void start_recheck(struct manager *m, struct vd_device *d)
 static void reaccept_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
 {
 	char why[TSM_REASON_MAX - 64], cause[sizeof(d->recovery)];
+	struct vd_evrec before;
 	bool policy_ok = v->ok && v->target != TSM_TARGET_DENY;
 	bool audit = v->ok && !policy_ok && m->cfg.mode == TSM_MODE_AUDIT;
 
@@ -433,8 +435,8 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 		revoke_device(m, d, v->rule, v->check[0] ? v->check : "recovery", v->reason);
 		return;
 	}
-	if (d->accepted.valid) {
-		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
+	if (vd_evrec_get(d, &before)) {
+		if (vd_evrec_compare(&before, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
 			log_warning("%s: re-accepted by the kernel after %s, but not with the evidence the daemon accepted: %s",
 				    d->bdf, cause, why);
 			revoke_device(m, d, v->rule, "recovery.changed", why);
@@ -445,7 +447,8 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 		snprintf(why, sizeof(why), "%.400s", d->admin ? "accepted by the administrator" :
 			 v->reason);
 	}
-	d->accepted = v->rec;
+	if (vd_evrec_keep(d, &v->rec) < 0)
+		log_warning("%s: out of memory keeping the record of the accepted evidence", d->bdf);
 	set_decision(m, d, VD_ACCEPTED, d->admin ? "admin" : v->rule, v->check,
 		     "kernel re-accepted after %s: %s%s", cause,
 		     audit && !d->admin ? "mode = audit, would have revoked: " : "", why);
@@ -464,8 +467,9 @@ static void recheck_done(struct manager *m, struct vd_device *d, const struct vd
 		return;
 	}
 	if (v->ok && v->target != TSM_TARGET_DENY) {
-		if (v->rec.valid)
-			d->accepted = v->rec;
+		if (v->rec.valid && vd_evrec_keep(d, &v->rec) < 0)
+			log_warning("%s: out of memory keeping the record of the accepted evidence",
+				    d->bdf);
 		d->recovery[0] = '\0';
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "still accepted: %s%s",
 			     v->target == TSM_TARGET_AUDIT ? "audit rule: " : "", v->reason);
@@ -772,7 +776,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	}
 	if (d) {
 		/* an add without the remove we should have seen: start over */
-		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
+		if (d->decision == VD_ACCEPTED && d->accepted && !d->recovery[0])
 			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
 		vd_summary_clear(d);
@@ -787,7 +791,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	if (sysfs_dev_ids(bdf, &d->vendor, &d->device, &d->class_code) < 0)
 		log_warning("%s: cannot read vendor/device/class", bdf);
 	if (coldplug && state_restore_history(m, d) == VD_ACCEPTED && !d->recovery[0] &&
-	    d->accepted.valid && sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
+	    d->accepted && sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
 		/* it left RUN while the daemon was not running: a recovery unseen */
 		snprintf(d->recovery, sizeof(d->recovery), "restart");
 	}
@@ -981,8 +985,8 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 	}
 	set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
 	/* what a later recovery is compared with (recovery_judge) */
-	if (v->rec.valid)
-		d->accepted = v->rec;
+	if (v->rec.valid && vd_evrec_keep(d, &v->rec) < 0)
+		log_warning("%s: out of memory keeping the record of the accepted evidence", d->bdf);
 	d->recovery[0] = '\0';
 	r = sysfs_probe_driver(d->bdf);
 	if (r < 0)
@@ -1005,6 +1009,7 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 {
 	bool admin = job->kind == VD_JOB_ADMIN_ACCEPT;
 	char why[300];
+	struct vd_evrec before;
 	enum vd_rec_cmp c;
 
 	if (!v->rec.valid) {
@@ -1013,7 +1018,8 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 		      d->recovery);
 		return false;
 	}
-	c = vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why));
+	vd_evrec_get(d, &before);
+	c = vd_evrec_compare(&before, &v->rec, why, sizeof(why));
 	if (c == VD_REC_SAME) {
 		snprintf(v->reason, sizeof(v->reason), "revalidated after %s: same evidence%s",
 			 d->recovery, admin ? " (accepted by the administrator)" : "");
@@ -1100,10 +1106,12 @@ void device_job_done(struct manager *m, struct vd_job *job)
 		return;
 	}
 	/* a downgrade is never accepted, not even in mode = audit */
-	if (d->recovery[0] && d->accepted.valid && !d->host_role && v->rec.valid) {
+	if (d->recovery[0] && d->accepted && !d->host_role && v->rec.valid) {
 		char why[TSM_REASON_MAX];
+		struct vd_evrec before;
 
-		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) == VD_REC_DOWNGRADE) {
+		vd_evrec_get(d, &before);
+		if (vd_evrec_compare(&before, &v->rec, why, sizeof(why)) == VD_REC_DOWNGRADE) {
 			deny(m, d, v->rule, "recovery.downgrade", why);
 			return;
 		}
@@ -1121,7 +1129,7 @@ void device_job_done(struct manager *m, struct vd_job *job)
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
 		return;
 	}
-	if (d->recovery[0] && d->accepted.valid) {
+	if (d->recovery[0] && d->accepted) {
 		struct vd_verdict rv = *v;
 
 		if (!recovery_judge(m, d, job, &rv))
@@ -1448,7 +1456,7 @@ void device_recovery(struct manager *m, const char *bdf, const struct vd_recover
 	 */
 	if (!d->host_role && d->state != TSM_TDISP_UNLOCKED && d->state != TSM_TDISP_NONE)
 		release_tdi(m, d);
-	if (d->admin && d->accepted.valid) {
+	if (d->admin && d->accepted) {
 		/* accepted by the administrator: the same evidence is, nothing else */
 		if (admin_accept(m, d, err, sizeof(err)) < 0) {
 			d->admin = false;

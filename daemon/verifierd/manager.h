@@ -121,6 +121,16 @@ enum vd_rec_cmp {
 /* The record of evidence |ev| as parsed into |p| (history.c). */
 void vd_evrec_build(struct vd_evrec *rec, const struct tsm_evidence *ev,
 		    const struct tsm_parsed *p);
+/*
+ * A device's copy of the record it was accepted with, the size of the
+ * blocks it has (not VD_REC_MEAS_MAX of them). keep replaces |d|'s with
+ * |rec| (valid), or drops it (-ENOMEM: nothing to compare with, as for a
+ * lost record); get unpacks it into |out| and returns false when |d| has none.
+ */
+struct vd_device;
+int vd_evrec_keep(struct vd_device *d, const struct vd_evrec *rec);
+bool vd_evrec_get(const struct vd_device *d, struct vd_evrec *out);
+void vd_evrec_drop(struct vd_device *d);
 /* Compares |now| with |before|; |why| says what differs ("measurement 2 changed"). */
 enum vd_rec_cmp vd_evrec_compare(const struct vd_evrec *before, const struct vd_evrec *now,
 				 char *why, size_t len);
@@ -268,8 +278,11 @@ struct vd_device {
 	struct evsrc *retry_start;	/* a fresh run after a timeout */
 	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
-	/* recovery (docs/ABI.md 5.1) */
-	struct vd_evrec accepted;	/* the evidence last accepted for this device */
+	/*
+	 * recovery (docs/ABI.md 5.1): the evidence last accepted for this
+	 * device, or NULL (vd_evrec_keep/vd_evrec_get, history.c)
+	 */
+	struct vd_evrec_kept *accepted;
 	char recovery[16];	/* cause of the exit from RUN being decided, or "" */
 	char event[24];		/* what the decision in the making answers (history) */
 	struct vd_recovery last_recovery;	/* the last recovery uevent (watchers) */

@@ -122,8 +122,12 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 	}
 	if (d->recovery[0])
 		json_object_object_add(o, "recovery", json_object_new_string(d->recovery));
-	if (d->accepted.valid)
-		json_object_object_add(o, "accepted_evidence", evrec_to_json(&d->accepted));
+	{
+		struct vd_evrec acc;
+
+		if (vd_evrec_get(d, &acc))
+			json_object_object_add(o, "accepted_evidence", evrec_to_json(&acc));
+	}
 	json_object_object_add(o, "history", history_to_json(d));
 	if (d->summary) {
 		struct json_object *own = json_tokener_parse(d->summary), *shared = NULL, *s;

@@ -434,8 +434,14 @@ enum vd_decision state_restore_history(struct manager *m, struct vd_device *d)
 	if (!o || !same_identity(o, d))
 		return VD_NONE;
 	if (json_object_object_get_ex(o, "accepted_evidence", &v) &&
-	    json_object_is_type(v, json_type_object))
-		restore_evrec(v, &d->accepted);
+	    json_object_is_type(v, json_type_object)) {
+		struct vd_evrec rec;
+
+		restore_evrec(v, &rec);
+		if (vd_evrec_keep(d, &rec) < 0)
+			log_warning("%s: out of memory restoring the record of its accepted evidence",
+				    d->bdf);
+	}
 	snprintf(d->recovery, sizeof(d->recovery), "%s", jstr(o, "recovery"));
 	if (json_object_object_get_ex(o, "history", &hist) &&
 	    json_object_is_type(hist, json_type_array)) {
