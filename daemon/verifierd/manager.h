@@ -29,8 +29,8 @@
  * anyway (worker.c): this bounds how many devices are asked for evidence
  * at once. Each worker costs ~10 KiB of stack that glibc keeps cached
  * after the thread ends, and a job's evidence and parsed chain in the heap
- * at the peak; 32 cost 0.28 MiB more than 8 with 256 functions decided,
- * for no faster fan-out (docs/performance.md, footprint).
+ * at the peak: 32 cost 0.3 MiB more than 8 with 256 functions decided
+ * (docs/performance.md, footprint, with the fan-out figures measured).
  */
 #define VD_MAX_WORKERS		8
 /*
