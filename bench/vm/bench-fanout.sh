@@ -198,6 +198,25 @@ wait_decided_all() {
 	done
 }
 
+# state_accepted: devices the state file records as accepted. Their own
+# "decision" only, two spaces in: the history entries of every device
+# (indented deeper) say "accepted" too, and counting them made a file
+# written halfway through the burst look complete.
+state_accepted() {
+	grep -c '^  "decision": *"accepted"' $TSMETC/state/state.json 2>/dev/null
+}
+
+# wait_state_decided SECONDS N: until the state file records N accepted devices
+wait_state_decided() {
+	local i=0 limit=$(($1 * 5))
+
+	until [ "$(state_accepted)" -ge "$2" ]; do
+		i=$((i + 1))
+		[ $i -le $limit ] || fail "the state file records $(state_accepted) of $2 accepted after $1 s"
+		usleep 200000
+	done
+}
+
 # run_size E F REP: module load, then a fresh daemon (coldplug), until the
 # daemon has decided every function. Coldplug, not a daemon already
 # running: that one races the PCI scan (it locks functions before their
@@ -278,10 +297,10 @@ if [ "$FOOT" != 0 ]; then
 	wait_decided_all "$base" $n "footprint $e x $f"
 	# the daemon writes its state file in a batch after the last decision
 	# (1-10 s later): that write is the end of the work, not idle time
-	wait_state_saved 30 $n accepted
+	wait_state_decided 30 $n
 	# let the last jobs' threads finish before the idle windows
 	sleep 2
-	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID) state_bytes=$(stat -c %s $TSMETC/state/state.json 2>/dev/null || echo 0)"
+	echo "BENCH footprint_rss functions=$n hwm_kb=$(kb $DPID VmHWM) rss_kb=$(kb $DPID VmRSS) threads=$(ls /proc/$DPID/task | wc -l) accepted=$(tail -n +$((base + 1)) $DLOG | grep -c ': accepted (') $(memsplit $DPID) state_bytes=$(stat -c %s $TSMETC/state/state.json 2>/dev/null || echo 0) state_accepted=$(state_accepted)"
 	maps $DPID decided
 	w=1 win=$((IDLE / 6))
 	while [ $w -le 6 ]; do

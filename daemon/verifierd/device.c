@@ -60,6 +60,7 @@ static struct vd_device *device_new(struct manager *m, const char *bdf)
 		return NULL;
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 	d->mgr = m;
+	d->rule = d->check = d->reason = "";
 	/* keep the list sorted by name: `tsmctl list` reads it in order */
 	for (pp = &m->devices; *pp && strcmp((*pp)->bdf, bdf) < 0; pp = &(*pp)->next)
 		;
@@ -94,7 +95,9 @@ static void device_destroy(struct manager *m, struct vd_device *d)
 		}
 	}
 	device_abort(d);
-	free(d->summary);
+	vd_summary_clear(d);
+	vd_evrec_drop(d);
+	free(d->words);
 	free(d->bundle);
 	free(d->hist);
 	free(d);
@@ -154,12 +157,15 @@ static void set_decision(struct manager *m, struct vd_device *d, enum vd_decisio
 {
 	va_list ap;
 
+	char reason[TSM_REASON_MAX];
+
 	d->decision = dec;
-	snprintf(d->rule, sizeof(d->rule), "%s", rule ? rule : "");
-	snprintf(d->check, sizeof(d->check), "%s", check ? check : "");
 	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	if (vd_device_set_words(d, rule, check, reason) < 0)
+		log_error("%s: out of memory recording the reason of a decision: %s", d->bdf,
+			  reason);
 	d->state = sysfs_dev_state(d->bdf);
 	d->decided_usec = now_realtime_usec();
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s",
@@ -417,6 +423,7 @@ static void start_recheck(struct manager *m, struct vd_device *d)
 static void reaccept_done(struct manager *m, struct vd_device *d, const struct vd_verdict *v)
 {
 	char why[TSM_REASON_MAX - 64], cause[sizeof(d->recovery)];
+	struct vd_evrec before;
 	bool policy_ok = v->ok && v->target != TSM_TARGET_DENY;
 	bool audit = v->ok && !policy_ok && m->cfg.mode == TSM_MODE_AUDIT;
 
@@ -428,8 +435,8 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 		revoke_device(m, d, v->rule, v->check[0] ? v->check : "recovery", v->reason);
 		return;
 	}
-	if (d->accepted.valid) {
-		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
+	if (vd_evrec_get(d, &before)) {
+		if (vd_evrec_compare(&before, &v->rec, why, sizeof(why)) != VD_REC_SAME) {
 			log_warning("%s: re-accepted by the kernel after %s, but not with the evidence the daemon accepted: %s",
 				    d->bdf, cause, why);
 			revoke_device(m, d, v->rule, "recovery.changed", why);
@@ -440,7 +447,8 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 		snprintf(why, sizeof(why), "%.400s", d->admin ? "accepted by the administrator" :
 			 v->reason);
 	}
-	d->accepted = v->rec;
+	if (vd_evrec_keep(d, &v->rec) < 0)
+		log_warning("%s: out of memory keeping the record of the accepted evidence", d->bdf);
 	set_decision(m, d, VD_ACCEPTED, d->admin ? "admin" : v->rule, v->check,
 		     "kernel re-accepted after %s: %s%s", cause,
 		     audit && !d->admin ? "mode = audit, would have revoked: " : "", why);
@@ -452,15 +460,16 @@ static void reaccept_done(struct manager *m, struct vd_device *d, const struct v
 
 static void recheck_done(struct manager *m, struct vd_device *d, const struct vd_job *job)
 {
-	const struct vd_verdict *v = &job->v;
+	const struct vd_verdict *v = job->v;
 
 	if (job->nonce_from_evidence && d->recovery[0]) {
 		reaccept_done(m, d, v);
 		return;
 	}
 	if (v->ok && v->target != TSM_TARGET_DENY) {
-		if (v->rec.valid)
-			d->accepted = v->rec;
+		if (v->rec.valid && vd_evrec_keep(d, &v->rec) < 0)
+			log_warning("%s: out of memory keeping the record of the accepted evidence",
+				    d->bdf);
 		d->recovery[0] = '\0';
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "still accepted: %s%s",
 			     v->target == TSM_TARGET_AUDIT ? "audit rule: " : "", v->reason);
@@ -558,8 +567,8 @@ static bool restore_accepted(struct manager *m, struct vd_device *d)
 			 d->bdf);
 		d->decision = VD_ACCEPTED;
 		d->state = sysfs_dev_state(d->bdf);
-		snprintf(d->reason, sizeof(d->reason), "%s",
-			 "accepted before the restart; being judged again under the current policy");
+		vd_device_set_words(d, d->rule, d->check,
+				    "accepted before the restart; being judged again under the current policy");
 		start_recheck(m, d);
 		return true;
 	}
@@ -767,11 +776,10 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	}
 	if (d) {
 		/* an add without the remove we should have seen: start over */
-		if (d->decision == VD_ACCEPTED && d->accepted.valid && !d->recovery[0])
+		if (d->decision == VD_ACCEPTED && d->accepted && !d->recovery[0])
 			snprintf(d->recovery, sizeof(d->recovery), "lost uevents");
 		device_abort(d);
-		free(d->summary);
-		d->summary = NULL;
+		vd_summary_clear(d);
 		d->admin = false;
 	} else {
 		d = device_new(m, bdf);
@@ -783,7 +791,7 @@ void device_added(struct manager *m, const char *bdf, bool coldplug)
 	if (sysfs_dev_ids(bdf, &d->vendor, &d->device, &d->class_code) < 0)
 		log_warning("%s: cannot read vendor/device/class", bdf);
 	if (coldplug && state_restore_history(m, d) == VD_ACCEPTED && !d->recovery[0] &&
-	    d->accepted.valid && sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
+	    d->accepted && sysfs_dev_state(bdf) != TSM_TDISP_RUN) {
 		/* it left RUN while the daemon was not running: a recovery unseen */
 		snprintf(d->recovery, sizeof(d->recovery), "restart");
 	}
@@ -833,9 +841,7 @@ void device_removed(struct manager *m, const char *bdf)
 	if (d->decision == VD_PENDING) {
 		device_abort(d);
 		d->decision = VD_DENIED;
-		snprintf(d->rule, sizeof(d->rule), "%s", "");
-		snprintf(d->check, sizeof(d->check), "removed");
-		snprintf(d->reason, sizeof(d->reason), "device removed during verification");
+		vd_device_set_words(d, "", "removed", "device removed during verification");
 		d->state = TSM_TDISP_NONE;
 		d->decided_usec = now_realtime_usec();
 		devices_announce(m, d, VD_EVENT_DECISION);
@@ -979,8 +985,8 @@ static void accept_guest(struct manager *m, struct vd_device *d, const struct vd
 	}
 	set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
 	/* what a later recovery is compared with (recovery_judge) */
-	if (v->rec.valid)
-		d->accepted = v->rec;
+	if (v->rec.valid && vd_evrec_keep(d, &v->rec) < 0)
+		log_warning("%s: out of memory keeping the record of the accepted evidence", d->bdf);
 	d->recovery[0] = '\0';
 	r = sysfs_probe_driver(d->bdf);
 	if (r < 0)
@@ -1003,6 +1009,7 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 {
 	bool admin = job->kind == VD_JOB_ADMIN_ACCEPT;
 	char why[300];
+	struct vd_evrec before;
 	enum vd_rec_cmp c;
 
 	if (!v->rec.valid) {
@@ -1011,7 +1018,8 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 		      d->recovery);
 		return false;
 	}
-	c = vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why));
+	vd_evrec_get(d, &before);
+	c = vd_evrec_compare(&before, &v->rec, why, sizeof(why));
 	if (c == VD_REC_SAME) {
 		snprintf(v->reason, sizeof(v->reason), "revalidated after %s: same evidence%s",
 			 d->recovery, admin ? " (accepted by the administrator)" : "");
@@ -1050,7 +1058,7 @@ static bool recovery_judge(struct manager *m, struct vd_device *d, const struct 
 void device_job_done(struct manager *m, struct vd_job *job)
 {
 	struct vd_device *d = device_find(m, job->bdf);
-	const struct vd_verdict *v = &job->v;
+	const struct vd_verdict *v = job->v;
 	char note[TSM_REASON_MAX] = "";
 
 	if (!d || d->job != job || d->seq != job->seq || atomic_load(&job->cancelled)) {
@@ -1059,17 +1067,20 @@ void device_job_done(struct manager *m, struct vd_job *job)
 	}
 	job_unref(d->job);
 	d->job = NULL;
-	/* keep what was judged, for `tsmctl show` and the audit record */
-	if (v->summary) {
-		free(d->summary);
-		d->summary = strdup(v->summary);
+	if (!v) {
+		/* no verdict could be allocated: the job never ran */
+		refuse(m, d, "", "internal", "out of memory starting verification");
+		return;
 	}
+	/* keep what was judged, for `tsmctl show` and the audit record */
+	if (v->summary && vd_summary_set(d, v->summary, v->summary_shared) < 0)
+		log_warning("%s: out of memory keeping the evidence summary", d->bdf);
 	memcpy(d->has_sha, v->has_sha, sizeof(d->has_sha));
 	memcpy(d->sha256, v->sha256, sizeof(d->sha256));
 	/* the bundle goes with the digests: the evidence of the decision to come */
 	free(d->bundle);
-	d->bundle = job->v.bundle;
-	job->v.bundle = NULL;
+	d->bundle = job->v->bundle;
+	job->v->bundle = NULL;
 	if (v->has_generation)
 		d->generation = v->generation;
 	if (job->kind != VD_JOB_RECHECK || job->nonce_from_evidence) {
@@ -1095,10 +1106,12 @@ void device_job_done(struct manager *m, struct vd_job *job)
 		return;
 	}
 	/* a downgrade is never accepted, not even in mode = audit */
-	if (d->recovery[0] && d->accepted.valid && !d->host_role && v->rec.valid) {
+	if (d->recovery[0] && d->accepted && !d->host_role && v->rec.valid) {
 		char why[TSM_REASON_MAX];
+		struct vd_evrec before;
 
-		if (vd_evrec_compare(&d->accepted, &v->rec, why, sizeof(why)) == VD_REC_DOWNGRADE) {
+		vd_evrec_get(d, &before);
+		if (vd_evrec_compare(&before, &v->rec, why, sizeof(why)) == VD_REC_DOWNGRADE) {
 			deny(m, d, v->rule, "recovery.downgrade", why);
 			return;
 		}
@@ -1116,7 +1129,7 @@ void device_job_done(struct manager *m, struct vd_job *job)
 		set_decision(m, d, VD_ACCEPTED, v->rule, v->check, "%s%s", note, v->reason);
 		return;
 	}
-	if (d->recovery[0] && d->accepted.valid) {
+	if (d->recovery[0] && d->accepted) {
 		struct vd_verdict rv = *v;
 
 		if (!recovery_judge(m, d, job, &rv))
@@ -1443,7 +1456,7 @@ void device_recovery(struct manager *m, const char *bdf, const struct vd_recover
 	 */
 	if (!d->host_role && d->state != TSM_TDISP_UNLOCKED && d->state != TSM_TDISP_NONE)
 		release_tdi(m, d);
-	if (d->admin && d->accepted.valid) {
+	if (d->admin && d->accepted) {
 		/* accepted by the administrator: the same evidence is, nothing else */
 		if (admin_accept(m, d, err, sizeof(err)) < 0) {
 			d->admin = false;

@@ -2,6 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,5 +168,65 @@ struct json_object *evsummary_build(const struct tsm_nl_evidence *raw,
 	json_object_object_add(o, "measurements", meas_json(&p->meas));
 	if (p->has_report)
 		json_object_object_add(o, "report", report_json(&p->report));
+	return o;
+}
+
+/* evsummary_build's keys in its order; the shared ones flagged */
+static const struct {
+	const char *key;
+	bool shared;
+} summary_keys[] = {
+	{ "family", false }, { "generation", false }, { "nonce", false },
+	{ "objects", false }, { "error", false }, { "chain", true },
+	{ "root_hash_ok", true }, { "hwid", true }, { "measurements", true },
+	{ "report", false },
+};
+
+static int summary_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(summary_keys) / sizeof(summary_keys[0]); i++)
+		if (!strcmp(summary_keys[i].key, key))
+			return (int)i;
+	return -1;
+}
+
+void evsummary_split(struct json_object *full, struct json_object **own,
+		     struct json_object **shared)
+{
+	*own = json_object_new_object();
+	*shared = NULL;
+	json_object_object_foreach(full, key, val) {
+		int k = summary_key(key);
+		struct json_object **to = own;
+
+		if (k >= 0 && summary_keys[k].shared) {
+			if (!*shared)
+				*shared = json_object_new_object();
+			to = shared;
+		}
+		if (*to)
+			json_object_object_add(*to, key, json_object_get(val));
+	}
+}
+
+struct json_object *evsummary_join(struct json_object *own, struct json_object *shared)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < sizeof(summary_keys) / sizeof(summary_keys[0]); i++) {
+		struct json_object *from = summary_keys[i].shared ? shared : own;
+
+		if (from && json_object_object_get_ex(from, summary_keys[i].key, &v))
+			json_object_object_add(o, summary_keys[i].key, json_object_get(v));
+	}
+	/* keys of a newer daemon's record (state.json): kept, after these */
+	json_object_object_foreach(own, key, val)
+		if (summary_key(key) < 0)
+			json_object_object_add(o, key, json_object_get(val));
 	return o;
 }

@@ -24,4 +24,15 @@ struct json_object *evsummary_build(const struct tsm_nl_evidence *raw,
 				    const struct tsm_parsed *parsed,
 				    const char *parse_error);
 
+/*
+ * A summary in two: |*own| what is of this function's read (family,
+ * generation, nonce, objects, report, error), |*shared| what functions of
+ * one device have in common (chain, root_hash_ok, hwid, measurements), or
+ * NULL when |full| has none of that. New objects; |full| is not changed.
+ */
+void evsummary_split(struct json_object *full, struct json_object **own,
+		     struct json_object **shared);
+/* The summary evsummary_split took apart, keys in evsummary_build's order. */
+struct json_object *evsummary_join(struct json_object *own, struct json_object *shared);
+
 #endif /* TSM_EVSUMMARY_H */

@@ -9,6 +9,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,65 @@ void vd_evrec_build(struct vd_evrec *rec, const struct tsm_evidence *ev,
 out:
 	EVP_MD_CTX_free(one);
 	EVP_MD_CTX_free(rest);
+}
+
+struct vd_evrec_kept {
+	bool has_svn;
+	bool meas_more;
+	uint8_t nmeas;
+	uint64_t svn;
+	uint8_t chain[32];
+	uint8_t meas_rest[32];
+	uint8_t meas_index[VD_REC_MEAS_MAX];
+	uint8_t meas[][32];
+};
+
+void vd_evrec_drop(struct vd_device *d)
+{
+	free(d->accepted);
+	d->accepted = NULL;
+}
+
+int vd_evrec_keep(struct vd_device *d, const struct vd_evrec *rec)
+{
+	struct vd_evrec_kept *k;
+
+	vd_evrec_drop(d);
+	if (!rec->valid)
+		return 0;
+	k = calloc(1, sizeof(*k) + (size_t)rec->nmeas * sizeof(k->meas[0]));
+	if (!k)
+		return -ENOMEM;
+	k->has_svn = rec->has_svn;
+	k->svn = rec->svn;
+	k->meas_more = rec->meas_more;
+	k->nmeas = rec->nmeas;
+	memcpy(k->chain, rec->chain, sizeof(k->chain));
+	memcpy(k->meas_rest, rec->meas_rest, sizeof(k->meas_rest));
+	memcpy(k->meas_index, rec->meas_index, rec->nmeas);
+	memcpy(k->meas, rec->meas, (size_t)rec->nmeas * sizeof(k->meas[0]));
+	d->accepted = k;
+	return 0;
+}
+
+bool vd_evrec_get(const struct vd_device *d, struct vd_evrec *out)
+{
+	const struct vd_evrec_kept *k = d->accepted;
+
+	memset(out, 0, sizeof(*out));
+	if (!k)
+		return false;
+	out->valid = true;
+	out->has_chain = true;	/* a record is valid only with its chain */
+	memcpy(out->chain, k->chain, sizeof(out->chain));
+	out->has_svn = k->has_svn;
+	out->svn = k->svn;
+	out->nmeas = k->nmeas;
+	out->meas_more = k->meas_more;
+	memcpy(out->meas_index, k->meas_index, k->nmeas);
+	memcpy(out->meas, k->meas, (size_t)k->nmeas * sizeof(k->meas[0]));
+	memcpy(out->meas_rest, k->meas_rest, sizeof(out->meas_rest));
+	return true;
 }
 
 static int meas_find(const struct vd_evrec *r, uint8_t index)

@@ -23,7 +23,16 @@
 #define VD_SOCKET_PATH		"/run/tsm-verifierd/control.sock"
 #define VD_STATE_FILE		"state.json"
 #define VD_MAX_ATTEMPTS		3	/* pipeline restarts on ESTALE */
-#define VD_MAX_WORKERS		32	/* concurrent jobs; more wait in a queue */
+/*
+ * Concurrent jobs; more wait in a queue (their deadline counts from when
+ * they leave it, device.c). The functions behind one bus take turns
+ * anyway (worker.c): this bounds how many devices are asked for evidence
+ * at once. Each worker costs ~10 KiB of stack that glibc keeps cached
+ * after the thread ends, and a job's evidence and parsed chain in the heap
+ * at the peak: 32 cost 0.3 MiB more than 8 with 256 functions decided
+ * (docs/performance.md, footprint, with the fan-out figures measured).
+ */
+#define VD_MAX_WORKERS		8
 /*
  * Stack of the daemon's threads (workers, exporter). Not glibc's default of
  * RLIMIT_STACK (8 MiB): on kernels before 6.8, where MAP_STACK does not
@@ -112,6 +121,16 @@ enum vd_rec_cmp {
 /* The record of evidence |ev| as parsed into |p| (history.c). */
 void vd_evrec_build(struct vd_evrec *rec, const struct tsm_evidence *ev,
 		    const struct tsm_parsed *p);
+/*
+ * A device's copy of the record it was accepted with, the size of the
+ * blocks it has (not VD_REC_MEAS_MAX of them). keep replaces |d|'s with
+ * |rec| (valid), or drops it (-ENOMEM: nothing to compare with, as for a
+ * lost record); get unpacks it into |out| and returns false when |d| has none.
+ */
+struct vd_device;
+int vd_evrec_keep(struct vd_device *d, const struct vd_evrec *rec);
+bool vd_evrec_get(const struct vd_device *d, struct vd_evrec *out);
+void vd_evrec_drop(struct vd_device *d);
 /* Compares |now| with |before|; |why| says what differs ("measurement 2 changed"). */
 enum vd_rec_cmp vd_evrec_compare(const struct vd_evrec *before, const struct vd_evrec *now,
 				 char *why, size_t len);
@@ -149,7 +168,8 @@ struct vd_verdict {
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];	/* the one the evidence answers */
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	char *summary;		/* evidence summary (JSON text) or NULL */
+	char *summary;		/* evidence summary (JSON text) or NULL: this read's part */
+	char *summary_shared;	/* its chain and measurements part (evsummary_split) */
 	char *bundle;		/* evidence bundle file text (export-dir) or NULL */
 	struct vd_evrec rec;	/* of the evidence read (valid when it parsed) */
 	bool rule_svn_min;	/* the deciding rule sets measurement.svn-min */
@@ -200,10 +220,25 @@ struct vd_job {
 	bool want_bundle;
 	char tsm_name[TSM_NAME_MAX];
 	const char *tsm_mode;
-	/* output */
-	struct vd_verdict v;
+	/*
+	 * output: allocated when the job runs (job_verdict), so that the
+	 * jobs queued at coldplug, one per device, stay small
+	 */
+	struct vd_verdict *v;
 	struct vd_job *next;	/* queue of jobs waiting for a worker slot */
 	struct vd_job *run_next; /* jobs on a worker thread (loop side) */
+};
+
+/*
+ * The part of evidence summaries that the functions of one device have in
+ * common (certificate chain, hwid, measurement blocks: evsummary_split),
+ * kept once by content and counted by the devices holding it (record.c).
+ * 256 VFs of one device hold one copy, not 256.
+ */
+struct vd_shared_text {
+	unsigned int refs;
+	struct vd_shared_text *next;
+	char text[];
 };
 
 struct vd_device {
@@ -215,16 +250,23 @@ struct vd_device {
 	bool host_role;		/* link TSM: connect/disconnect */
 	enum vd_decision decision;
 	enum tsm_tdisp state;
-	char rule[128];
-	char reason[TSM_REASON_MAX];
-	char check[TSM_CHECK_MAX];
+	/*
+	 * The decision's rule, check id and reason: into |words|, one
+	 * allocation of their length (vd_device_set_words), or "".
+	 */
+	const char *rule;
+	const char *check;
+	const char *reason;
+	char *words;
 	bool admin;		/* decided by an administrator: sticky over reload */
 	uint32_t generation;
 	bool has_nonce;		/* the evidence judged answers |nonce| */
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	bool has_sha[PCI_TSM_EVIDENCE_TYPE_NR];
 	uint8_t sha256[PCI_TSM_EVIDENCE_TYPE_NR][32];
-	char *summary;		/* last evidence summary, JSON text */
+	/* last evidence summary (JSON text): the function's own part, and the shared one */
+	char *summary;
+	struct vd_shared_text *summary_shared;
 	char *bundle;		/* its evidence bundle (export-dir only), or NULL */
 	uint64_t decided_usec;	/* CLOCK_REALTIME of the decision */
 	char policy_digest[65];	/* vd_policy.digest when decided */
@@ -236,8 +278,11 @@ struct vd_device {
 	struct evsrc *retry_start;	/* a fresh run after a timeout */
 	unsigned int timeouts;	/* timeouts in a row */
 	uint64_t started_usec;	/* CLOCK_MONOTONIC start of the run */
-	/* recovery (docs/ABI.md 5.1) */
-	struct vd_evrec accepted;	/* the evidence last accepted for this device */
+	/*
+	 * recovery (docs/ABI.md 5.1): the evidence last accepted for this
+	 * device, or NULL (vd_evrec_keep/vd_evrec_get, history.c)
+	 */
+	struct vd_evrec_kept *accepted;
 	char recovery[16];	/* cause of the exit from RUN being decided, or "" */
 	char event[24];		/* what the decision in the making answers (history) */
 	struct vd_recovery last_recovery;	/* the last recovery uevent (watchers) */
@@ -289,6 +334,7 @@ struct manager {
 	struct vd_client *clients;
 	struct vd_client *current_client;
 	struct vd_device *devices;
+	struct vd_shared_text *shared_texts;	/* summary parts devices share */
 	uint64_t next_seq;
 	vd_listener_fn listeners[VD_MAX_LISTENERS];
 	unsigned int nlisteners;
@@ -358,6 +404,8 @@ int device_admin_revoke(struct manager *m, const char *bdf, char *err, size_t er
 struct vd_job *job_new(enum vd_job_kind kind);
 void job_unref(struct vd_job *job);
 void job_cancel(struct vd_job *job);
+/* |job|'s verdict, allocated on first use; false when out of memory. */
+bool job_verdict(struct vd_job *job);
 int job_submit(struct manager *m, struct vd_job *job);
 void jobs_dispatch(struct manager *m);
 int jobs_setup(struct manager *m);
@@ -380,6 +428,19 @@ struct json_object *device_to_json(const struct vd_device *d, bool full);
 /* record.c: the parts of a full record (state.json, tsmctl show) */
 struct json_object *evrec_to_json(const struct vd_evrec *r);
 struct json_object *history_to_json(const struct vd_device *d);
+/*
+ * record.c: |d|'s evidence summary from the two texts evsummary_split made
+ * of it (|shared| may be NULL; interned in d->mgr); clear drops it.
+ */
+int vd_summary_set(struct vd_device *d, const char *own, const char *shared);
+void vd_summary_clear(struct vd_device *d);
+/*
+ * record.c: sets |d|'s rule, check and reason (NULL: ""), copies of their
+ * length; the arguments may be |d|'s own. Out of memory: -ENOMEM, and the
+ * words say so (check "internal"), never those of an older decision.
+ */
+int vd_device_set_words(struct vd_device *d, const char *rule, const char *check,
+			const char *reason);
 /* A decision changed: state.json is written soon, in a batch (state.c). */
 void state_changed(struct manager *m);
 /* listener: batched writes, an administrator's decision written through */

@@ -7,10 +7,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
+#include "evsummary.h"
 #include "manager.h"
 
 const char *vd_decision_name(enum vd_decision d)
@@ -118,14 +122,111 @@ struct json_object *device_to_json(const struct vd_device *d, bool full)
 	}
 	if (d->recovery[0])
 		json_object_object_add(o, "recovery", json_object_new_string(d->recovery));
-	if (d->accepted.valid)
-		json_object_object_add(o, "accepted_evidence", evrec_to_json(&d->accepted));
+	{
+		struct vd_evrec acc;
+
+		if (vd_evrec_get(d, &acc))
+			json_object_object_add(o, "accepted_evidence", evrec_to_json(&acc));
+	}
 	json_object_object_add(o, "history", history_to_json(d));
 	if (d->summary) {
-		struct json_object *s = json_tokener_parse(d->summary);
+		struct json_object *own = json_tokener_parse(d->summary), *shared = NULL, *s;
 
+		if (own && d->summary_shared)
+			shared = json_tokener_parse(d->summary_shared->text);
+		s = own ? evsummary_join(own, shared) : NULL;
 		if (s)
 			json_object_object_add(o, "evidence", s);
+		json_object_put(own);
+		json_object_put(shared);
 	}
 	return o;
+}
+
+static void shared_text_put(struct manager *m, struct vd_shared_text *t)
+{
+	struct vd_shared_text **pp;
+
+	if (!t || --t->refs)
+		return;
+	for (pp = &m->shared_texts; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	free(t);
+}
+
+/* The interned copy of |text|, with one more reference; NULL when out of memory. */
+static struct vd_shared_text *shared_text_get(struct manager *m, const char *text)
+{
+	struct vd_shared_text *t;
+	size_t len = strlen(text);
+
+	for (t = m->shared_texts; t; t = t->next) {
+		if (!strcmp(t->text, text)) {
+			t->refs++;
+			return t;
+		}
+	}
+	t = malloc(sizeof(*t) + len + 1);
+	if (!t)
+		return NULL;
+	t->refs = 1;
+	memcpy(t->text, text, len + 1);
+	t->next = m->shared_texts;
+	m->shared_texts = t;
+	return t;
+}
+
+int vd_device_set_words(struct vd_device *d, const char *rule, const char *check,
+			const char *reason)
+{
+	size_t lr = strlen(rule ? rule : "") + 1, lc = strlen(check ? check : "") + 1;
+	size_t ln = strlen(reason ? reason : "") + 1;
+	char *w = malloc(lr + lc + ln);
+
+	if (!w) {
+		free(d->words);
+		d->words = NULL;
+		d->rule = "";
+		d->check = "internal";
+		d->reason = "out of memory recording the reason of this decision";
+		return -ENOMEM;
+	}
+	memcpy(w, rule ? rule : "", lr);
+	memcpy(w + lr, check ? check : "", lc);
+	memcpy(w + lr + lc, reason ? reason : "", ln);
+	free(d->words);
+	d->words = w;
+	d->rule = w;
+	d->check = w + lr;
+	d->reason = w + lr + lc;
+	return 0;
+}
+
+void vd_summary_clear(struct vd_device *d)
+{
+	free(d->summary);
+	d->summary = NULL;
+	shared_text_put(d->mgr, d->summary_shared);
+	d->summary_shared = NULL;
+}
+
+int vd_summary_set(struct vd_device *d, const char *own, const char *shared)
+{
+	struct vd_shared_text *t = NULL;
+	char *o = strdup(own);
+
+	if (o && shared)
+		t = shared_text_get(d->mgr, shared);
+	if (!o || (shared && !t)) {
+		free(o);
+		return -ENOMEM;
+	}
+	vd_summary_clear(d);
+	d->summary = o;
+	d->summary_shared = t;
+	return 0;
 }

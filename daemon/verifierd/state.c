@@ -53,6 +53,7 @@
 
 #include <json-c/json.h>
 
+#include "evsummary.h"
 #include "log.h"
 #include "manager.h"
 
@@ -306,11 +307,19 @@ static void restore_evidence(struct json_object *o, struct vd_device *d)
 			d->nonce[i] = b;
 		d->has_nonce = i == sizeof(d->nonce);
 	}
-	free(d->summary);
-	d->summary = NULL;
+	vd_summary_clear(d);
 	if (json_object_object_get_ex(o, "evidence", &ev) &&
-	    json_object_is_type(ev, json_type_object))
-		d->summary = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	    json_object_is_type(ev, json_type_object)) {
+		struct json_object *own, *shared;
+
+		evsummary_split(ev, &own, &shared);
+		if (own && vd_summary_set(d, json_object_to_json_string_ext(own, JSON_C_TO_STRING_PLAIN),
+					  shared ? json_object_to_json_string_ext(shared,
+						JSON_C_TO_STRING_PLAIN) : NULL) < 0)
+			log_warning("%s: out of memory restoring the evidence summary", d->bdf);
+		json_object_put(own);
+		json_object_put(shared);
+	}
 }
 
 static bool has_evidence_digest(struct json_object *o)
@@ -362,9 +371,8 @@ int state_restore(struct manager *m, struct vd_device *d, enum vd_decision want)
 	d->decided_usec = 0;
 	if (json_object_object_get_ex(o, "decided_usec", &v) && json_object_get_int64(v) > 0)
 		d->decided_usec = json_object_get_int64(v);
-	snprintf(d->rule, sizeof(d->rule), "%s", jstr(o, "rule"));
-	snprintf(d->check, sizeof(d->check), "%s", jstr(o, "check"));
-	snprintf(d->reason, sizeof(d->reason), "%s", jstr(o, "reason"));
+	if (vd_device_set_words(d, jstr(o, "rule"), jstr(o, "check"), jstr(o, "reason")) < 0)
+		log_warning("%s: out of memory restoring the reason of its decision", d->bdf);
 	snprintf(d->policy_digest, sizeof(d->policy_digest), "%s", jstr(o, "policy_digest"));
 	return stale ? -ESTALE : 1;
 }
@@ -426,8 +434,14 @@ enum vd_decision state_restore_history(struct manager *m, struct vd_device *d)
 	if (!o || !same_identity(o, d))
 		return VD_NONE;
 	if (json_object_object_get_ex(o, "accepted_evidence", &v) &&
-	    json_object_is_type(v, json_type_object))
-		restore_evrec(v, &d->accepted);
+	    json_object_is_type(v, json_type_object)) {
+		struct vd_evrec rec;
+
+		restore_evrec(v, &rec);
+		if (vd_evrec_keep(d, &rec) < 0)
+			log_warning("%s: out of memory restoring the record of its accepted evidence",
+				    d->bdf);
+	}
 	snprintf(d->recovery, sizeof(d->recovery), "%s", jstr(o, "recovery"));
 	if (json_object_object_get_ex(o, "history", &hist) &&
 	    json_object_is_type(hist, json_type_array)) {

@@ -54,9 +54,20 @@ void job_unref(struct vd_job *job)
 		return;
 	vd_policy_unref(job->policy);
 	close(job->cancel_fd);
-	free(job->v.summary);
-	free(job->v.bundle);
+	if (job->v) {
+		free(job->v->summary);
+		free(job->v->summary_shared);
+		free(job->v->bundle);
+		free(job->v);
+	}
 	free(job);
+}
+
+bool job_verdict(struct vd_job *job)
+{
+	if (!job->v)
+		job->v = calloc(1, sizeof(*job->v));
+	return job->v != NULL;
 }
 
 void job_cancel(struct vd_job *job)
@@ -112,7 +123,7 @@ static const char *read_error(int r)
 static bool read_evidence(struct vd_job *job, struct tsm_nl *nl, struct tsm_nl_evidence *raw,
 			  uint8_t nonce[PCI_TSM_NONCE_SIZE])
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v = job->v;
 	bool use_nonce = true;
 	int r;
 
@@ -233,7 +244,7 @@ static bool request_nonce(const struct tsm_nl_evidence *raw, uint8_t nonce[PCI_T
 
 void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint8_t *nonce)
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v;
 	struct tsm_evidence ev;
 	/*
 	 * On the heap, not the worker's stack: 2.2 KiB less depth under the
@@ -266,6 +277,11 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 	struct json_object *sum;
 	bool parsed_ok;
 
+	if (!job_verdict(job)) {
+		free(w);
+		return;
+	}
+	v = job->v;
 	if (!w) {
 		verdict_fail(v, "internal", "out of memory judging the evidence");
 		return;
@@ -275,7 +291,18 @@ void job_judge(struct vd_job *job, const struct tsm_nl_evidence *raw, const uint
 	parsed_ok = tsm_evidence_parse_ex(&ev, &po, &w->parsed, &w->err) == 0;
 	sum = evsummary_build(raw, parsed_ok ? &w->parsed : NULL, parsed_ok ? NULL : w->err.reason);
 	if (sum) {
-		v->summary = strdup(json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN));
+		struct json_object *own, *shared;
+
+		/* what this function's siblings share is kept once (record.c) */
+		evsummary_split(sum, &own, &shared);
+		if (own)
+			v->summary = strdup(json_object_to_json_string_ext(own,
+								JSON_C_TO_STRING_PLAIN));
+		if (shared)
+			v->summary_shared = strdup(json_object_to_json_string_ext(shared,
+								JSON_C_TO_STRING_PLAIN));
+		json_object_put(own);
+		json_object_put(shared);
 		json_object_put(sum);
 	}
 	tsm_policy_evaluate(job->policy->pol, &job->id, parsed_ok ? &w->parsed : NULL, &opts, &w->dec);
@@ -316,7 +343,7 @@ static char *build_bundle(const struct vd_job *job, const struct tsm_nl_evidence
 
 static void run_job(struct vd_job *job)
 {
-	struct vd_verdict *v = &job->v;
+	struct vd_verdict *v = job->v;
 	uint8_t nonce[PCI_TSM_NONCE_SIZE];
 	struct tsm_nl_evidence raw;
 	struct tsm_nl *nl;
@@ -525,11 +552,12 @@ void jobs_dispatch(struct manager *m)
 		if (m->queue_tail == job)
 			m->queue_tail = prev;
 		job->next = NULL;
-		r = start_worker(m, job);
+		r = job_verdict(job) ? start_worker(m, job) : -ENOMEM;
 		if (r < 0) {
 			log_error_errno(r, "%s: cannot start a worker: %m", job->bdf);
-			verdict_fail(&job->v, "internal", "cannot start a worker thread: %s",
-				     strerror(-r));
+			if (job->v)
+				verdict_fail(job->v, "internal", "cannot start a worker thread: %s",
+					     strerror(-r));
 			m->job_done(m, job);
 			job_unref(job);
 			continue;

@@ -372,9 +372,9 @@ static void fake_device(struct vd_device *d, const char *bdf, enum vd_decision d
 	d->vendor = 0x8086;
 	d->device = 0x1111;
 	d->decision = dec;
-	snprintf(d->rule, sizeof(d->rule), "%s", rule);
-	snprintf(d->check, sizeof(d->check), "%s", check);
-	snprintf(d->reason, sizeof(d->reason), "%s", reason);
+	d->rule = rule;		/* |words| stays NULL: nothing to free */
+	d->check = check;
+	d->reason = reason;
 	d->generation = 7;
 	d->decided_usec = 1765000000123456ULL;
 	memset(d->policy_digest, 'a', 64);

@@ -137,16 +137,17 @@ static void test_manifest(void **state)
 		job->nonce_required = true;
 		job->time_check = true;
 		job_judge(job, &raw, nonce);
+		assert_non_null(job->v);
 
 		if (!strcmp(expect, "accept"))
-			ok = job->v.ok && job->v.target == TSM_TARGET_ACCEPT;
+			ok = job->v->ok && job->v->target == TSM_TARGET_ACCEPT;
 		else
-			ok = job->v.target == TSM_TARGET_DENY && same_check(job->v.check, check, code);
-		if (ok && strcmp(expect, "accept") && strcmp(job->v.check, check))
+			ok = job->v->target == TSM_TARGET_DENY && same_check(job->v->check, check, code);
+		if (ok && strcmp(expect, "accept") && strcmp(job->v->check, check))
 			nloose++;
 		if (!ok) {
 			print_message("FAIL %s: expected %s/%s, got target %d check '%s': %s\n", dir,
-				      expect, check, job->v.target, job->v.check, job->v.reason);
+				      expect, check, job->v->target, job->v->check, job->v->reason);
 			nfail++;
 		}
 		ncases++;

@@ -395,6 +395,7 @@ static void test_measurement_changed_denied(void **state)
 
 static void test_svn_up_accepted_by_rule(void **state)
 {
+	struct vd_evrec acc;
 	struct manager *m = accepted_at_start(RULE_HEAD "measurement.svn-min = 3\ntarget = accept\n");
 	struct vd_device *d = dev(m, DEV);
 
@@ -406,7 +407,8 @@ static void test_svn_up_accepted_by_rule(void **state)
 			    "firmware update after reset: SVN 5 -> 6, measurement 1 changed (rule dev accepts it by measurement.svn-min)");
 	assert_string_equal(get(A(DEV, "tsm/accept")), "1");
 	/* the update is what later recoveries compare with */
-	assert_int_equal(d->accepted.svn, 6);
+	assert_true(vd_evrec_get(d, &acc));
+	assert_int_equal(acc.svn, 6);
 	reset_never(m, DEV, "aer");
 	assert_int_equal(d->decision, VD_ACCEPTED);
 	assert_string_equal(d->reason, "revalidated after aer: same evidence");
@@ -579,6 +581,7 @@ static void offline_show_has(const char *reason)
  */
 static void test_history_bounded_and_persisted(void **state)
 {
+	struct vd_evrec acc;
 	struct manager *m = accepted_at_start(RULE_HEAD "measurement.svn-min = 1\ntarget = accept\n");
 	struct vd_device *d = dev(m, DEV);
 	struct json_object *o, *hist;
@@ -607,8 +610,8 @@ static void test_history_bounded_and_persisted(void **state)
 	assert_int_equal(d->decision, VD_ACCEPTED);
 	assert_int_equal(d->nhist, VD_HISTORY_MAX);
 	assert_string_equal(last_hist(d)->reason, last);
-	assert_true(d->accepted.valid);
-	assert_int_equal(d->accepted.svn, 5);
+	assert_true(vd_evrec_get(d, &acc));
+	assert_int_equal(acc.svn, 5);
 	mock_firmware("fw", "cfg", 2);
 	reset_never(m, DEV, "suspend");
 	assert_int_equal(d->decision, VD_DENIED);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "evsummary.h"
 #include "manager.h"
 #include "mocktree.h"
 
@@ -268,6 +269,63 @@ static void test_failed_write_stays_dirty(void **state)
 	manager_free(m);
 }
 
+/*
+ * Evidence summaries: what functions of one device share is kept once
+ * (record.c), and the record state.json and `tsmctl show` print is the
+ * summary as evsummary_build made it, text for text.
+ */
+static void test_summary_shared_once(void **unused)
+{
+	static const char *full =
+		"{\"family\":\"device-evidence\",\"generation\":2,\"nonce\":true,"
+		"\"objects\":{\"cert0\":{\"length\":1570,\"sha256\":\"30\"}},"
+		"\"chain\":[{\"subject\":\"CN=root\",\"issuer\":\"CN=root\",\"sha256\":\"f3\"}],"
+		"\"root_hash_ok\":true,\"hwid\":\"ACME:WIDGET:0001\","
+		"\"measurements\":[{\"index\":1,\"type\":\"immutable-rom\",\"raw\":false,"
+		"\"alg\":\"sha256\",\"value\":\"51\"}],"
+		"\"report\":{\"interface_info\":0,\"flags\":\"\",\"msix_ctrl\":0,\"ranges\":[]}}";
+	struct manager m = { 0 };
+	struct vd_device d[2] = { { .mgr = &m }, { .mgr = &m } };
+	struct json_object *o = json_tokener_parse(full), *own, *shared, *rec, *ev;
+	char own_text[1024];
+	unsigned int i;
+
+	(void)unused;
+	assert_non_null(o);
+	evsummary_split(o, &own, &shared);
+	assert_non_null(own);
+	assert_non_null(shared);
+	assert_false(json_object_object_get_ex(own, "chain", NULL));
+	assert_true(json_object_object_get_ex(own, "report", NULL));
+	snprintf(own_text, sizeof(own_text), "%s",
+		 json_object_to_json_string_ext(own, JSON_C_TO_STRING_PLAIN));
+	for (i = 0; i < 2; i++) {
+		d[i].rule = d[i].check = d[i].reason = "";
+		snprintf(d[i].bdf, sizeof(d[i].bdf), "0000:01:00.%u", i);
+		assert_int_equal(vd_summary_set(&d[i], own_text,
+			json_object_to_json_string_ext(shared, JSON_C_TO_STRING_PLAIN)), 0);
+	}
+	/* one copy of the shared part, held by both */
+	assert_non_null(m.shared_texts);
+	assert_null(m.shared_texts->next);
+	assert_int_equal(m.shared_texts->refs, 2);
+	assert_ptr_equal(d[0].summary_shared, d[1].summary_shared);
+	for (i = 0; i < 2; i++) {
+		rec = device_to_json(&d[i], true);
+		assert_true(json_object_object_get_ex(rec, "evidence", &ev));
+		assert_string_equal(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN),
+				    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(rec);
+	}
+	vd_summary_clear(&d[0]);
+	assert_int_equal(m.shared_texts->refs, 1);
+	vd_summary_clear(&d[1]);
+	assert_null(m.shared_texts);
+	json_object_put(own);
+	json_object_put(shared);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_admin_write_through),
 		cmocka_unit_test(test_flush_on_reload),
 		cmocka_unit_test(test_failed_write_stays_dirty),
+		cmocka_unit_test(test_summary_shared_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
