@@ -248,13 +248,15 @@ wait_all_decided() {
 # holds COUNT (default: every TEE device) decisions matching DECISIONS (an
 # ERE alternation, default accepted|denied|kept). The file is written in a
 # batch a few seconds after the last decision (daemon/verifierd/state.c):
-# until then the daemon is still working, not idle.
+# until then the daemon is still working, not idle. Only a device's own
+# "decision" (two spaces in) counts: its history entries, indented deeper,
+# name decisions too, and a file written halfway looked complete.
 wait_state_saved() {
 	local i=0 n=$((${1:-30} * 5)) want=${2:-} which=${3:-accepted|denied|kept} got
 
 	[ -n "$want" ] || want=$(tee_devices | wc -l)
 	while :; do
-		got=$(grep -o '"decision": *"[a-z]*"' $TSMETC/state/state.json 2>/dev/null |
+		got=$(grep -o '^  "decision": *"[a-z]*"' $TSMETC/state/state.json 2>/dev/null |
 			grep -c -E "\"($which)\"\$")
 		[ "$got" -ge "$want" ] && return 0
 		i=$((i + 1))
