@@ -44,6 +44,7 @@
 #include <linux/ftrace.h>
 #include <linux/io.h>
 #include <linux/kprobes.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -536,19 +537,70 @@ static const struct file_operations obs_bus_reset_fops = {
 };
 
 /*
- * "reset_loop": writing "DEV N [PAUSE]" runs pci_reset_function() on DEV N
- * times in the writing task, with pauses between them (PAUSE ms, default
- * 100, after every tenth) (the recovery hammer: a reset
- * costs no fork); a fatal signal stops it, the freezer parks it. Reading gives "DEV resets=N
- * failed=M" of the last loop.
+ * "reset_loop": writing "DEV N [PAUSE]" starts a kernel thread that runs
+ * pci_reset_function() on DEV N times, with pauses between them (PAUSE ms,
+ * default 100, after every tenth) (the recovery hammer: a reset costs no
+ * fork). The write returns at once: a writer sleeping in the kernel until
+ * the end would be frozen by a system suspend with the file system's write
+ * lock held, which lockdep rightly reports. The thread is freezable and
+ * parks between resets. Reading gives "running" until the loop is over,
+ * then "DEV resets=N failed=M" of the last loop.
  */
+struct obs_loop {
+	struct pci_dev *pdev;
+	unsigned int n;
+	unsigned int pause;
+};
+
 static char obs_loop_result[64];
+/* the last loop's thread, referenced until the next loop or unload (obs_lock) */
+static struct task_struct *obs_loop_task;
+static bool obs_loop_running;
+
+static int obs_reset_loop_fn(void *data)
+{
+	struct obs_loop *loop = data;
+	unsigned int i, failed = 0;
+
+	set_freezable();
+	for (i = 0; i < loop->n && !kthread_should_stop(); i++) {
+		/* a system suspend parks the loop here, between resets */
+		try_to_freeze();
+		if (pci_reset_function(loop->pdev))
+			failed++;
+		/*
+		 * windows of 5 to 45 ms for the verbs (lock and accept
+		 * between two resets) and the recovery work, PAUSE ms more
+		 * every tenth: about 35 ms a reset on average with 100
+		 */
+		msleep(5 + (i % 5) * 10 + (i % 10 == 9 ? loop->pause : 0));
+	}
+	scoped_guard(mutex, &obs_lock) {
+		scnprintf(obs_loop_result, sizeof(obs_loop_result),
+			  "%s resets=%u failed=%u\n", pci_name(loop->pdev), i,
+			  failed);
+		obs_loop_running = false;
+	}
+	pci_dev_put(loop->pdev);
+	kfree(loop);
+	return 0;
+}
+
+/* Reap a loop's thread; it must not run module code once we are unloaded. */
+static void obs_loop_reap(struct task_struct *task)
+{
+	if (task) {
+		kthread_stop(task);
+		put_task_struct(task);
+	}
+}
 
 static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
-	unsigned int i, n, pause = 100, failed = 0;
-	struct pci_dev *pdev;
+	unsigned int n, pause = 100;
+	struct task_struct *task;
+	struct obs_loop *loop;
 	struct device *dev;
 	char buf[48], *sp, *sp2;
 
@@ -569,26 +621,38 @@ static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 	}
 	if (kstrtouint(sp, 0, &n) || !n || n > 100000)
 		return -EINVAL;
+	loop = kzalloc(sizeof(*loop), GFP_KERNEL);
+	if (!loop)
+		return -ENOMEM;
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, buf);
-	if (!dev)
+	if (!dev) {
+		kfree(loop);
 		return -ENODEV;
-	pdev = to_pci_dev(dev);
-	for (i = 0; i < n && !fatal_signal_pending(current); i++) {
-		/* a system suspend freezes the loop between resets */
-		try_to_freeze();
-		if (pci_reset_function(pdev))
-			failed++;
-		/*
-		 * windows of 5 to 45 ms for the verbs (lock and accept
-		 * between two resets) and the recovery work, PAUSE ms more
-		 * every tenth: about 35 ms a reset on average with 100
-		 */
-		msleep(5 + (i % 5) * 10 + (i % 10 == 9 ? pause : 0));
 	}
-	scoped_guard(mutex, &obs_lock)
-		scnprintf(obs_loop_result, sizeof(obs_loop_result),
-			  "%s resets=%u failed=%u\n", buf, i, failed);
-	put_device(dev);
+	loop->pdev = to_pci_dev(dev);
+	loop->n = n;
+	loop->pause = pause;
+	scoped_guard(mutex, &obs_lock) {
+		if (obs_loop_running) {
+			put_device(dev);
+			kfree(loop);
+			return -EBUSY;
+		}
+		/* the previous loop has ended: its thread returns at once */
+		obs_loop_reap(obs_loop_task);
+		obs_loop_task = NULL;
+		task = kthread_create(obs_reset_loop_fn, loop, "ptsm_reset_loop");
+		if (IS_ERR(task)) {
+			put_device(dev);
+			kfree(loop);
+			return PTR_ERR(task);
+		}
+		get_task_struct(task);
+		obs_loop_task = task;
+		obs_loop_running = true;
+		strscpy(obs_loop_result, "running\n", sizeof(obs_loop_result));
+		wake_up_process(task);
+	}
 	return count;
 }
 
@@ -807,6 +871,13 @@ module_init(obs_init);
 
 static void __exit obs_exit(void)
 {
+	struct task_struct *task;
+
+	scoped_guard(mutex, &obs_lock) {
+		task = obs_loop_task;
+		obs_loop_task = NULL;
+	}
+	obs_loop_reap(task);
 	pci_unregister_driver(&obs_drv);
 	debugfs_remove_recursive(obs_dir);
 	if (obs_ipmodify_ip) {

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Function resets hammered against the verbs, the knob and system sleep
 # (issue 16): the test module resets an endpoint function N times (default
-# 1000) in a kernel loop (ptsm_test_observe's reset_loop: no fork per
+# 1000) in a kernel thread (ptsm_test_observe's reset_loop: no fork per
 # reset), one loop flips its reaccept policy, another runs suspend cycles
-# (pm_test devices; the debug kernel has no system sleep), while the test locks, refreshes, accepts and unlocks it
+# (pm_test devices, on every kernel: the debug lane's too), while the test
+# locks, refreshes, accepts and unlocks it
 # and reads trust_level and accepted_digests; at the end devsec_tsm is
 # unloaded with resets still coming. Judged by the kernel log scan
 # (lockdep, KASAN and kmemleak on the debug lane) and by effects: once
@@ -23,6 +24,16 @@ N=${RECOVERY_HAMMER_N:-1000}
 PAUSE=100
 [ -e /proc/lockdep ] && PAUSE=1500
 
+# reset_loop "DEV N PAUSE": the test module's reset thread, until it ends
+reset_loop() {
+	local st
+
+	echo "$1" > $OBSD/reset_loop || fail "reset_loop $1"
+	while read -r st < $OBSD/reset_loop && [ "$st" = running ]; do
+		sleep 1
+	done
+}
+
 recovery_stack
 # a recovery waits for the responder with the device lock held, and a
 # reset waiting for that lock keeps the freezer from freezing its task: 5 s
@@ -34,7 +45,7 @@ start_responder
 recovery_listen
 t0=$(date +%s)
 (
-	echo "$D $N $PAUSE" > $OBSD/reset_loop
+	reset_loop "$D $N $PAUSE"
 	touch /tmp/resets
 ) &
 RESETS=$!
@@ -47,12 +58,15 @@ RESETS=$!
 	done
 ) &
 FLIPS=$!
+grep -qw freeze /sys/power/state 2>/dev/null ||
+	fail "no suspend to idle in /sys/power/state (CONFIG_SUSPEND)"
+[ -w /sys/power/pm_test ] || fail "no /sys/power/pm_test (CONFIG_PM_DEBUG)"
+# no 5 s wait in each cycle: the verbs are frozen for it
+echo 0 > /sys/module/suspend/parameters/pm_test_delay || fail "pm_test_delay"
 (
-	# the debug kernel has no system sleep
-	grep -qw freeze /sys/power/state 2>/dev/null || exit 0
 	echo devices > /sys/power/pm_test
 	while [ ! -e /tmp/resets ]; do
-		echo freeze > /sys/power/state
+		echo freeze > /sys/power/state && echo >> /tmp/sleeps
 		sleep 8
 	done
 	echo none > /sys/power/pm_test
@@ -79,10 +93,12 @@ res=$(cat $OBSD/reset_loop)
 left=$(grep -c "^$D needs-decision " $EVLOG)
 again=$(grep -c "^$D reaccepted " $EVLOG)
 susp=$(grep -c "^$D left-run suspend " $EVLOG)
-log "$res in $((t1 - t0)) s against $i verb rounds: $ok accepts, $again re-accepted, $left not, $susp left by suspend"
+cycles=$(cat /tmp/sleeps 2>/dev/null | wc -l)
+log "$res in $((t1 - t0)) s against $i verb rounds: $ok accepts, $again re-accepted, $left not, $cycles suspend cycles, $susp left by suspend"
 expect_eq "$D resets=$N failed=0" "$res" "reset loop"
 [ $((t1 - t0)) -le 150 ] || log "NOTE: $N resets took $((t1 - t0)) s (target 150 s on a stock kernel)"
 [ $ok -gt 0 ] || fail "no accept succeeded"
+[ "$cycles" -gt 0 ] || fail "no suspend cycle completed during the resets"
 [ $((left + again)) -gt 0 ] || fail "no reset ever hit an accepted function"
 
 # settle: no recovery left to run once the knob stops moving
@@ -113,7 +129,7 @@ expect_ok "$DRV/ptsm_test_observe/unbind" $D
 # the TSM goes away under resets
 rm -f /tmp/resets
 sysfs_write "$(tf $D accept)" 1 > /dev/null
-echo "$D 200 $PAUSE" > $OBSD/reset_loop &
+reset_loop "$D 200 $PAUSE" &
 RESETS=$!
 stop_responder
 ptsm_unload devsec_tsm
