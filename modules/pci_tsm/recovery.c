@@ -276,6 +276,8 @@ static void ptsm_recovery_left_run(struct pci_dev *pdev, int cause)
 	 * counting; the work queued below runs after this increment
 	 */
 	atomic_inc(&pd->recovering);
+	/* pairs with smp_rmb() in ptsm_recovery_take_error() */
+	smp_mb__after_atomic();
 	atomic_cmpxchg(&pd->rcause, PTSM_CAUSE_NONE, cause);
 	ptsm_untrust(pd);
 	ptsm_evidence_bump(pd);
@@ -844,8 +846,15 @@ bool ptsm_recovery_take_error(struct ptsm_pdev *pd)
 	if (atomic_read(&pd->recovering))
 		return true;
 	if (ptsm_reaccept_of(pd) != PTSM_REACCEPT_SAME ||
-	    !READ_ONCE(pd->accepted))
-		return false;
+	    !READ_ONCE(pd->accepted)) {
+		/*
+		 * A reset probe may have fired between the two reads: it
+		 * counts the recovery before the function stops counting as
+		 * accepted, so seeing it unaccepted means seeing that count.
+		 */
+		smp_rmb();
+		return atomic_read(&pd->recovering);
+	}
 	ptsm_recovery_left_run(pd->pdev, PTSM_CAUSE_ERROR);
 	return atomic_read(&pd->recovering);
 }

@@ -502,10 +502,16 @@ void ptsm_leave_run(struct ptsm_pdev *pd, struct ptsm_dev *tsm,
 	}
 }
 
+/*
+ * A recovery that started meanwhile (a reset probe fired after the error
+ * work asked) owns the ERROR, as it would have when asked: re-checked
+ * under the device lock, once the reset that caused both is over.
+ */
 static bool ptsm_error_wants(struct ptsm_pdev *pd, struct ptsm_dev *unused)
 {
 	return !pd->dead && pd->devsec_tsm && atomic_read(&pd->error) &&
-	       pd->state != PCI_TSM_TDISP_ERROR;
+	       pd->state != PCI_TSM_TDISP_ERROR &&
+	       !atomic_read(&pd->recovering);
 }
 
 static void ptsm_error_leave(struct ptsm_pdev *pd, struct ptsm_dev *unused)
