@@ -531,15 +531,22 @@ refuse:
  * RUN, or accepted and on its way out). The last one out queues the
  * disarm, which runs in a worker: the kernel WARNs when disarming an
  * ftrace-based probe fails to allocate, and module unload (under fault
- * injection in faultinject-stack) never disarms them itself.
+ * injection in faultinject-stack) never disarms them itself. The worker
+ * runs PTSM_DISARM_DELAY later: arming and disarming patch kernel text
+ * and wait for RCU-tasks grace periods, which made every round of a
+ * lock, accept, unlock loop cost ~0.3 s under TCG (evidence-accept-race
+ * went from ~20 s to 300 s); a function accepted again meanwhile finds
+ * them armed.
  */
+#define PTSM_DISARM_DELAY	(2 * HZ)
+
 static DEFINE_MUTEX(ptsm_arm_lock);
 static unsigned int ptsm_arm_users;	/* ptsm_arm_lock */
 static bool ptsm_armed;			/* ptsm_arm_lock: enable ran */
 static bool ptsm_arm_dead;		/* ptsm_arm_lock: unloading */
 
 static void ptsm_disarm_fn(struct work_struct *work);
-static DECLARE_WORK(ptsm_disarm_work, ptsm_disarm_fn);
+static DECLARE_DELAYED_WORK(ptsm_disarm_work, ptsm_disarm_fn);
 
 static int ptsm_probe_enable(struct kprobe *kp, bool on)
 {
@@ -601,7 +608,8 @@ int ptsm_recovery_arm(struct ptsm_pdev *pd)
 	if (rc) {
 		/* what did arm is disarmed by the worker, as always */
 		if (!ptsm_arm_users)
-			queue_work(system_wq, &ptsm_disarm_work);
+			queue_delayed_work(system_wq, &ptsm_disarm_work,
+					   PTSM_DISARM_DELAY);
 		return rc;
 	}
 	if (!pd->probes_held) {
@@ -626,7 +634,8 @@ void ptsm_recovery_put(struct ptsm_pdev *pd)
 	pd->probes_held = false;
 	guard(mutex)(&ptsm_arm_lock);
 	if (!--ptsm_arm_users && !ptsm_arm_dead)
-		queue_work(system_wq, &ptsm_disarm_work);
+		queue_delayed_work(system_wq, &ptsm_disarm_work,
+				   PTSM_DISARM_DELAY);
 }
 
 static const char *const ptsm_clone_suffixes[] = {
@@ -1092,8 +1101,8 @@ void ptsm_recovery_exit(void)
 	 */
 	scoped_guard(mutex, &ptsm_arm_lock)
 		ptsm_arm_dead = true;
-	queue_work(system_wq, &ptsm_disarm_work);
-	flush_work(&ptsm_disarm_work);
+	mod_delayed_work(system_wq, &ptsm_disarm_work, 0);
+	flush_delayed_work(&ptsm_disarm_work);
 	if (ptsm_reset_kps_registered) {
 		for (i = 0; i < ptsm_nr_kps(); i++)
 			ptsm_probe_unregister(i);
