@@ -656,12 +656,18 @@ static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
+/* a debugfs read of @res, one of the result lines obs_lock guards */
+static ssize_t obs_result_read(char __user *ubuf, size_t count, loff_t *ppos,
+			       const char *res)
+{
+	guard(mutex)(&obs_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, res, strlen(res));
+}
+
 static ssize_t obs_reset_loop_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	guard(mutex)(&obs_lock);
-	return simple_read_from_buffer(ubuf, count, ppos, obs_loop_result,
-				       strlen(obs_loop_result));
+	return obs_result_read(ubuf, count, ppos, obs_loop_result);
 }
 
 static const struct file_operations obs_reset_loop_fops = {
@@ -755,9 +761,7 @@ static ssize_t obs_aer_write(struct file *file, const char __user *ubuf,
 static ssize_t obs_aer_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	guard(mutex)(&obs_lock);
-	return simple_read_from_buffer(ubuf, count, ppos, obs_aer_result,
-				       strlen(obs_aer_result));
+	return obs_result_read(ubuf, count, ppos, obs_aer_result);
 }
 
 static const struct file_operations obs_aer_fops = {
