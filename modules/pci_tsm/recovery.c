@@ -532,11 +532,12 @@ refuse:
  * disarm, which runs in a worker: the kernel WARNs when disarming an
  * ftrace-based probe fails to allocate, and module unload (under fault
  * injection in faultinject-stack) never disarms them itself. The worker
- * runs PTSM_DISARM_DELAY later: arming and disarming patch kernel text
- * and wait for RCU-tasks grace periods, which made every round of a
- * lock, accept, unlock loop cost ~0.3 s under TCG (evidence-accept-race
- * went from ~20 s to 300 s); a function accepted again meanwhile finds
- * them armed.
+ * runs PTSM_DISARM_DELAY after the last function let go, counted again
+ * at every release: arming and disarming patch kernel text and wait for
+ * RCU-tasks grace periods, which made every round of a lock, accept,
+ * unlock loop cost ~0.3 s under TCG (evidence-accept-race went from ~20 s
+ * to 300 s); a function accepted again meanwhile finds them armed, and a
+ * loop that keeps coming back within the delay never pays again.
  */
 #define PTSM_DISARM_DELAY	(2 * HZ)
 
@@ -634,8 +635,8 @@ void ptsm_recovery_put(struct ptsm_pdev *pd)
 	pd->probes_held = false;
 	guard(mutex)(&ptsm_arm_lock);
 	if (!--ptsm_arm_users && !ptsm_arm_dead)
-		queue_delayed_work(system_wq, &ptsm_disarm_work,
-				   PTSM_DISARM_DELAY);
+		mod_delayed_work(system_wq, &ptsm_disarm_work,
+				 PTSM_DISARM_DELAY);
 }
 
 static const char *const ptsm_clone_suffixes[] = {
