@@ -191,17 +191,16 @@ DEFINE_SHOW_ATTRIBUTE(status);
 static ssize_t test_bounce_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
+	char *name __free(kfree) = NULL;
 	struct device *dev;
-	char name[32];
 	int ret;
 
-	if (!count || count >= sizeof(name))
+	if (!count || count >= 32)
 		return -EINVAL;
-	if (copy_from_user(name, ubuf, count))
-		return -EFAULT;
-	name[count] = '\0';
-	strim(name);
-	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	name = memdup_user_nul(ubuf, count);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(name));
 	if (!dev)
 		return -ENODEV;
 	ret = shim_dma_test_reset(to_pci_dev(dev));

@@ -52,6 +52,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 /* pci_tsm's query for the shims (ptsm/pci_tsm.h), taken with symbol_get() */
@@ -473,16 +474,39 @@ static const struct file_operations obs_removed_fops = {
  */
 static struct pci_dev *obs_get_pdev(const char __user *ubuf, size_t count)
 {
+	char *name __free(kfree) = NULL;
 	struct device *dev;
-	char name[32];
 
-	if (!count || count >= sizeof(name))
+	if (!count || count >= 32)
 		return ERR_PTR(-EINVAL);
-	if (copy_from_user(name, ubuf, count))
-		return ERR_PTR(-EFAULT);
-	name[count] = '\0';
+	name = memdup_user_nul(ubuf, count);
+	if (IS_ERR(name))
+		return ERR_CAST(name);
 	dev = bus_find_device_by_name(&pci_bus_type, NULL, strim(name));
 	return dev ? to_pci_dev(dev) : ERR_PTR(-ENODEV);
+}
+
+/*
+ * obs_split() - a debugfs write "DEV REST" copied into @buf (@size bytes)
+ * and cut after its first word, DEV
+ *
+ * Return: REST (in @buf, which now starts with DEV), or an ERR_PTR.
+ */
+static char *obs_split(char *buf, size_t size, const char __user *ubuf,
+		       size_t count)
+{
+	char *sp;
+
+	if (!count || count >= size)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, count))
+		return ERR_PTR(-EFAULT);
+	buf[count] = '\0';
+	sp = strchr(strim(buf), ' ');
+	if (!sp)
+		return ERR_PTR(-EINVAL);
+	*sp = '\0';
+	return sp + 1;
 }
 
 static ssize_t obs_write(struct file *file, const char __user *ubuf,
@@ -604,15 +628,9 @@ static ssize_t obs_reset_loop_write(struct file *file, const char __user *ubuf,
 	struct device *dev;
 	char buf[48], *sp, *sp2;
 
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	sp = strchr(strim(buf), ' ');
-	if (!sp)
-		return -EINVAL;
-	*sp++ = '\0';
+	sp = obs_split(buf, sizeof(buf), ubuf, count);
+	if (IS_ERR(sp))
+		return PTR_ERR(sp);
 	sp2 = strchr(sp, ' ');
 	if (sp2) {
 		*sp2++ = '\0';
@@ -664,18 +682,24 @@ static ssize_t obs_result_read(char __user *ubuf, size_t count, loff_t *ppos,
 	return simple_read_from_buffer(ubuf, count, ppos, res, strlen(res));
 }
 
-static ssize_t obs_reset_loop_read(struct file *file, char __user *ubuf,
-				   size_t count, loff_t *ppos)
-{
-	return obs_result_read(ubuf, count, ppos, obs_loop_result);
+/*
+ * The file operations of a debugfs file whose write (NAME_write) starts
+ * something and whose read gives the result line @res it left.
+ */
+#define OBS_RESULT_FOPS(name, res)					\
+static ssize_t name##_read(struct file *file, char __user *ubuf,	\
+			   size_t count, loff_t *ppos)			\
+{									\
+	return obs_result_read(ubuf, count, ppos, res);			\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE,						\
+	.write = name##_write,						\
+	.read = name##_read,						\
+	.llseek = default_llseek,					\
 }
 
-static const struct file_operations obs_reset_loop_fops = {
-	.owner = THIS_MODULE,
-	.write = obs_reset_loop_write,
-	.read = obs_reset_loop_read,
-	.llseek = default_llseek,
-};
+OBS_RESULT_FOPS(obs_reset_loop, obs_loop_result);
 
 /*
  * "aer": writing "DEV frozen|normal" runs the PCI core's error recovery,
@@ -731,15 +755,9 @@ static ssize_t obs_aer_write(struct file *file, const char __user *ubuf,
 
 	if (!obs_do_recovery)
 		return -ENOENT;
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	sp = strchr(strim(buf), ' ');
-	if (!sp)
-		return -EINVAL;
-	*sp++ = '\0';
+	sp = obs_split(buf, sizeof(buf), ubuf, count);
+	if (IS_ERR(sp))
+		return PTR_ERR(sp);
 	if (!strcmp(sp, "frozen"))
 		state = pci_channel_io_frozen;
 	else if (!strcmp(sp, "normal"))
@@ -758,18 +776,7 @@ static ssize_t obs_aer_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static ssize_t obs_aer_read(struct file *file, char __user *ubuf,
-			    size_t count, loff_t *ppos)
-{
-	return obs_result_read(ubuf, count, ppos, obs_aer_result);
-}
-
-static const struct file_operations obs_aer_fops = {
-	.owner = THIS_MODULE,
-	.write = obs_aer_write,
-	.read = obs_aer_read,
-	.llseek = default_llseek,
-};
+OBS_RESULT_FOPS(obs_aer, obs_aer_result);
 
 /*
  * "ipmodify": writing a function name attaches an ftrace_ops that may
@@ -794,17 +801,18 @@ static unsigned long obs_ipmodify_ip;	/* obs_lock */
 static ssize_t obs_ipmodify_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
+	char *buf __free(kfree) = NULL;
 	struct kprobe kp = { .flags = KPROBE_FLAG_DISABLED };
-	char name[KSYM_NAME_LEN];
 	unsigned long ip;
+	char *name;
 	int ret;
 
-	if (!count || count >= sizeof(name))
+	if (!count || count >= KSYM_NAME_LEN)
 		return -EINVAL;
-	if (copy_from_user(name, ubuf, count))
-		return -EFAULT;
-	name[count] = '\0';
-	strim(name);
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	name = strim(buf);
 	guard(mutex)(&obs_lock);
 	if (!strcmp(name, "-")) {
 		if (!obs_ipmodify_ip)
