@@ -90,6 +90,27 @@ bound() {
 	: > $EVLOG
 }
 
+# rebind DEV DRIVER: DEV from the driver it has to DRIVER (driver_override)
+rebind() {
+	expect_ok "$DRV/$(driver_of "$1")/unbind" "$1"
+	expect_ok "$PCI/$1/driver_override" "$2"
+	expect_ok "$DRV/$2/bind" "$1"
+}
+
+# devsec_pci_works DEV WHEN [KEY=VALUE]: devsec_pci, a driver that holds its
+# regions, BAR0 and coherent memory like nvme, still does direct DMA, has
+# its coherent memory and reads BAR0 through ioremap (its self-test), and
+# its counters read KEY=VALUE (resets=1)
+devsec_pci_works() {
+	local self=/sys/kernel/debug/devsec_pci/$1/selftest res
+
+	expect_ok $self 1
+	res=$(tr '\n' ' ' < $self)
+	log "devsec_pci $2: $res"
+	has_kv "$res" ${3:-} dma=ok bounced=0 in_swiotlb=0 coherent=ok bar0_ioremap=ok ||
+		fail "devsec_pci does not work $2: $res"
+}
+
 # reset_untrusted DEV function|bus: a function reset of DEV (sysfs
 # "reset"), or pci_reset_bus() on it; at reset_prepare() it was still
 # trusted, at reset_done() (when it could do DMA again) no longer, and its
@@ -123,6 +144,18 @@ wait_held() {
 		[ $i -le 300 ] || fail "$2: $1 still has driver $(driver_of "$1")"
 		usleep 100000
 	done
+}
+
+# held_for_decision DEV WHAT: after a recovery with other evidence DEV is
+# held, not accepted, still locked (trust_level 2: userspace decides);
+# then it is unlocked
+held_for_decision() {
+	wait_held "$1" "$2"
+	expect_eq 0 "$(rd "$1" accept)" "$2: accept"
+	expect_eq "$SEC" "$(rd "$1" lock)" "$2: still locked"
+	expect_eq 1 "$(tdisp_state "$1")" "$2: emulated TDISP state"
+	expect_eq 2 "$(rd "$1" trust_level)" "$2: trust_level"
+	expect_ok "$(tf "$1" unlock)" "$SEC"
 }
 
 # back_private DEV: after a same-evidence recovery DEV is in RUN again,

@@ -100,22 +100,13 @@ pidof tsm-verifierd > /dev/null && fail "a relying party is running"
 
 # 2b. the same with devsec_pci, a driver that holds its regions, BAR0 and
 # coherent memory like nvme and quiesces in reset_prepare()
-SELF=/sys/kernel/debug/devsec_pci/$D/selftest
-expect_ok "$DRV/ptsm_test_observe/unbind" $D
-expect_ok "$PCI/$D/driver_override" devsec_pci
-expect_ok "$DRV/devsec_pci/bind" $D
+rebind $D devsec_pci
 : > $EVLOG
 echo 1 > "$PCI/$D/reset" || fail "reset of $D under devsec_pci"
 wait_event $D reaccepted reset -
 expect_eq devsec_pci "$(driver_of $D)" "devsec_pci: driver after the reset"
-expect_ok $SELF 1
-res=$(tr '\n' ' ' < $SELF)
-log "devsec_pci after the reset: $res"
-has_kv "$res" resets=1 dma=ok bounced=0 in_swiotlb=0 coherent=ok bar0_ioremap=ok ||
-	fail "devsec_pci does not work after the re-accept: $res"
-expect_ok "$DRV/devsec_pci/unbind" $D
-expect_ok "$PCI/$D/driver_override" ptsm_test_observe
-expect_ok "$DRV/ptsm_test_observe/bind" $D
+devsec_pci_works $D "after the reset" resets=1
+rebind $D ptsm_test_observe
 
 # 3. same-evidence, but the device's firmware changed (another SVN)
 stop_responder
@@ -124,12 +115,7 @@ start_responder --svn 7
 echo > $OBSD/resets
 reset_untrusted $D function
 wait_event $D needs-decision reset evidence-changed
-wait_held $D changed
-expect_eq 0 "$(rd $D accept)" "changed: accept"
-expect_eq "$SEC" "$(rd $D lock)" "changed: still locked"
-expect_eq 1 "$(tdisp_state $D)" "changed: emulated TDISP state"
-expect_eq 2 "$(rd $D trust_level)" "changed: trust_level"
-expect_ok "$(tf $D unlock)" "$SEC"
+held_for_decision $D changed
 stop_responder
 
 kill $LISTENER 2>/dev/null

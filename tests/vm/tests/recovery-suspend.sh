@@ -87,19 +87,12 @@ expect_eq 1 "$(rd $D accept)" "devices: accept"
 expect_eq ptsm_test_observe "$(driver_of $D)" "devices: driver"
 
 # 4. same-evidence with devsec_pci (D3hot): its DMA and MMIO work after
-SELF=/sys/kernel/debug/devsec_pci/$D/selftest
-expect_ok "$DRV/ptsm_test_observe/unbind" $D
-expect_ok "$PCI/$D/driver_override" devsec_pci
-expect_ok "$DRV/devsec_pci/bind" $D
+rebind $D devsec_pci
 : > $EVLOG
 sleep_cycle platform
 wait_event $D reaccepted suspend -
 expect_eq devsec_pci "$(driver_of $D)" "devsec_pci: driver after resume"
-expect_ok $SELF 1
-res=$(tr '\n' ' ' < $SELF)
-log "devsec_pci after resume: $res"
-has_kv "$res" dma=ok bounced=0 in_swiotlb=0 coherent=ok bar0_ioremap=ok ||
-	fail "devsec_pci does not work after the re-accept: $res"
+devsec_pci_works $D "after resume"
 expect_ok "$DRV/devsec_pci/unbind" $D
 expect_ok "$(tf $D unlock)" "$SEC"
 stop_responder
