@@ -10,6 +10,7 @@
 #  - fails selftest-hang (a test that sleeps forever) with a timeout,
 #  - fails selftest-vmhang (a module that halts the CPU in init) as a hung VM,
 #  - passes selftest-clean (a module that does nothing wrong),
+#  - repairs a marker line a kernel line was printed into,
 #  - exits non-zero overall.
 # Prints "PASS|FAIL harness <check>" per check and "N passed, N failed".
 set -uo pipefail
@@ -76,6 +77,18 @@ for k in "${kernels[@]}"; do
 	esac
 done
 check "run-exits-nonzero" test "$rc" != 0
+
+# A kernel line printed into a marker line on the serial console (seen on
+# the two-vCPU debug lane) is split off and the marker joined again.
+marker_repaired() {
+	local got
+
+	got=$(bash -c "$(sed -n '/^strip_console()/,/^}/p' "$TOP/tests/vm/run")"'
+		strip_console <(printf "@@PTSM:BEGIN evi[  7.1] ptsm-harness: BEGIN evidence-errors\r\ndence-errors index=9 timeout=9 taint=0\r\n")')
+	[ "$got" = "[  7.1] ptsm-harness: BEGIN evidence-errors
+@@PTSM:BEGIN evidence-errors index=9 timeout=9 taint=0" ]
+}
+check "split-marker-repaired" marker_repaired
 
 if [ $failn != 0 ]; then
 	echo "---- tests/vm/run output ----"
