@@ -51,10 +51,15 @@ tf() {
 	echo "$PCI/$1/tsm/$2"
 }
 
-# rd DEV ATTR: contents of DEV's tsm/ATTR ("<none>" when absent)
+# rd DEV ATTR: contents of DEV's tsm/ATTR ("<none>" when absent). The
+# shell's read, not cat: the debug lane pays ~0.15 s per exec.
 rd() {
+	local l
+
 	if [ -e "$PCI/$1/tsm/$2" ]; then
-		cat "$PCI/$1/tsm/$2"
+		while IFS= read -r l || [ -n "$l" ]; do
+			printf '%s\n' "$l"
+		done < "$PCI/$1/tsm/$2"
 	else
 		echo "<none>"
 	fi
@@ -68,15 +73,6 @@ has() {
 hasnt() {
 	[ -e "$PCI/$1/tsm/$2" ] && fail "$1: tsm/$2 present but should not be"
 	return 0
-}
-
-# driver_of DEV: name of the bound driver, or "none"
-driver_of() {
-	if [ -e "$PCI/$1/driver" ]; then
-		basename "$(readlink -f "$PCI/$1/driver")"
-	else
-		echo none
-	fi
 }
 
 # bridge_streams DEV: available_secure_streams of DEV's host bridge
@@ -94,12 +90,17 @@ bar0() {
 
 # encrypted_in_bar0 DEV: number of "PCI MMIO Encrypted" ranges inside BAR0
 encrypted_in_bar0() {
-	local b s e n=0 r rs re
+	local s e n=0 r rs re
 
-	b=$(bar0 "$1")
-	s=${b% *}
-	e=${b#* }
-	for r in $(grep "PCI MMIO Encrypted" /proc/iomem | sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) .*/\1/'); do
+	read -r s e _ < "$PCI/$1/resource"
+	s=$((s))
+	e=$((e))
+	# one grep; the range is the first word of each line it prints
+	for r in $(grep "PCI MMIO Encrypted" /proc/iomem); do
+		case "$r" in
+		*[0-9a-f]-[0-9a-f]*) ;;
+		*) continue ;;
+		esac
 		rs=$((0x${r%-*}))
 		re=$((0x${r#*-}))
 		[ "$rs" -ge "$s" ] && [ "$re" -le "$e" ] && n=$((n + 1))

@@ -35,15 +35,31 @@ cfg_read() {
 
 # cfg_write DEV OFF SIZE VALUE: one aligned write of SIZE bytes
 cfg_write() {
-	local i=0 s=""
+	local i=0 s="" b
 
 	while [ $i -lt "$3" ]; do
-		s="$s$(printf '\\%03o' $((($4 >> (8 * i)) & 255)))"
+		# the byte as an octal escape, by arithmetic (no subshell per byte)
+		b=$((($4 >> (8 * i)) & 255))
+		s="$s\\$((b >> 6))$(((b >> 3) & 7))$((b & 7))"
 		i=$((i + 1))
 	done
 	# shellcheck disable=SC2059
 	printf "$s" | dd of="$PCI/$1/config" bs="$3" seek=$(($2 / $3)) count=1 \
 		conv=notrunc 2>/dev/null || fail "cfg_write $1 $2 failed"
+}
+
+# driver_of DEV: name of the bound driver, or "none"
+driver_of() {
+	local here=$PWD
+
+	# cd -P resolves the link without a process (readlink and basename
+	# cost two execs)
+	if cd -P "$PCI/$1/driver" 2>/dev/null; then
+		echo "${PWD##*/}"
+		cd "$here" || fail "driver_of: cannot return to $here"
+	else
+		echo none
+	fi
 }
 
 # ext_cap DEV ID [DVSEC_ID]: offset of extended capability ID (0 if none)
@@ -65,29 +81,34 @@ ext_cap() {
 	echo 0
 }
 
+# dvsec DEV: offset of DEV's devsec DVSEC, found once per load of devsec_bus
+# (the walk costs a process per capability; ptsm_load devsec_bus forgets it)
+dvsec() {
+	local d f=/tmp/ptsm-dvsec.$1
+
+	if [ -s "$f" ]; then
+		read -r d < "$f"
+	else
+		d=$(ext_cap "$1" 35 "$DVSEC_ID")
+		[ "$d" -ne 0 ] || fail "$1 has no devsec DVSEC"
+		echo "$d" > "$f"
+	fi
+	echo "$d"
+}
+
 # tdisp_state DEV: the emulated TDISP state (0 UNLOCKED .. 3 ERROR)
 tdisp_state() {
-	local d
-
-	d=$(ext_cap "$1" 35 "$DVSEC_ID")
-	[ "$d" -ne 0 ] || fail "$1 has no devsec DVSEC"
-	echo $(($(cfg_read "$1" $((d + TDISP_STATUS)) 4) & 15))
+	echo $(($(tdisp_status "$1") & 15))
 }
 
 # tdisp_status DEV: the whole TDISP status register
 tdisp_status() {
-	local d
-
-	d=$(ext_cap "$1" 35 "$DVSEC_ID")
-	cfg_read "$1" $((d + TDISP_STATUS)) 4
+	cfg_read "$1" $(($(dvsec "$1") + TDISP_STATUS)) 4
 }
 
 # tdisp_request DEV REQ: 1 LOCK, 2 START, 3 STOP
 tdisp_request() {
-	local d
-
-	d=$(ext_cap "$1" 35 "$DVSEC_ID")
-	cfg_write "$1" $((d + TDISP_CTRL)) 4 "$2"
+	cfg_write "$1" $(($(dvsec "$1") + TDISP_CTRL)) 4 "$2"
 }
 
 # host_bridge DEV: sysfs directory of DEV's host bridge

@@ -37,15 +37,6 @@ shim_reload() {
 	ptsm_load tsm_shim "$@"
 }
 
-# driver_of DEV: name of the bound driver, or "none"
-driver_of() {
-	if [ -e "$PCI/$1/driver" ]; then
-		basename "$(readlink -f "$PCI/$1/driver")"
-	else
-		echo none
-	fi
-}
-
 # release_hold DEV: unbind pci_tsm's attach hold if it holds DEV
 release_hold() {
 	if [ "$(driver_of "$1")" = pci_tsm_hold ]; then
