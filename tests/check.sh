@@ -85,9 +85,17 @@ elapsed() {
 
 	printf '%02d:%02d' $((s / 60)) $((s % 60))
 }
+# cpu: host CPU seconds (user + system) of everything this script has
+# waited for so far -- the budget on 2 cores is twice the wall time
+cpu() {
+	local st
+
+	read -r -a st < /proc/$$/stat
+	echo $(((st[15] + st[16]) / $(getconf CLK_TCK)))
+}
 step() {
 	echo
-	echo "==> [$(elapsed)] step $1/8: $2"
+	echo "==> [$(elapsed)] step $1/8: $2 (CPU so far: $(cpu) s)"
 }
 pass() {
 	echo "PASS $1"
@@ -369,7 +377,7 @@ fi
 
 # ---------------------------------------------------------------- summary
 echo
-echo "==> [$(elapsed)] done"
+echo "==> [$(elapsed)] done (CPU: $(cpu) s)"
 if [ ${#failed_items[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${failed_items[@]}"
