@@ -172,6 +172,23 @@ expect_ok() {
 	[ "$got" = "OK" ] || fail "write '$2' to $1: expected OK, got $got"
 }
 
+# kmsg_follow FILE: copy the kernel log (from its start) into FILE until
+# kmsg_stop; the reader's errors go to FILE.err
+kmsg_follow() {
+	cat /dev/kmsg > "$1" 2> "$1.err" &
+	KPID=$!
+}
+
+# kmsg_stop FILE: stop the reader; fail when it lost lines (it fell behind
+# the ring buffer, and a check of FILE would judge what it never saw)
+kmsg_stop() {
+	kill "$KPID" 2>/dev/null
+	wait "$KPID" 2>/dev/null
+	if grep -q . "$1.err"; then
+		fail "the kernel log reader lost lines: $(cat "$1.err")"
+	fi
+}
+
 # wait_for PATH [SECONDS]: wait (default 10 s) for PATH to exist.
 wait_for() {
 	local i=0 n=$((${2:-10} * 10))

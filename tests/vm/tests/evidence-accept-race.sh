@@ -72,8 +72,7 @@ devsec-responder --tsm "${SEC#tsm}" --fixture "$FX" --ready-file $W/ready \
 	> $W/resp.log 2>&1 &
 RPID=$!
 wait_for $W/ready 20
-cat /dev/kmsg > $W/kmsg &
-KPID=$!
+kmsg_follow $W/kmsg
 
 # privileges: dumps at CAP_NET_ADMIN, VALIDATE and nonce at CAP_SYS_ADMIN
 expect_ok $T/lock "$SEC"
@@ -112,7 +111,7 @@ t1=$(date +%s)
 ok=$(wc -l < $W/accepted)
 lost=$((ROUNDS - ok))
 sleep 1
-kill $KPID
+kmsg_stop $W/kmsg
 log "accept race: $ROUNDS rounds in $((t1 - t0)) s, $ok accepted, $lost refused; refresher: $(sort $W/r.a | uniq -c | tr '\n' ' ')"
 grep -q FOREIGN $W/r.a && fail "refresher got evidence over another nonce"
 [ "$ok" -gt 0 ] || fail "no accept succeeded"

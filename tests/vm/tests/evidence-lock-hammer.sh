@@ -96,8 +96,7 @@ ptsm_load ptsm_test_devlock
 echo 1 > /sys/module/pci_tsm/parameters/require_validate || fail "require_validate"
 ptsm_unload devsec_tsm
 sec_up
-cat /dev/kmsg > $W/kmsg &
-KPID=$!
+kmsg_follow $W/kmsg
 
 rm -f $W/accepted $W/r.a $W/r.b
 # the kernel log holds the RUN lines of earlier tests too
@@ -109,7 +108,7 @@ HPID=$!
 w_chaos
 t1=$(date +%s)
 wait $HPID || fail "ptsm-hammer: rc $?"
-kill $KPID 2> /dev/null
+kmsg_stop $W/kmsg
 log "3 workers x $ROUNDS rounds, $CHAOS removals and rescans, $((CHAOS / 4)) devsec_tsm reloads in $((t1 - t0)) s"
 
 ok=$(wc -l < $W/accepted)
